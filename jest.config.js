@@ -1,0 +1,12 @@
+/** Jest in ESM mode (NestJS 12 is ESM): see ../shared/STACK-NOTES.md. */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  roots: ['<rootDir>/machines', '<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  testTimeout: 60000,
+};

@@ -1,0 +1,248 @@
+import {
+  CPI_ONLY_ACTS,
+  LIMITS,
+  SERVICES,
+  type ComplexTarget,
+  type CpiOnlyAct,
+  type DeliveryMode,
+  type Language,
+  type ServiceKey,
+  type Text,
+} from './repertory.js';
+import { ENVELOPE_FIELDS, integer, msOf, operatorOf, text, type CaseContextBase, type CaseEvent, type EventSpec } from './case.js';
+import { describeProblem, validatePayload } from './payload.js';
+
+export interface GuardParams {
+  service?: ServiceKey;
+  act?: CpiOnlyAct;
+  target?: ComplexTarget;
+}
+
+export interface GuardArgs<C> {
+  context: C;
+  event: CaseEvent;
+}
+
+type Vars = Record<string, string | number | Text | undefined>;
+
+/**
+ * A named guard: the check the machine runs, and what a case manager reads when it fails.
+ * What it reads decides when it can be evaluated without a full event (to list the events
+ * available now): `case` guards need only the case, `operator` guards the acting operator too,
+ * `event` guards the event's payload.
+ */
+export interface GuardSpec<C> {
+  code: string;
+  reads: 'case' | 'operator' | 'event';
+  /** Refusal sentence; `{name}` placeholders are filled from `vars`. */
+  message: Text;
+  check: (args: GuardArgs<C>, params: GuardParams) => boolean;
+  vars?: (args: GuardArgs<C>, params: GuardParams) => Vars;
+}
+
+export type GuardCatalogue<C> = Record<string, GuardSpec<C>>;
+
+/** A refusal reason: stable code, the guard that failed, and the sentence in both languages. */
+export interface Reason {
+  code: string;
+  guard: string | null;
+  message: Text;
+  /** Field-level problems, when the payload is malformed. */
+  fields?: { field: string; problem: string; message: Text }[];
+}
+
+export function render(template: Text, vars: Vars = {}): Text {
+  const fill = (lang: Language) =>
+    template[lang].replace(/\{(\w+)\}/g, (whole, name: string) => {
+      const value = vars[name];
+      if (value === undefined) return whole;
+      return typeof value === 'object' ? value[lang] : String(value);
+    });
+  return { it: fill('it'), en: fill('en') };
+}
+
+const label = (key: ServiceKey): Text => ({
+  it: `${SERVICES[key].code} ${SERVICES[key].name.it}`,
+  en: `${SERVICES[key].code} ${SERVICES[key].name.en}`,
+});
+
+const joinLabels = (keys: ServiceKey[], it: string, en: string): Text => ({
+  it: keys.map((k) => label(k).it).join(` ${it} `),
+  en: keys.map((k) => label(k).en).join(` ${en} `),
+});
+
+const MODE_NAMES: Record<DeliveryMode, Text> = {
+  individual: { it: 'individuale', en: 'individual' },
+  group: { it: 'di gruppo', en: 'group' },
+  back_office: { it: 'in back office', en: 'back-office' },
+};
+
+const modeOf = (event: CaseEvent): DeliveryMode | null => {
+  const mode = text(event, 'mode');
+  return mode === 'individual' || mode === 'group' || mode === 'back_office' ? mode : null;
+};
+
+const requireService = (params: GuardParams): ServiceKey => {
+  if (!params.service) throw new Error('guard needs params.service');
+  return params.service;
+};
+
+export const serviceStarted = (ctx: CaseContextBase, key: ServiceKey): boolean => Boolean(ctx.services[key]?.startedAt);
+export const serviceCompleted = (ctx: CaseContextBase, key: ServiceKey): boolean => Boolean(ctx.services[key]?.completedAt);
+
+/** Minimum minutes for a service and mode, or null when the standard sets none. */
+export const minimumMinutes = (key: ServiceKey, mode: DeliveryMode): number | null => SERVICES[key].minMinutes[mode] ?? null;
+
+/** Guards both pathways share. `events` is the pathway's event catalogue, for payload validation. */
+export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<CaseContextBase> {
+  const problemsOf = (event: CaseEvent) => {
+    const spec = events[event.type];
+    const fields = [...ENVELOPE_FIELDS, ...(spec?.fields ?? [])];
+    return { fields, problems: spec ? validatePayload(fields, event, ['type', 'receivedAt']) : [] };
+  };
+  return {
+    payloadValid: {
+      code: 'PAYLOAD_INVALID',
+      reads: 'event',
+      message: {
+        it: 'I dati della richiesta sono incompleti o non validi: {problems}.',
+        en: 'The request is incomplete or invalid: {problems}.',
+      },
+      check: ({ event }) => problemsOf(event).problems.length === 0,
+      vars: ({ event }) => {
+        const { fields, problems } = problemsOf(event);
+        const described = problems.map((p) => describeProblem(fields, p));
+        return { problems: { it: described.map((d) => d.it).join('; '), en: described.map((d) => d.en).join('; ') } };
+      },
+    },
+    dateNotInFuture: {
+      code: 'DATE_IN_FUTURE',
+      reads: 'event',
+      message: {
+        it: "La data dell'atto ({at}) è nel futuro: si registrano solo atti già avvenuti.",
+        en: 'The date of the act ({at}) is in the future: only acts that have taken place can be recorded.',
+      },
+      check: ({ event }) => {
+        const received = msOf(event.receivedAt);
+        return Number.isNaN(received) || !(msOf(event.at) > received + LIMITS.futureToleranceMs);
+      },
+      vars: ({ event }) => ({ at: String(event.at) }),
+    },
+    modeAllowed: {
+      code: 'DELIVERY_MODE_NOT_ALLOWED',
+      reads: 'event',
+      message: {
+        it: '{service} non prevede la modalità {mode}; modalità ammesse: {modes}.',
+        en: '{service} cannot be delivered as a {mode} session; allowed: {modes}.',
+      },
+      check: ({ event }, params) => {
+        const mode = modeOf(event);
+        return mode !== null && mode in SERVICES[requireService(params)].minMinutes;
+      },
+      vars: ({ event }, params) => {
+        const key = requireService(params);
+        const modes = Object.keys(SERVICES[key].minMinutes) as DeliveryMode[];
+        const mode = modeOf(event);
+        return {
+          service: label(key),
+          mode: mode ? MODE_NAMES[mode] : String(event.mode),
+          modes: { it: modes.map((m) => MODE_NAMES[m].it).join(', '), en: modes.map((m) => MODE_NAMES[m].en).join(', ') },
+        };
+      },
+    },
+    minimumDuration: {
+      code: 'DURATION_BELOW_MINIMUM',
+      reads: 'event',
+      message: {
+        it: '{service}: un incontro {mode} deve durare almeno {min} minuti; registrati {minutes}.',
+        en: '{service}: each {mode} session must last at least {min} minutes; {minutes} recorded.',
+      },
+      check: ({ event }, params) => {
+        const mode = modeOf(event);
+        const minutes = integer(event, 'minutes');
+        if (mode === null || minutes === null) return false;
+        return minutes >= (minimumMinutes(requireService(params), mode) ?? 1);
+      },
+      vars: ({ event }, params) => {
+        const mode = modeOf(event) ?? 'individual';
+        return {
+          service: label(requireService(params)),
+          mode: MODE_NAMES[mode],
+          min: minimumMinutes(requireService(params), mode) ?? 1,
+          minutes: String(event.minutes),
+        };
+      },
+    },
+    precedingServicesCompleted: {
+      code: 'PRECEDING_SERVICE_NOT_COMPLETED',
+      reads: 'case',
+      message: {
+        it: '{service} si può erogare solo dopo aver concluso {missing}.',
+        en: '{service} can only be delivered after {missing} has been completed.',
+      },
+      check: ({ context }, params) => SERVICES[requireService(params)].access.after.every((k) => serviceCompleted(context, k)),
+      vars: ({ context }, params) => {
+        const key = requireService(params);
+        const missing = SERVICES[key].access.after.filter((k) => !serviceCompleted(context, k));
+        return { service: label(key), missing: joinLabels(missing, 'e', 'and') };
+      },
+    },
+    precedingOrConcurrentServiceStarted: {
+      code: 'NO_PRECEDING_OR_CONCURRENT_SERVICE',
+      reads: 'case',
+      message: {
+        it: '{service} si può erogare solo dopo o insieme a {services}: nessuno è ancora iniziato.',
+        en: '{service} can only be delivered after or together with {services}: none has started yet.',
+      },
+      check: ({ context }, params) => SERVICES[requireService(params)].access.afterOrWith.some((k) => serviceStarted(context, k)),
+      vars: (_args, params) => {
+        const key = requireService(params);
+        return { service: label(key), services: joinLabels(SERVICES[key].access.afterOrWith, 'o', 'or') };
+      },
+    },
+    pattoSigned: {
+      code: 'PATTO_NOT_SIGNED',
+      reads: 'case',
+      message: {
+        it: 'Il Patto di Servizio non è stato sottoscritto: senza il Patto non si accede a questo servizio.',
+        en: 'The Patto di Servizio has not been signed: this service requires it.',
+      },
+      check: ({ context }) => context.patto.signedAt !== null,
+    },
+    serviceStarted: {
+      code: 'SERVICE_NOT_STARTED',
+      reads: 'case',
+      message: {
+        it: '{service} non è ancora iniziato: questo atto ne fa parte.',
+        en: '{service} has not started yet: this act belongs to it.',
+      },
+      check: ({ context }, params) => serviceStarted(context, requireService(params)),
+      vars: (_args, params) => ({ service: label(requireService(params)) }),
+    },
+    operatorIsCpi: {
+      code: 'CPI_ONLY_ACT',
+      reads: 'operator',
+      message: {
+        it: "{act} ({law}) è di competenza esclusiva dei Centri per l'Impiego: un operatore accreditato non può registrarla.",
+        en: '{act} ({law}) is reserved to the public employment offices (CPI): an accredited operator cannot record it.',
+      },
+      check: ({ event }) => operatorOf(event)?.kind === 'cpi',
+      vars: (_args, params) => {
+        const act = params.act ? CPI_ONLY_ACTS[params.act] : null;
+        return act ? { act: act.text, law: act.law } : {};
+      },
+    },
+  };
+}
+
+/** The failed guard as a reason a person can read. */
+export function reasonOf<C>(name: string, spec: GuardSpec<C>, args: GuardArgs<C>, params: GuardParams): Reason {
+  return { code: spec.code, guard: name, message: render(spec.message, spec.vars?.(args, params)) };
+}
+
+/** The guard functions XState runs, taken from a catalogue: the catalogue is the one source. */
+export const guardImplementations = <C>(catalogue: GuardCatalogue<C>) =>
+  Object.fromEntries(Object.entries(catalogue).map(([name, spec]) => [name, spec.check])) as Record<
+    string,
+    (args: GuardArgs<C>, params: GuardParams) => boolean
+  >;

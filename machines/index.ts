@@ -1,0 +1,14 @@
+/**
+ * Percorsi machines: the regional employment-service standards as XState v5 statecharts.
+ * Pure TypeScript: no Nest, no TypeORM, no I/O (enforced by lint).
+ */
+export * from './repertory.js';
+export type { CaseEvent, EventSpec, Operator, ServiceRecord } from './case.js';
+export type { FieldSpec, FieldType, FieldProblem } from './payload.js';
+export type { Reason, GuardSpec } from './guards.js';
+export { PATHWAYS, PATHWAY_NAMES, isPathwayName, type Pathway, type PathwayName } from './pathways.js';
+export { applyEvent, startCase, restore, persist, getPathwayOrFail, InvalidSnapshotError, UnknownPathwayError } from './engine.js';
+export type { PersistedSnapshot, StepResult, StartResult } from './engine.js';
+export { explain, availableEvents, serviceStatuses, type Explanation, type Refusal, type ServiceStatus } from './explain.js';
+export { describePathway, type PathwayDescription } from './definition.js';
+export { legalDeadlines, type DeadlineStatus } from './person/person.deadlines.js';

@@ -1,0 +1,122 @@
+/**
+ * Factories for tests: cases driven through the real engine to a named stage, so a test starts
+ * from a case that got there legally (never a hand-written snapshot).
+ */
+import type { AnyMachineSnapshot } from 'xstate';
+import type { Operator } from '../case.js';
+import { applyEvent, restore, startCase, type PersistedSnapshot, type StepResult } from '../engine.js';
+import type { Refusal } from '../explain.js';
+import type { PathwayName } from '../pathways.js';
+
+export const ACCREDITED: Operator = { id: 'op-accredited-1', kind: 'accredited' };
+export const CPI: Operator = { id: 'op-cpi-1', kind: 'cpi' };
+
+/** The service clock in tests; acts are dated before it. */
+export const NOW = new Date('2026-11-26T12:00:00.000Z');
+export const DID_DATE = '2026-09-01';
+export const ACT_DATE = '2026-10-01';
+
+export type EventInput = { type: string } & Record<string, unknown>;
+
+export class CaseDriver {
+  constructor(
+    readonly pathway: PathwayName,
+    public snapshot: PersistedSnapshot,
+    public operator: Operator = ACCREDITED,
+  ) {}
+
+  /** Sends an event with the default date and operator unless the event sets them. */
+  send(event: EventInput, now: Date = NOW): StepResult {
+    const result = applyEvent({
+      pathway: this.pathway,
+      snapshot: this.snapshot,
+      event: { at: ACT_DATE, operator: this.operator, ...event },
+      now,
+    });
+    if (result.ok) this.snapshot = result.snapshot;
+    return result;
+  }
+
+  /** Sends an event that must be applied; fails loudly with the reasons otherwise. */
+  apply(event: EventInput): this {
+    const result = this.send(event);
+    if (!result.ok) throw new Error(`${event.type} refused: ${JSON.stringify(result.refusal.reasons.map((r) => r.code))}`);
+    return this;
+  }
+
+  /** Sends an event that must be refused, and returns the refusal. */
+  refuse(event: EventInput): Refusal {
+    const before = this.snapshot;
+    const result = this.send(event);
+    if (result.ok) throw new Error(`${event.type} was applied but should have been refused`);
+    if (this.snapshot !== before) throw new Error('a refused event changed the snapshot');
+    return result.refusal;
+  }
+
+  codes(event: EventInput): string[] {
+    return this.refuse(event).reasons.map((r) => r.code);
+  }
+
+  get machineSnapshot(): AnyMachineSnapshot {
+    return restore(this.pathway, this.snapshot);
+  }
+
+  get context(): Record<string, unknown> {
+    return this.snapshot.context as Record<string, unknown>;
+  }
+}
+
+export const session = (mode: string, minutes: number) => ({ mode, minutes });
+
+/** The person pathway's stages, in an order a real case can follow. */
+export const PERSON_STAGES = {
+  new: [],
+  intake: [{ type: 'INTAKE_SESSION_HELD', ...session('individual', 30) }],
+  intakeRecorded: [
+    { type: 'REGISTRY_UPDATED' },
+    { type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other' },
+    { type: 'DID_CERTIFICATION_REQUESTED' },
+  ],
+  pattoSigned: [{ type: 'PATTO_SIGNED' }],
+  guidance: [{ type: 'GUIDANCE_SESSION_HELD', ...session('individual', 60) }],
+  paiSigned: [{ type: 'PAI_SIGNED' }],
+  needRecorded: [{ type: 'SPECIFIC_NEED_RECORDED', description: 'Needs a skills assessment' }],
+  counselling: [{ type: 'COUNSELLING_MEETING_HELD', ...session('individual', 60) }],
+  jobSearch: [{ type: 'JOB_SEARCH_SESSION_HELD', ...session('group', 120) }],
+  matching: [{ type: 'MATCHING_SESSION_HELD', ...session('individual', 120) }],
+  preselected: [{ type: 'CANDIDATE_PRESELECTED', vacancyId: 'V-1' }],
+  interview: [{ type: 'SENT_TO_INTERVIEW', vacancyId: 'V-1' }],
+} satisfies Record<string, EventInput[]>;
+
+export type PersonStage = keyof typeof PERSON_STAGES;
+
+export const EMPLOYER_STAGES = {
+  new: [],
+  contacted: [{ type: 'COMPANY_CONTACTED', channel: 'phone' }],
+  scoutingMeeting: [{ type: 'SCOUTING_MEETING_HELD', ...session('individual', 30), location: 'company' }],
+  interest: [{ type: 'INTEREST_EXPRESSED' }],
+  intake: [{ type: 'EMPLOYER_INTAKE_HELD', ...session('individual', 30) }],
+  companyRecord: [{ type: 'COMPANY_RECORD_UPDATED' }, { type: 'VACANCY_RECORDED', vacancyId: 'V-1', profile: 'Welder', positions: 2 }],
+  pattoSigned: [{ type: 'PATTO_SIGNED' }],
+  actionPlan: [{ type: 'ACTION_PLAN_OPENED' }],
+  candidate: [{ type: 'CANDIDATE_PUT_FORWARD', vacancyId: 'V-1', personCaseId: 'P-1' }],
+} satisfies Record<string, EventInput[]>;
+
+export type EmployerStage = keyof typeof EMPLOYER_STAGES;
+
+function driveTo(pathway: PathwayName, stages: Record<string, EventInput[]>, upTo: string, input?: unknown): CaseDriver {
+  const started = startCase({ pathway, input });
+  if (!started.ok) throw new Error(`cannot start ${pathway}: ${JSON.stringify(started.refusal)}`);
+  const driver = new CaseDriver(pathway, started.snapshot);
+  for (const [stage, events] of Object.entries(stages)) {
+    events.forEach((e) => driver.apply(e));
+    if (stage === upTo) return driver;
+  }
+  throw new Error(`unknown stage ${upTo}`);
+}
+
+/** A person case driven legally up to (and including) a stage. */
+export const aPersonCase = (upTo: PersonStage = 'new', input?: unknown): CaseDriver => driveTo('person', PERSON_STAGES, upTo, input);
+
+/** An employer case driven legally up to (and including) a stage. */
+export const anEmployerCase = (upTo: EmployerStage = 'new'): CaseDriver => driveTo('employer', EMPLOYER_STAGES, upTo);
