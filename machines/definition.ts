@@ -76,12 +76,15 @@ const metaOf = (node: AnyStateNode): { service?: ServiceKey; outcome?: string } 
 
 /** A state node in words, such as "A.3 Orientamento professionale: in corso". */
 export function stateLabel(node: AnyStateNode, lang: Language): string {
+  const regionName = (region: AnyStateNode): string | undefined => {
+    const service = metaOf(region).service;
+    return service ? `${SERVICES[service].code} ${SERVICES[service].name[lang]}` : REGION_WORDS[region.key]?.[lang];
+  };
+  const own = regionName(node);
+  if (own) return own;
   const word = STATE_WORDS[node.key]?.[lang] ?? node.key;
-  const parent = node.parent;
-  if (!parent || parent === node.machine.root) return word;
-  const service = metaOf(parent).service;
-  const region = service ? `${SERVICES[service].code} ${SERVICES[service].name[lang]}` : (REGION_WORDS[parent.key]?.[lang] ?? parent.key);
-  return `${region}: ${word}`;
+  const parentName = node.parent ? regionName(node.parent) : undefined;
+  return parentName ? `${parentName}: ${word}` : word;
 }
 
 export interface TransitionDescription {

@@ -50,6 +50,14 @@ function closedReason(snapshot: AnyMachineSnapshot): Reason {
   };
 }
 
+const safeJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+};
+
 function unknownReason(pathway: Pathway, type: unknown): Reason {
   return {
     code: 'EVENT_UNKNOWN',
@@ -59,7 +67,7 @@ function unknownReason(pathway: Pathway, type: unknown): Reason {
         it: '"{type}" non è un evento del percorso {pathway}.',
         en: '"{type}" is not an event of the {pathway} pathway.',
       },
-      { type: String(type), pathway: pathway.name },
+      { type: typeof type === 'string' ? type : safeJson(type), pathway: pathway.name },
     ),
   };
 }
@@ -131,7 +139,7 @@ const dedupe = (reasons: Reason[]): Reason[] => {
 /** Evaluates an event against the candidate transitions of a snapshot, within a scope. */
 function evaluate(pathway: Pathway, snapshot: AnyMachineSnapshot, event: CaseEvent, scope: Scope): Explanation {
   if (snapshot.status !== 'active') return { allowed: false, kind: 'case_closed', reasons: [closedReason(snapshot)] };
-  if (!(event.type in pathway.events)) return { allowed: false, kind: 'unknown_event', reasons: [unknownReason(pathway, event.type)] };
+  if (!Object.hasOwn(pathway.events, event.type)) return { allowed: false, kind: 'unknown_event', reasons: [unknownReason(pathway, event.type)] };
   const candidates = getNextTransitions(snapshot).filter((t) => t.eventType === event.type);
   if (candidates.length === 0) {
     return { allowed: false, kind: 'not_available', reasons: [notAvailableReason(pathway, event.type)] };

@@ -61,14 +61,15 @@ export function render(template: Text, vars: Vars = {}): Text {
   return { it: fill('it'), en: fill('en') };
 }
 
-const label = (key: ServiceKey): Text => ({
+/** A service as a case manager names it: code and name, in both languages. */
+export const serviceText = (key: ServiceKey): Text => ({
   it: `${SERVICES[key].code} ${SERVICES[key].name.it}`,
   en: `${SERVICES[key].code} ${SERVICES[key].name.en}`,
 });
 
 const joinLabels = (keys: ServiceKey[], it: string, en: string): Text => ({
-  it: keys.map((k) => label(k).it).join(` ${it} `),
-  en: keys.map((k) => label(k).en).join(` ${en} `),
+  it: keys.map((k) => serviceText(k).it).join(` ${it} `),
+  en: keys.map((k) => serviceText(k).en).join(` ${en} `),
 });
 
 const MODE_NAMES: Record<DeliveryMode, Text> = {
@@ -96,9 +97,9 @@ export const minimumMinutes = (key: ServiceKey, mode: DeliveryMode): number | nu
 /** Guards both pathways share. `events` is the pathway's event catalogue, for payload validation. */
 export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<CaseContextBase> {
   const problemsOf = (event: CaseEvent) => {
-    const spec = events[event.type];
+    const spec = Object.hasOwn(events, event.type) ? events[event.type] : undefined;
     const fields = [...ENVELOPE_FIELDS, ...(spec?.fields ?? [])];
-    return { fields, problems: spec ? validatePayload(fields, event, ['type', 'receivedAt']) : [] };
+    return { fields, problems: Object.hasOwn(events, event.type) ? validatePayload(fields, event, ['type', 'receivedAt']) : [] };
   };
   return {
     payloadValid: {
@@ -144,7 +145,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
         const modes = Object.keys(SERVICES[key].minMinutes) as DeliveryMode[];
         const mode = modeOf(event);
         return {
-          service: label(key),
+          service: serviceText(key),
           mode: mode ? MODE_NAMES[mode] : String(event.mode),
           modes: { it: modes.map((m) => MODE_NAMES[m].it).join(', '), en: modes.map((m) => MODE_NAMES[m].en).join(', ') },
         };
@@ -166,7 +167,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       vars: ({ event }, params) => {
         const mode = modeOf(event) ?? 'individual';
         return {
-          service: label(requireService(params)),
+          service: serviceText(requireService(params)),
           mode: MODE_NAMES[mode],
           min: minimumMinutes(requireService(params), mode) ?? 1,
           minutes: String(event.minutes),
@@ -184,7 +185,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       vars: ({ context }, params) => {
         const key = requireService(params);
         const missing = SERVICES[key].access.after.filter((k) => !serviceCompleted(context, k));
-        return { service: label(key), missing: joinLabels(missing, 'e', 'and') };
+        return { service: serviceText(key), missing: joinLabels(missing, 'e', 'and') };
       },
     },
     precedingOrConcurrentServiceStarted: {
@@ -197,7 +198,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       check: ({ context }, params) => SERVICES[requireService(params)].access.afterOrWith.some((k) => serviceStarted(context, k)),
       vars: (_args, params) => {
         const key = requireService(params);
-        return { service: label(key), services: joinLabels(SERVICES[key].access.afterOrWith, 'o', 'or') };
+        return { service: serviceText(key), services: joinLabels(SERVICES[key].access.afterOrWith, 'o', 'or') };
       },
     },
     pattoSigned: {
@@ -209,6 +210,16 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       },
       check: ({ context }) => context.patto.signedAt !== null,
     },
+    dateNotBeforePatto: {
+      code: 'DATE_BEFORE_PATTO',
+      reads: 'event',
+      message: {
+        it: "La data dell'atto ({at}) precede la firma del Patto di Servizio ({patto}).",
+        en: 'The date of the act ({at}) is before the Patto di Servizio was signed ({patto}).',
+      },
+      check: ({ context, event }) => !(msOf(event.at) < msOf(context.patto.signedAt)),
+      vars: ({ context, event }) => ({ at: String(event.at), patto: context.patto.signedAt ?? '' }),
+    },
     serviceStarted: {
       code: 'SERVICE_NOT_STARTED',
       reads: 'case',
@@ -217,7 +228,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
         en: '{service} has not started yet: this act belongs to it.',
       },
       check: ({ context }, params) => serviceStarted(context, requireService(params)),
-      vars: (_args, params) => ({ service: label(requireService(params)) }),
+      vars: (_args, params) => ({ service: serviceText(requireService(params)) }),
     },
     operatorIsCpi: {
       code: 'CPI_ONLY_ACT',

@@ -165,7 +165,7 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     code: 'A.6',
     name: { it: 'Incontro domanda/offerta di lavoro', en: 'Job matching' },
     // A.6: partly in person (individual or group), partly back office: at least 2 hours
-    minMinutes: { individual: 120, group: 120 },
+    minMinutes: { individual: 120, group: 120, back_office: 120 },
     minMeetings: 1,
     access: {
       after: [],

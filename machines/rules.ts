@@ -18,7 +18,7 @@ export function accessGuards(service: ServiceKey): GuardRef[] {
   const refs: GuardRef[] = [];
   if (access.after.length > 0) refs.push({ type: 'precedingServicesCompleted', params: { service } });
   if (access.afterOrWith.length > 0) refs.push({ type: 'precedingOrConcurrentServiceStarted', params: { service } });
-  if (access.pattoSigned) refs.push('pattoSigned');
+  if (access.pattoSigned) refs.push('pattoSigned', 'dateNotBeforePatto');
   if (access.specificNeed) refs.push('specificNeedRecorded');
   return refs;
 }

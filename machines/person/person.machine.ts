@@ -14,7 +14,7 @@ import {
   type PattoRecord,
   type ServiceRecord,
 } from '../case.js';
-import { commonGuards, guardImplementations, type GuardArgs, type GuardCatalogue } from '../guards.js';
+import { commonGuards, guardImplementations, serviceText, type GuardArgs, type GuardCatalogue } from '../guards.js';
 import {
   COMPLEX_TARGETS,
   LIMITS,
@@ -201,7 +201,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
     },
     vars: ({ context }, params) => {
       const key = params.service as PersonServiceKey;
-      return { service: SERVICES[key].code, min: SERVICES[key].minMeetings, count: context.services[key].sessions.length };
+      return { service: serviceText(key), min: SERVICES[key].minMeetings, count: context.services[key].sessions.length };
     },
   },
   preselected: {
@@ -226,8 +226,8 @@ const personGuards: GuardCatalogue<PersonContext> = {
     code: 'CONTRACT_START_OUT_OF_RANGE',
     reads: 'event',
     message: {
-      it: "La data di avvio del contratto ({start}) deve essere successiva alla DID e al più {days} giorni dopo l'assunzione.",
-      en: 'The contract start date ({start}) must be after the DID and at most {days} days after the hiring.',
+      it: "La data di avvio del contratto ({start}) non può precedere la DID e può seguire l'assunzione di al più {days} giorni.",
+      en: 'The contract start date ({start}) cannot be before the DID, nor more than {days} days after the hiring.',
     },
     check: ({ context, event }) => {
       const start = msOf(event.contractStartDate);
@@ -391,7 +391,7 @@ export const personMachine = setup({
           guard: checks(cpiOnly('did_certification'), 'didCertificationRequested', 'didNotCertified'),
           actions: ['didCertified', { type: 'cpiActRecorded', params: { act: 'did_certification' } }],
         },
-        SPECIFIC_NEED_RECORDED: { guard: checks(startedGuard('A3')), actions: 'specificNeedRecorded' },
+        SPECIFIC_NEED_RECORDED: { guard: checks(startedGuard('A3'), 'dateNotBeforeDid'), actions: 'specificNeedRecorded' },
         TARGET_PROFILE_RECORDED: { guard: checks(), actions: 'targetProfileRecorded' },
         NETWORK_INTEGRATION_RECORDED: { guard: checks('complexTargetFlagged'), actions: 'networkIntegrationRecorded' },
         DEDICATED_OPERATOR_ASSIGNED: { guard: checks('complexTargetFlagged'), actions: 'dedicatedOperatorAssigned' },
@@ -483,7 +483,7 @@ export const personMachine = setup({
                 },
                 PAI_REFUSED: {
                   target: 'completed',
-                  guard: checks(),
+                  guard: checks('dateNotBeforeDid'),
                   actions: ['paiRefused', { type: 'completeService', params: service('A3') }],
                 },
               },
@@ -558,7 +558,7 @@ export const personMachine = setup({
             active: {
               on: {
                 JOB_SEARCH_SESSION_HELD: {
-                  guard: checks(...sessionGuards('A5'), 'dateNotBeforeDid'),
+                  guard: checks('paiNotRefused', ...sessionGuards('A5'), 'dateNotBeforeDid'),
                   actions: { type: 'recordSession', params: service('A5') },
                 },
                 TRAINEESHIP_ACTIVATED: { guard: checks('dateNotBeforeDid'), actions: 'traineeshipActivated' },
@@ -589,7 +589,7 @@ export const personMachine = setup({
             active: {
               on: {
                 MATCHING_SESSION_HELD: {
-                  guard: checks(...sessionGuards('A6'), 'dateNotBeforeDid'),
+                  guard: checks('paiNotRefused', ...sessionGuards('A6'), 'dateNotBeforeDid'),
                   actions: { type: 'recordSession', params: service('A6') },
                 },
                 CANDIDATE_PRESELECTED: { guard: checks('dateNotBeforeDid'), actions: 'preselected' },

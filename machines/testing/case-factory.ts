@@ -71,13 +71,14 @@ export const session = (mode: string, minutes: number) => ({ mode, minutes });
 /** The person pathway's stages, in an order a real case can follow. */
 export const PERSON_STAGES = {
   new: [],
-  intake: [{ type: 'INTAKE_SESSION_HELD', ...session('individual', 30) }],
+  // Intake on the day of the DID; later services on ACT_DATE.
+  intake: [{ type: 'INTAKE_SESSION_HELD', ...session('individual', 30), at: DID_DATE }],
   intakeRecorded: [
-    { type: 'REGISTRY_UPDATED' },
-    { type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other' },
-    { type: 'DID_CERTIFICATION_REQUESTED' },
+    { type: 'REGISTRY_UPDATED', at: DID_DATE },
+    { type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other', at: DID_DATE },
+    { type: 'DID_CERTIFICATION_REQUESTED', at: DID_DATE },
   ],
-  pattoSigned: [{ type: 'PATTO_SIGNED' }],
+  pattoSigned: [{ type: 'PATTO_SIGNED', at: DID_DATE }],
   guidance: [{ type: 'GUIDANCE_SESSION_HELD', ...session('individual', 60) }],
   paiSigned: [{ type: 'PAI_SIGNED' }],
   needRecorded: [{ type: 'SPECIFIC_NEED_RECORDED', description: 'Needs a skills assessment' }],
