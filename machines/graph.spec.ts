@@ -4,49 +4,11 @@ import type { AnyMachineSnapshot } from 'xstate';
 import { allStateNodes } from './definition.js';
 import { PATHWAYS, type PathwayName } from './pathways.js';
 import { SERVICES, type ServiceKey } from './repertory.js';
-import { ACT_DATE, CPI, EMPLOYER_STAGES, NOW, PERSON_STAGES, type EventInput } from './testing/case-factory.js';
+import { ACT_DATE, CPI, NOW, SAMPLE_EVENTS } from './testing/case-factory.js';
 
-/**
- * Model-based reachability: shortest paths from the initial state with one valid sample of every
- * event must reach every state node of each machine. A state no path reaches is dead weight in the
- * chart, or a rule that can never be satisfied.
- */
-const SAMPLES: Record<PathwayName, EventInput[]> = {
-  person: [
-    ...Object.values(PERSON_STAGES).flat(),
-    { type: 'INFORMATION_GIVEN', referral: 'A2' },
-    { type: 'COUNSELLING_COMPLETED', professionalProject: 'Warehouse logistics' },
-    { type: 'JOB_SEARCH_COMPLETED' },
-    { type: 'PAI_REFUSED', reason: 'Disagrees with the plan' },
-    { type: 'PATTO_REFUSED', reason: 'Does not want services' },
-    { type: 'TRAINING_REFERRED', course: 'Forklift licence' },
-    { type: 'TRAINING_ENROLLED' },
-    { type: 'TRAINING_COMPLETED' },
-    { type: 'HIRED', contractType: 'permanent', contractStartDate: '2026-12-01' },
-    { type: 'WITHDRAWN', reason: 'Moved abroad' },
-    { type: 'DID_CERTIFIED' },
-    { type: 'TARGET_PROFILE_RECORDED', targets: ['disabled'], languageMediation: true },
-    { type: 'TARGETED_PLACEMENT_ENROLLED' },
-    { type: 'MOBILITY_LIST_ENROLLED' },
-    { type: 'PA_HIRING_REFERRED' },
-    { type: 'NETWORK_INTEGRATION_RECORDED', partner: 'asl' },
-    { type: 'DEDICATED_OPERATOR_ASSIGNED', operatorId: 'op-dedicated', competences: ['dedicated_operator'] },
-    { type: 'TRAINEESHIP_ACTIVATED', host: 'Officine Rossi' },
-  ],
-  employer: [
-    ...Object.values(EMPLOYER_STAGES).flat(),
-    { type: 'CONSULTING_SESSION_HELD', mode: 'individual', minutes: 45, topic: 'Apprenticeships' },
-    { type: 'CONSULTING_COMPLETED' },
-    { type: 'EMPLOYER_FEEDBACK_RECORDED', vacancyId: 'V-1', feedback: 'Good candidate' },
-    { type: 'MATCHING_COMPLETED' },
-    { type: 'PATTO_REFUSED', reason: 'Not interested' },
-    { type: 'CASE_CLOSED', reason: 'Vacancies filled' },
-    { type: 'WITHDRAWN', reason: 'Company closed' },
-    { type: 'VACANCIES_DETECTED', count: 3 },
-    { type: 'HIRING_DECLARED', vacancyId: 'V-1' },
-    { type: 'CANDIDATE_HIRED', vacancyId: 'V-1', personCaseId: 'P-1' },
-  ],
-};
+// Model-based reachability: shortest paths from the initial state with one valid sample of every
+// event must reach every state node of each machine. A state no path reaches is dead weight in the
+// chart, or a rule that can never be satisfied.
 
 /**
  * Vertices are the state value plus the facts guards read (counts capped where a guard counts),
@@ -83,9 +45,9 @@ const serializeState = (s: AnyMachineSnapshot): string => {
   return JSON.stringify([s.value, facts]);
 };
 
-describe.each(Object.keys(SAMPLES) as PathwayName[])('%s machine: model-based reachability', (name) => {
+describe.each(Object.keys(SAMPLE_EVENTS) as PathwayName[])('%s machine: model-based reachability', (name) => {
   const machine = PATHWAYS[name].machine;
-  const events = SAMPLES[name].map((e) => ({ at: ACT_DATE, operator: CPI, receivedAt: NOW.toISOString(), ...e }));
+  const events = SAMPLE_EVENTS[name].map((e) => ({ at: ACT_DATE, operator: CPI, receivedAt: NOW.toISOString(), ...e }));
   const paths = getShortestPaths(machine, { events, serializeState, limit: 200_000 });
 
   it('has a shortest path to every state node', () => {

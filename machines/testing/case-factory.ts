@@ -121,3 +121,41 @@ export const aPersonCase = (upTo: PersonStage = 'new', input?: unknown): CaseDri
 
 /** An employer case driven legally up to (and including) a stage. */
 export const anEmployerCase = (upTo: EmployerStage = 'new'): CaseDriver => driveTo('employer', EMPLOYER_STAGES, upTo);
+
+/** One valid sample of every event type of each pathway (model-based and property tests). */
+export const SAMPLE_EVENTS: Record<PathwayName, EventInput[]> = {
+  person: [
+    ...Object.values(PERSON_STAGES).flat(),
+    { type: 'INFORMATION_GIVEN', referral: 'A2' },
+    { type: 'COUNSELLING_COMPLETED', professionalProject: 'Warehouse logistics' },
+    { type: 'JOB_SEARCH_COMPLETED' },
+    { type: 'PAI_REFUSED', reason: 'Disagrees with the plan' },
+    { type: 'PATTO_REFUSED', reason: 'Does not want services' },
+    { type: 'TRAINING_REFERRED', course: 'Forklift licence' },
+    { type: 'TRAINING_ENROLLED' },
+    { type: 'TRAINING_COMPLETED' },
+    { type: 'HIRED', contractType: 'permanent', contractStartDate: '2026-12-01' },
+    { type: 'WITHDRAWN', reason: 'Moved abroad' },
+    { type: 'DID_CERTIFIED' },
+    { type: 'TARGET_PROFILE_RECORDED', targets: ['disabled'], languageMediation: true },
+    { type: 'TARGETED_PLACEMENT_ENROLLED' },
+    { type: 'MOBILITY_LIST_ENROLLED' },
+    { type: 'PA_HIRING_REFERRED' },
+    { type: 'NETWORK_INTEGRATION_RECORDED', partner: 'asl' },
+    { type: 'DEDICATED_OPERATOR_ASSIGNED', operatorId: 'op-dedicated', competences: ['dedicated_operator'] },
+    { type: 'TRAINEESHIP_ACTIVATED', host: 'Officine Rossi' },
+  ],
+  employer: [
+    ...Object.values(EMPLOYER_STAGES).flat(),
+    { type: 'CONSULTING_SESSION_HELD', mode: 'individual', minutes: 45, topic: 'Apprenticeships' },
+    { type: 'CONSULTING_COMPLETED' },
+    { type: 'EMPLOYER_FEEDBACK_RECORDED', vacancyId: 'V-1', feedback: 'Good candidate' },
+    { type: 'MATCHING_COMPLETED' },
+    { type: 'PATTO_REFUSED', reason: 'Not interested' },
+    { type: 'CASE_CLOSED', reason: 'Vacancies filled' },
+    { type: 'WITHDRAWN', reason: 'Company closed' },
+    { type: 'VACANCIES_DETECTED', count: 3 },
+    { type: 'HIRING_DECLARED', vacancyId: 'V-1' },
+    { type: 'CANDIDATE_HIRED', vacancyId: 'V-1', personCaseId: 'P-1' },
+  ],
+};
