@@ -1,5 +1,5 @@
 import { and, assign, type Assigner, type PropertyAssigner } from 'xstate';
-import { emptyServiceRecord, sessionOf, text, type CaseContextBase, type CaseEvent, type ServiceRecord } from './case.js';
+import { emptyServiceRecord, msOf, sessionOf, text, type CaseContextBase, type CaseEvent, type ServiceRecord } from './case.js';
 import { SERVICES, type ServiceKey } from './repertory.js';
 import type { GuardParams } from './guards.js';
 
@@ -50,7 +50,8 @@ export function serviceActions<C extends CaseContextBase>() {
     recordSession: update<GuardParams>(({ context, event }, params) => ({
       services: withService(context, params.service as ServiceKey, (r) => ({
         ...r,
-        startedAt: r.startedAt ?? event.at,
+        // A session recorded late, but held earlier, moves the start back.
+        startedAt: r.startedAt !== null && !(msOf(event.at) < msOf(r.startedAt)) ? r.startedAt : event.at,
         sessions: [...r.sessions, sessionOf(event)],
       })),
     }) as Partial<C>),

@@ -11,6 +11,9 @@ export interface DeadlineStatus {
   state: 'met' | 'met_late' | 'pending' | 'overdue' | 'closed_unmet';
 }
 
+const earliest = (dates: string[]): string | null =>
+  dates.reduce<string | null>((min, d) => (min === null || msOf(d) < msOf(min) ? d : min), null);
+
 /** Adds calendar months to an ISO date, clamping to the month's last day (31 Jan + 1 month = 28/29 Feb). */
 export function addMonths(isoDate: string, months: number): string {
   const [y, m, d] = isoDate.slice(0, 10).split('-').map(Number);
@@ -28,7 +31,8 @@ export function legalDeadlines(snapshot: AnyMachineSnapshot, now: Date): Deadlin
   if (!context.did) return [];
   const did = context.did;
   const metAtOf: Record<LegalDeadline['id'], string | null> = {
-    guidance_interview: context.services.A3.sessions[0]?.at ?? null,
+    // The earliest session held, whatever the order sessions were recorded in.
+    guidance_interview: earliest(context.services.A3.sessions.map((s) => s.at)),
     measure_proposal: context.pai.signedAt,
   };
   return LEGAL_DEADLINES.map((deadline) => {
