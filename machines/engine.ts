@@ -120,11 +120,18 @@ export function applyEvent(args: { pathway: PathwayName; snapshot: unknown; even
     typeof raw === 'object' && raw !== null && !Array.isArray(raw)
       ? ({ ...(raw), receivedAt: args.now.toISOString() } as CaseEvent)
       : raw;
-  const explanation = explain(current, event);
-  if (!explanation.allowed) return { ok: false, refusal: { kind: explanation.kind, reasons: explanation.reasons } };
+  const refuse = (): StepResult => {
+    const explanation = explain(current, event);
+    return explanation.allowed
+      ? { ok: false, refusal: { kind: 'guards_failed', reasons: [TRANSITION_REFUSED] } }
+      : { ok: false, refusal: { kind: explanation.kind, reasons: explanation.reasons } };
+  };
+  // Only events of this pathway reach XState; the reasons are worked out only for a refusal.
+  const type = typeof event === 'object' && event !== null ? (event as { type?: unknown }).type : undefined;
+  const known = typeof type === 'string' && Object.hasOwn(pathway.events, type);
+  if (!known || current.status !== 'active') return refuse();
   const [next] = transition(pathway.machine, current, event as CaseEvent);
-  if (next === current || next.status === 'error') {
-    return { ok: false, refusal: { kind: 'guards_failed', reasons: [TRANSITION_REFUSED] } };
-  }
+  // XState returns the very same snapshot when no transition is enabled.
+  if (next === current || next.status === 'error') return refuse();
   return { ok: true, snapshot: persist(next), event: event as CaseEvent, status: next.status as 'active' | 'done', value: next.value };
 }
