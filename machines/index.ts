@@ -12,3 +12,4 @@ export type { PersistedSnapshot, StepResult, StartResult } from './engine.js';
 export { explain, availableEvents, serviceStatuses, type Explanation, type Refusal, type ServiceStatus } from './explain.js';
 export { describePathway, type PathwayDescription } from './definition.js';
 export { legalDeadlines, type DeadlineStatus } from './person/person.deadlines.js';
+export { complexTargetPreconditions, type ComplexTargetPreconditions } from './person/person.preconditions.js';
