@@ -660,3 +660,28 @@ describe('acts after the Patto', () => {
     driver.apply({ type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60, at: '2026-09-20' });
   });
 });
+
+describe('A.1 information: from any point of the network, its output a referral', () => {
+  it.each(['new', 'intake', 'pattoSigned', 'guidance', 'matching'] as const)('is available at stage %s and records the referral', (stage) => {
+    const driver = aPersonCase(stage);
+    driver.apply({ type: 'INFORMATION_GIVEN', referral: 'external', externalService: 'Servizio disabili ASL' });
+    driver.apply({ type: 'INFORMATION_GIVEN', referral: 'A2' });
+    const context = driver.context as { referrals: { to: string; externalService: string | null }[] };
+    expect(context.referrals).toEqual([
+      expect.objectContaining({ to: 'external', externalService: 'Servizio disabili ASL' }),
+      expect.objectContaining({ to: 'A2', externalService: null }),
+    ]);
+    expect(driver.machineSnapshot.value).toMatchObject({ open: { A1: 'completed' } });
+  });
+
+  it('refuses a referral to anything but A.2 or an external service (PAYLOAD_INVALID)', () => {
+    const refusal = aPersonCase('new').refuse({ type: 'INFORMATION_GIVEN', referral: 'A6' });
+    expect(refusal.reasons.map((r) => r.code)).toEqual(['PAYLOAD_INVALID']);
+    expect(refusal.reasons[0].fields?.map((f) => f.field)).toEqual(['referral']);
+  });
+
+  it('A.2 starts directly, without A.1', () => {
+    const driver = aPersonCase('intake');
+    expect(driver.machineSnapshot.value).toMatchObject({ open: { A1: 'notStarted', A2: 'active' } });
+  });
+});
