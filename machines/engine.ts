@@ -2,7 +2,7 @@ import { createActor, initialTransition, transition, type AnyMachineSnapshot, ty
 import type { CaseEvent } from './case.js';
 import { TRANSITION_REFUSED, explain, type Refusal } from './explain.js';
 import type { Reason } from './guards.js';
-import { describeProblem, validatePayload } from './payload.js';
+import { payloadReport } from './payload.js';
 import { PATHWAYS, isPathwayName, type Pathway, type PathwayName } from './pathways.js';
 
 /** A case's snapshot as stored: JSON, from XState's getPersistedSnapshot. */
@@ -85,16 +85,16 @@ export type StartResult = { ok: true; snapshot: PersistedSnapshot } | { ok: fals
 export function startCase(args: { pathway: PathwayName; input?: unknown }): StartResult {
   const pathway = getPathwayOrFail(args.pathway);
   const input = args.input ?? {};
-  const problems = validatePayload(pathway.inputFields, input);
+  const { problems, summary } = payloadReport(pathway.inputFields, input);
   if (problems.length > 0) {
     const reason: Reason = {
       code: 'INPUT_INVALID',
       guard: null,
       message: {
-        it: `I dati di apertura del caso non sono validi: ${problems.map((p) => describeProblem(pathway.inputFields, p).it).join('; ')}.`,
-        en: `The case's opening data are invalid: ${problems.map((p) => describeProblem(pathway.inputFields, p).en).join('; ')}.`,
+        it: `I dati di apertura del caso non sono validi: ${summary.it}.`,
+        en: `The case's opening data are invalid: ${summary.en}.`,
       },
-      fields: problems.map((p) => ({ ...p, message: describeProblem(pathway.inputFields, p) })),
+      fields: problems,
     };
     return { ok: false, refusal: { kind: 'guards_failed', reasons: [reason] } };
   }

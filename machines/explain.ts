@@ -1,8 +1,7 @@
 import { getNextTransitions, type AnyMachineSnapshot, type AnyTransitionDefinition } from 'xstate';
-import { ENVELOPE_FIELDS, type CaseContextBase, type CaseEvent, type Operator } from './case.js';
+import { type CaseContextBase, type CaseEvent, type Operator } from './case.js';
 import { allStateNodes, guardUses, stateLabel } from './definition.js';
 import { reasonOf, render, type GuardArgs, type GuardSpec, type Reason } from './guards.js';
-import { describeProblem, validatePayload } from './payload.js';
 import { pathwayOfMachine, type Pathway } from './pathways.js';
 import { SERVICES, type ServiceKey } from './repertory.js';
 
@@ -93,12 +92,6 @@ function notAvailableReason(pathway: Pathway, type: string): Reason {
   };
 }
 
-/** Payload problems, field by field, attached to the PAYLOAD_INVALID reason. */
-function fieldProblems(pathway: Pathway, event: CaseEvent): Reason['fields'] {
-  const fields = [...ENVELOPE_FIELDS, ...(pathway.events[event.type]?.fields ?? [])];
-  return validatePayload(fields, event, ['type', 'receivedAt']).map((p) => ({ ...p, message: describeProblem(fields, p) }));
-}
-
 /**
  * The failed guards of one candidate transition. Guards whose inputs are out of scope are
  * skipped; when the payload itself is invalid, the other payload guards are skipped too, as
@@ -116,12 +109,8 @@ function failedGuards(pathway: Pathway, snapshot: AnyMachineSnapshot, t: AnyTran
     if (!READS_IN_SCOPE[scope].includes(spec.reads)) continue;
     if (spec.reads === 'event' && !payloadValid) continue;
     if (implementations[use.name](args, use.params)) continue;
-    const reason = reasonOf(use.name, spec, args, use.params);
-    if (use.name === 'payloadValid') {
-      payloadValid = false;
-      reason.fields = fieldProblems(pathway, event);
-    }
-    reasons.push(reason);
+    if (use.name === 'payloadValid') payloadValid = false;
+    reasons.push(reasonOf(use.name, spec, args, use.params));
   }
   return reasons;
 }

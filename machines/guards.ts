@@ -10,7 +10,7 @@ import {
   type Text,
 } from './repertory.js';
 import { ENVELOPE_FIELDS, integer, msOf, operatorOf, text, type CaseContextBase, type CaseEvent, type EventSpec } from './case.js';
-import { describeProblem, validatePayload } from './payload.js';
+import { payloadReport, type DescribedProblem } from './payload.js';
 
 export interface GuardParams {
   service?: ServiceKey;
@@ -38,6 +38,8 @@ export interface GuardSpec<C> {
   message: Text;
   check: (args: GuardArgs<C>, params: GuardParams) => boolean;
   vars?: (args: GuardArgs<C>, params: GuardParams) => Vars;
+  /** Field-level detail attached to the reason (payload validation). */
+  fields?: (args: GuardArgs<C>) => DescribedProblem[];
 }
 
 export type GuardCatalogue<C> = Record<string, GuardSpec<C>>;
@@ -48,7 +50,7 @@ export interface Reason {
   guard: string | null;
   message: Text;
   /** Field-level problems, when the payload is malformed. */
-  fields?: { field: string; problem: string; message: Text }[];
+  fields?: DescribedProblem[];
 }
 
 export function render(template: Text, vars: Vars = {}): Text {
@@ -96,11 +98,9 @@ export const minimumMinutes = (key: ServiceKey, mode: DeliveryMode): number | nu
 
 /** Guards both pathways share. `events` is the pathway's event catalogue, for payload validation. */
 export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<CaseContextBase> {
-  const problemsOf = (event: CaseEvent) => {
-    const spec = Object.hasOwn(events, event.type) ? events[event.type] : undefined;
-    const fields = [...ENVELOPE_FIELDS, ...(spec?.fields ?? [])];
-    return { fields, problems: Object.hasOwn(events, event.type) ? validatePayload(fields, event, ['type', 'receivedAt']) : [] };
-  };
+  // Events of another pathway never reach these guards: explain and the engine refuse them first.
+  const reportOf = (event: CaseEvent) =>
+    payloadReport([...ENVELOPE_FIELDS, ...(Object.hasOwn(events, event.type) ? events[event.type].fields : [])], event, ['type', 'receivedAt']);
   return {
     payloadValid: {
       code: 'PAYLOAD_INVALID',
@@ -109,12 +109,9 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
         it: 'I dati della richiesta sono incompleti o non validi: {problems}.',
         en: 'The request is incomplete or invalid: {problems}.',
       },
-      check: ({ event }) => problemsOf(event).problems.length === 0,
-      vars: ({ event }) => {
-        const { fields, problems } = problemsOf(event);
-        const described = problems.map((p) => describeProblem(fields, p));
-        return { problems: { it: described.map((d) => d.it).join('; '), en: described.map((d) => d.en).join('; ') } };
-      },
+      check: ({ event }) => reportOf(event).problems.length === 0,
+      vars: ({ event }) => ({ problems: reportOf(event).summary }),
+      fields: ({ event }) => reportOf(event).problems,
     },
     dateNotInFuture: {
       code: 'DATE_IN_FUTURE',
@@ -248,7 +245,9 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
 
 /** The failed guard as a reason a person can read. */
 export function reasonOf<C>(name: string, spec: GuardSpec<C>, args: GuardArgs<C>, params: GuardParams): Reason {
-  return { code: spec.code, guard: name, message: render(spec.message, spec.vars?.(args, params)) };
+  const reason: Reason = { code: spec.code, guard: name, message: render(spec.message, spec.vars?.(args, params)) };
+  const fields = spec.fields?.(args);
+  return fields ? { ...reason, fields } : reason;
 }
 
 /** The guard functions XState runs, taken from a catalogue: the catalogue is the one source. */

@@ -135,3 +135,21 @@ export function describeProblem(fields: readonly FieldSpec[], p: FieldProblem): 
   }
   return { it: `${p.field}: deve essere ${expected.it}`, en: `${p.field}: must be ${expected.en}` };
 }
+
+/** A field problem with its phrase, as a refusal lists it. */
+export interface DescribedProblem extends FieldProblem {
+  message: Text;
+}
+
+/** Validates a payload and describes every problem: one phrase per field, and all of them joined. */
+export function payloadReport(
+  fields: readonly FieldSpec[],
+  payload: unknown,
+  ignored: readonly string[] = [],
+): { problems: DescribedProblem[]; summary: Text } {
+  const problems = validatePayload(fields, payload, ignored).map((p) => ({ ...p, message: describeProblem(fields, p) }));
+  return {
+    problems,
+    summary: { it: problems.map((p) => p.message.it).join('; '), en: problems.map((p) => p.message.en).join('; ') },
+  };
+}

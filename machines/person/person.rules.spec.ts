@@ -12,12 +12,12 @@ import {
   ACT_DATE,
   CPI,
   DID_DATE,
-  NOW,
   aPersonCase,
   session,
   type CaseDriver,
   type EventInput,
   type PersonStage,
+  assertReadable,
 } from '../testing/case-factory.js';
 import { PERSON_EVENTS } from './person.events.js';
 import type { PersonServiceKey } from '../repertory.js';
@@ -25,24 +25,8 @@ import type { PersonContext } from './person.machine.js';
 
 const ctx = (driver: CaseDriver): PersonContext => driver.snapshot.context as PersonContext;
 
-/** The open case's parallel regions, keyed by region. */
-const regions = (driver: CaseDriver): Record<string, unknown> => {
-  const value = driver.snapshot.value as { open?: Record<string, unknown> };
-  if (!value.open) throw new Error(`case is not open: ${JSON.stringify(driver.snapshot.value)}`);
-  return value.open;
-};
 
-/** Refuses the event, checks the stored snapshot is unchanged (deeply) and returns the refusal. */
-function refused(driver: CaseDriver, event: EventInput): Refusal {
-  const before = JSON.parse(JSON.stringify(driver.snapshot)) as unknown;
-  const refusal = driver.refuse(event);
-  expect(driver.snapshot).toEqual(before);
-  expect(refusal.reasons.length).toBeGreaterThan(0);
-  for (const reason of refusal.reasons) expectBilingual(reason);
-  return refusal;
-}
 
-const codesOf = (driver: CaseDriver, event: EventInput): string[] => refused(driver, event).reasons.map((r) => r.code);
 
 const reasonWith = (refusal: Refusal, code: string): Reason => {
   const reason = refusal.reasons.find((r) => r.code === code);
@@ -50,14 +34,7 @@ const reasonWith = (refusal: Refusal, code: string): Reason => {
   return reason;
 };
 
-function expectBilingual(reason: Reason): void {
-  expect(reason.message.it.trim()).not.toBe('');
-  expect(reason.message.en.trim()).not.toBe('');
-  expect(reason.message.it).not.toBe(reason.message.en);
-}
 
-/** The event as the engine stamps it, for `explain` on the same snapshot. */
-const stamped = (driver: CaseDriver, event: EventInput) => ({ at: ACT_DATE, operator: driver.operator, ...event, receivedAt: NOW.toISOString() });
 
 const guidance = (minutes = 60, mode = 'individual'): EventInput => ({ type: 'GUIDANCE_SESSION_HELD', ...session(mode, minutes) });
 const counselling = (minutes = 60, mode = 'individual'): EventInput => ({ type: 'COUNSELLING_MEETING_HELD', ...session(mode, minutes) });
@@ -69,7 +46,7 @@ const hired = (contractStartDate = '2026-10-15'): EventInput => ({ type: 'HIRED'
 describe('person access rules', () => {
   describe('A.2 Patto: registry updated, DID received and certification requested', () => {
     it('refuses the Patto on a bare intake with all three missing', () => {
-      expect(codesOf(aPersonCase('intake'), { type: 'PATTO_SIGNED' })).toEqual([
+      expect(aPersonCase('intake').codes({ type: 'PATTO_SIGNED' })).toEqual([
         'REGISTRY_NOT_UPDATED',
         'DID_NOT_RECEIVED',
         'DID_CERTIFICATION_NOT_REQUESTED',
@@ -80,24 +57,24 @@ describe('person access rules', () => {
       const driver = aPersonCase('intake')
         .apply({ type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other' })
         .apply({ type: 'DID_CERTIFICATION_REQUESTED' });
-      expect(codesOf(driver, { type: 'PATTO_SIGNED' })).toEqual(['REGISTRY_NOT_UPDATED']);
+      expect(driver.codes({ type: 'PATTO_SIGNED' })).toEqual(['REGISTRY_NOT_UPDATED']);
     });
 
     it('refuses the Patto when the DID has not been received (so nor certification requested)', () => {
       const driver = aPersonCase('intake').apply({ type: 'REGISTRY_UPDATED' });
-      expect(codesOf(driver, { type: 'PATTO_SIGNED' })).toEqual(['DID_NOT_RECEIVED', 'DID_CERTIFICATION_NOT_REQUESTED']);
+      expect(driver.codes({ type: 'PATTO_SIGNED' })).toEqual(['DID_NOT_RECEIVED', 'DID_CERTIFICATION_NOT_REQUESTED']);
     });
 
     it('refuses the Patto when the DID certification has not been requested', () => {
       const driver = aPersonCase('intake')
         .apply({ type: 'REGISTRY_UPDATED' })
         .apply({ type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other' });
-      expect(codesOf(driver, { type: 'PATTO_SIGNED' })).toEqual(['DID_CERTIFICATION_NOT_REQUESTED']);
+      expect(driver.codes({ type: 'PATTO_SIGNED' })).toEqual(['DID_CERTIFICATION_NOT_REQUESTED']);
     });
 
     it('signs the Patto once all three are on record, completing A.2 and recording the date (2.2)', () => {
       const driver = aPersonCase('intakeRecorded').apply({ type: 'PATTO_SIGNED' });
-      expect(regions(driver).A2).toBe('completed');
+      expect(driver.regions.A2).toBe('completed');
       expect(ctx(driver).patto.signedAt).toBe(ACT_DATE);
       expect(ctx(driver).services.A2.completedAt).toBe(ACT_DATE);
     });
@@ -105,18 +82,18 @@ describe('person access rules', () => {
 
   describe('A.3: only after A.2 and a signed Patto', () => {
     it('refuses guidance before the Patto, with both codes', () => {
-      expect(codesOf(aPersonCase('intakeRecorded'), guidance())).toEqual(['PRECEDING_SERVICE_NOT_COMPLETED', 'PATTO_NOT_SIGNED']);
+      expect(aPersonCase('intakeRecorded').codes(guidance())).toEqual(['PRECEDING_SERVICE_NOT_COMPLETED', 'PATTO_NOT_SIGNED']);
     });
 
     it('refuses guidance on a fresh case, naming A.2 as the missing service', () => {
-      const reason = reasonWith(refused(aPersonCase('new'), guidance()), 'PRECEDING_SERVICE_NOT_COMPLETED');
+      const reason = reasonWith(aPersonCase('new').refuse(guidance()), 'PRECEDING_SERVICE_NOT_COMPLETED');
       expect(reason.message.en).toContain('A.2');
       expect(reason.message.it).toContain('A.2');
     });
 
     it('allows guidance after the Patto', () => {
       const driver = aPersonCase('pattoSigned').apply(guidance());
-      expect(regions(driver).A3).toBe('active');
+      expect(driver.regions.A3).toBe('active');
       expect(ctx(driver).services.A3.startedAt).toBe(ACT_DATE);
     });
   });
@@ -124,38 +101,38 @@ describe('person access rules', () => {
   describe('A.4: only after A.3, on a specific need, with a signed PAI', () => {
     it('refuses counselling while A.3 is still under way (no PAI yet)', () => {
       const driver = aPersonCase('guidance').apply({ type: 'SPECIFIC_NEED_RECORDED', description: 'Career change' });
-      expect(codesOf(driver, counselling())).toEqual(['PRECEDING_SERVICE_NOT_COMPLETED', 'PAI_NOT_SIGNED']);
+      expect(driver.codes(counselling())).toEqual(['PRECEDING_SERVICE_NOT_COMPLETED', 'PAI_NOT_SIGNED']);
     });
 
     it('refuses counselling without a recorded specific need', () => {
-      expect(codesOf(aPersonCase('paiSigned'), counselling())).toEqual(['SPECIFIC_NEED_NOT_RECORDED']);
+      expect(aPersonCase('paiSigned').codes(counselling())).toEqual(['SPECIFIC_NEED_NOT_RECORDED']);
     });
 
     it('refuses counselling when A.3 ended with the PAI refused', () => {
       const driver = aPersonCase('guidance')
         .apply({ type: 'SPECIFIC_NEED_RECORDED', description: 'Career change' })
         .apply({ type: 'PAI_REFUSED', reason: 'Does not agree with the plan' });
-      expect(regions(driver).A3).toBe('completed');
-      expect(codesOf(driver, counselling())).toEqual(['PAI_NOT_SIGNED']);
+      expect(driver.regions.A3).toBe('completed');
+      expect(driver.codes(counselling())).toEqual(['PAI_NOT_SIGNED']);
     });
 
     it('refuses to record a specific need before A.3 has started', () => {
-      expect(codesOf(aPersonCase('pattoSigned'), { type: 'SPECIFIC_NEED_RECORDED', description: 'x' })).toEqual(['SERVICE_NOT_STARTED']);
+      expect(aPersonCase('pattoSigned').codes({ type: 'SPECIFIC_NEED_RECORDED', description: 'x' })).toEqual(['SERVICE_NOT_STARTED']);
     });
 
     it('allows counselling after A.3, with the need recorded and the PAI signed', () => {
       const driver = aPersonCase('needRecorded').apply(counselling());
-      expect(regions(driver).A4).toBe('active');
+      expect(driver.regions.A4).toBe('active');
     });
 
     it('refuses to complete A.4 after one meeting (TOO_FEW_MEETINGS) and allows it after two', () => {
       const driver = aPersonCase('counselling');
       const completion = { type: 'COUNSELLING_COMPLETED', professionalProject: 'Become a CNC operator' };
-      const refusal = refused(driver, completion);
+      const refusal = driver.refuse(completion);
       expect(refusal.reasons.map((r) => r.code)).toEqual(['TOO_FEW_MEETINGS']);
       expect(refusal.reasons[0].message.en).toContain('1 recorded');
       driver.apply(counselling()).apply(completion);
-      expect(regions(driver).A4).toBe('completed');
+      expect(driver.regions.A4).toBe('completed');
       expect(ctx(driver).professionalProject).toBe('Become a CNC operator');
       expect(ctx(driver).pai.updatedAt).toBe(ACT_DATE);
     });
@@ -163,42 +140,42 @@ describe('person access rules', () => {
 
   describe('A.5: after or together with A.3 or A.4', () => {
     it('refuses job-search support before any A.3 or A.4', () => {
-      expect(codesOf(aPersonCase('pattoSigned'), jobSearch())).toEqual(['NO_PRECEDING_OR_CONCURRENT_SERVICE']);
+      expect(aPersonCase('pattoSigned').codes(jobSearch())).toEqual(['NO_PRECEDING_OR_CONCURRENT_SERVICE']);
     });
 
     it('refuses it on a fresh case with the Patto missing too', () => {
-      expect(codesOf(aPersonCase('new'), jobSearch())).toEqual(['NO_PRECEDING_OR_CONCURRENT_SERVICE', 'PATTO_NOT_SIGNED']);
+      expect(aPersonCase('new').codes(jobSearch())).toEqual(['NO_PRECEDING_OR_CONCURRENT_SERVICE', 'PATTO_NOT_SIGNED']);
     });
 
     it('allows it together with A.3: both regions are active at once', () => {
       const driver = aPersonCase('guidance').apply(jobSearch());
-      expect(regions(driver)).toMatchObject({ A3: 'active', A5: 'active' });
+      expect(driver.regions).toMatchObject({ A3: 'active', A5: 'active' });
     });
 
     it('allows it after A.3', () => {
       const driver = aPersonCase('paiSigned').apply(jobSearch());
-      expect(regions(driver)).toMatchObject({ A3: 'completed', A5: 'active' });
+      expect(driver.regions).toMatchObject({ A3: 'completed', A5: 'active' });
     });
   });
 
   describe('A.6: after or together with A.3, A.4 or A.5', () => {
     it('refuses job matching before any A.3, A.4 or A.5', () => {
-      expect(codesOf(aPersonCase('pattoSigned'), matching())).toEqual(['NO_PRECEDING_OR_CONCURRENT_SERVICE']);
+      expect(aPersonCase('pattoSigned').codes(matching())).toEqual(['NO_PRECEDING_OR_CONCURRENT_SERVICE']);
     });
 
     it('allows it together with A.3: both regions are active at once', () => {
       const driver = aPersonCase('guidance').apply(matching());
-      expect(regions(driver)).toMatchObject({ A3: 'active', A6: 'active' });
+      expect(driver.regions).toMatchObject({ A3: 'active', A6: 'active' });
     });
 
     it('allows it together with A.3 and A.5: three regions active at once', () => {
       const driver = aPersonCase('guidance').apply(jobSearch()).apply(matching());
-      expect(regions(driver)).toMatchObject({ A3: 'active', A5: 'active', A6: 'active' });
+      expect(driver.regions).toMatchObject({ A3: 'active', A5: 'active', A6: 'active' });
     });
 
     it('allows it together with A.4', () => {
       const driver = aPersonCase('counselling').apply(matching());
-      expect(regions(driver)).toMatchObject({ A4: 'active', A6: 'active' });
+      expect(driver.regions).toMatchObject({ A4: 'active', A6: 'active' });
     });
   });
 
@@ -208,7 +185,7 @@ describe('person access rules', () => {
       ['A.6', matching()],
     ])('refuses to start %s after the PAI was refused (PAI_REFUSED)', (_service, event) => {
       const driver = aPersonCase('guidance').apply({ type: 'PAI_REFUSED', reason: 'Does not agree' });
-      const refusal = refused(driver, event);
+      const refusal = driver.refuse(event);
       expect(refusal.reasons.map((r) => r.code)).toEqual(['PAI_REFUSED']);
       expect(refusal.reasons[0].message.en).toContain(ACT_DATE);
     });
@@ -216,7 +193,7 @@ describe('person access rules', () => {
     it('records the refusal (3.3) and completes A.3', () => {
       const driver = aPersonCase('guidance').apply({ type: 'PAI_REFUSED', reason: 'Does not agree' });
       expect(ctx(driver).pai).toMatchObject({ signedAt: null, refusedAt: ACT_DATE, refusalReason: 'Does not agree' });
-      expect(regions(driver).A3).toBe('completed');
+      expect(driver.regions.A3).toBe('completed');
     });
 
     // "A.5/A.6 refused after a PAI refusal": a service started together with A.3 must not go on
@@ -226,7 +203,7 @@ describe('person access rules', () => {
       ['A.6', matching()],
     ])('refuses further %s sessions started together with A.3 once the PAI is refused', (_service, event) => {
       const driver = aPersonCase('guidance').apply(event).apply({ type: 'PAI_REFUSED', reason: 'Does not agree' });
-      expect(codesOf(driver, event)).toEqual(['PAI_REFUSED']);
+      expect(driver.codes(event)).toEqual(['PAI_REFUSED']);
     });
   });
 
@@ -234,23 +211,23 @@ describe('person access rules', () => {
     const referred = { type: 'TRAINING_REFERRED', course: 'Welding level 1' };
 
     it('refuses a referral before the PAI is signed', () => {
-      expect(codesOf(aPersonCase('guidance'), referred)).toEqual(['PAI_NOT_SIGNED']);
+      expect(aPersonCase('guidance').codes(referred)).toEqual(['PAI_NOT_SIGNED']);
     });
 
     it('refuses a referral after the PAI was refused', () => {
       const driver = aPersonCase('guidance').apply({ type: 'PAI_REFUSED', reason: 'No' });
-      expect(codesOf(driver, referred)).toEqual(['PAI_NOT_SIGNED']);
+      expect(driver.codes(referred)).toEqual(['PAI_NOT_SIGNED']);
     });
 
     it.each(['TRAINING_ENROLLED', 'TRAINING_COMPLETED'])('refuses %s before any referral (EVENT_NOT_AVAILABLE)', (type) => {
-      const refusal = refused(aPersonCase('paiSigned'), { type });
+      const refusal = aPersonCase('paiSigned').refuse({ type });
       expect(refusal.kind).toBe('not_available');
       expect(refusal.reasons.map((r) => r.code)).toEqual(['EVENT_NOT_AVAILABLE']);
     });
 
     it('refuses completion before enrolment', () => {
       const driver = aPersonCase('paiSigned').apply(referred);
-      const refusal = refused(driver, { type: 'TRAINING_COMPLETED' });
+      const refusal = driver.refuse({ type: 'TRAINING_COMPLETED' });
       expect(refusal.reasons.map((r) => r.code)).toEqual(['EVENT_NOT_AVAILABLE']);
       expect(refusal.reasons[0].message.en).toContain('enrolled on a course');
     });
@@ -260,7 +237,7 @@ describe('person access rules', () => {
         .apply(referred)
         .apply({ type: 'TRAINING_ENROLLED', at: '2026-10-10' })
         .apply({ type: 'TRAINING_COMPLETED', at: '2026-11-10' });
-      expect(regions(driver).training).toBe('completed');
+      expect(driver.regions.training).toBe('completed');
       expect(ctx(driver).training).toEqual([
         { course: 'Welding level 1', referredAt: ACT_DATE, enrolledAt: '2026-10-10', completedAt: '2026-11-10' },
       ]);
@@ -269,15 +246,15 @@ describe('person access rules', () => {
 
   describe('A.6 outcomes: pre-selection, interview, hiring', () => {
     it('refuses an interview without a pre-selection (NOT_PRESELECTED)', () => {
-      expect(codesOf(aPersonCase('matching'), { type: 'SENT_TO_INTERVIEW', vacancyId: 'V-1' })).toEqual(['NOT_PRESELECTED']);
+      expect(aPersonCase('matching').codes({ type: 'SENT_TO_INTERVIEW', vacancyId: 'V-1' })).toEqual(['NOT_PRESELECTED']);
     });
 
     it('refuses a hire without an interview (NOT_SENT_TO_INTERVIEW)', () => {
-      expect(codesOf(aPersonCase('preselected'), hired())).toEqual(['NOT_SENT_TO_INTERVIEW']);
+      expect(aPersonCase('preselected').codes(hired())).toEqual(['NOT_SENT_TO_INTERVIEW']);
     });
 
     it('refuses a hire on matching alone with the interview missing', () => {
-      expect(codesOf(aPersonCase('matching'), hired())).toEqual(['NOT_SENT_TO_INTERVIEW']);
+      expect(aPersonCase('matching').codes(hired())).toEqual(['NOT_SENT_TO_INTERVIEW']);
     });
 
     it('allows the interview after pre-selection, and the hire after the interview, closing the case as placed', () => {
@@ -302,7 +279,7 @@ describe('person access rules', () => {
     });
 
     it('refuses a Patto refusal without a reason', () => {
-      const refusal = refused(aPersonCase('intake'), { type: 'PATTO_REFUSED' });
+      const refusal = aPersonCase('intake').refuse({ type: 'PATTO_REFUSED' });
       expect(refusal.reasons.map((r) => r.code)).toEqual(['PAYLOAD_INVALID']);
       expect(refusal.reasons[0].fields?.map((f) => f.field)).toEqual(['reason']);
     });
@@ -328,64 +305,54 @@ describe('person access rules', () => {
       const types = Object.keys(PERSON_EVENTS);
       expect(types.length).toBeGreaterThan(25);
       for (const type of types) {
-        const refusal = refused(driver, { type, reason: 'again' });
+        const refusal = driver.refuse({ type, reason: 'again' });
         expect({ type, kind: refusal.kind, codes: refusal.reasons.map((r) => r.code) }).toEqual({
           type,
           kind: 'case_closed',
           codes: ['CASE_CLOSED'],
         });
       }
-      const explanation = explain(driver.machineSnapshot, stamped(driver, { type: 'WITHDRAWN', reason: 'again' }));
+      const explanation = explain(driver.machineSnapshot, driver.stamped({ type: 'WITHDRAWN', reason: 'again' }));
       expect(explanation).toMatchObject({ allowed: false, kind: 'case_closed' });
     });
   });
 });
 
 describe('person minimum durations, at the exact boundary', () => {
-  type Row = [label: string, stage: PersonStage, event: (minutes: number, mode: string) => EventInput, mode: string, min: number];
+  // Each row: the stage where a session starts the service, and one where a later session is held
+  // (the minimum applies to every session, not only the first).
+  type Row = [label: string, first: PersonStage, later: PersonStage, event: (minutes: number, mode: string) => EventInput, mode: string, min: number];
   const rows: Row[] = [
-    ['A.2 individual', 'new', intake, 'individual', 30],
-    ['A.2 group', 'new', intake, 'group', 60],
-    ['A.3 individual', 'pattoSigned', guidance, 'individual', 60],
-    ['A.4 individual', 'needRecorded', counselling, 'individual', 60],
-    ['A.5 individual', 'guidance', jobSearch, 'individual', 120],
-    ['A.5 group', 'guidance', jobSearch, 'group', 120],
-    ['A.6 individual', 'guidance', matching, 'individual', 120],
-    ['A.6 group', 'guidance', matching, 'group', 120],
+    ['A.2 individual', 'new', 'intake', intake, 'individual', 30],
+    ['A.2 group', 'new', 'intake', intake, 'group', 60],
+    ['A.3 individual', 'pattoSigned', 'guidance', guidance, 'individual', 60],
+    ['A.4 individual', 'needRecorded', 'counselling', counselling, 'individual', 60],
+    ['A.5 individual', 'guidance', 'jobSearch', jobSearch, 'individual', 120],
+    ['A.5 group', 'guidance', 'jobSearch', jobSearch, 'group', 120],
+    ['A.6 individual', 'guidance', 'matching', matching, 'individual', 120],
+    ['A.6 group', 'guidance', 'matching', matching, 'group', 120],
   ];
   const serviceOf = (label: string) => label.slice(0, 3).replace('.', '') as PersonServiceKey;
 
-  it.each(rows)('%s: one minute short is refused with DURATION_BELOW_MINIMUM', (_label, stage, event, mode, min) => {
-    const refusal = refused(aPersonCase(stage), event(min - 1, mode));
+  it.each(rows)('%s: one minute short is refused with DURATION_BELOW_MINIMUM', (_label, stage, _later, event, mode, min) => {
+    const refusal = aPersonCase(stage).refuse(event(min - 1, mode));
     expect(refusal.reasons.map((r) => r.code)).toEqual(['DURATION_BELOW_MINIMUM']);
     expect(refusal.reasons[0].message.en).toContain(`${min} minutes`);
     expect(refusal.reasons[0].message.it).toContain(`${min} minuti`);
     expect(refusal.reasons[0].message.en).toContain(`${min - 1} recorded`);
   });
 
-  it.each(rows)('%s: the minimum itself is allowed and recorded', (label, stage, event, mode, min) => {
+  it.each(rows)('%s: the minimum itself is allowed and recorded', (label, stage, _later, event, mode, min) => {
     const driver = aPersonCase(stage).apply(event(min, mode));
     const record = ctx(driver).services[serviceOf(label)];
     expect(record.startedAt).toBe(ACT_DATE);
     expect(record.sessions).toEqual([{ at: ACT_DATE, mode, minutes: min, operatorId: ACCREDITED.id }]);
   });
 
-  // The minimum applies to every session, not only the one that starts the service.
-  const later: Row[] = [
-    ['A.2 individual', 'intake', intake, 'individual', 30],
-    ['A.2 group', 'intake', intake, 'group', 60],
-    ['A.3 individual', 'guidance', guidance, 'individual', 60],
-    ['A.4 individual', 'counselling', counselling, 'individual', 60],
-    ['A.5 individual', 'jobSearch', jobSearch, 'individual', 120],
-    ['A.5 group', 'jobSearch', jobSearch, 'group', 120],
-    ['A.6 individual', 'matching', matching, 'individual', 120],
-    ['A.6 group', 'matching', matching, 'group', 120],
-  ];
-
-  it.each(later)('%s, a later session: min-1 refused, min allowed', (label, stage, event, mode, min) => {
+  it.each(rows)('%s, a later session: min-1 refused, min allowed', (label, _first, stage, event, mode, min) => {
     const driver = aPersonCase(stage);
     const before = ctx(driver).services[serviceOf(label)].sessions.length;
-    expect(codesOf(driver, event(min - 1, mode))).toEqual(['DURATION_BELOW_MINIMUM']);
+    expect(driver.codes(event(min - 1, mode))).toEqual(['DURATION_BELOW_MINIMUM']);
     driver.apply(event(min, mode));
     expect(ctx(driver).services[serviceOf(label)].sessions).toHaveLength(before + 1);
   });
@@ -396,7 +363,7 @@ describe('person minimum durations, at the exact boundary', () => {
     ['A.4', 'needRecorded', counselling(120, 'group')],
     ['A.4 (later session)', 'counselling', counselling(120, 'group')],
   ] as [string, PersonStage, EventInput][])('%s refuses a group session (DELIVERY_MODE_NOT_ALLOWED)', (_label, stage, event) => {
-    const refusal = refused(aPersonCase(stage), event);
+    const refusal = aPersonCase(stage).refuse(event);
     expect(refusal.reasons.map((r) => r.code)).toEqual(['DELIVERY_MODE_NOT_ALLOWED']);
     expect(refusal.reasons[0].message.en).toContain('individual');
   });
@@ -405,7 +372,7 @@ describe('person minimum durations, at the exact boundary', () => {
 describe('CPI-only acts and complex targets', () => {
   it('DID_CERTIFIED is refused for an accredited operator (CPI_ONLY_ACT)', () => {
     const driver = aPersonCase('intakeRecorded');
-    const refusal = refused(driver, { type: 'DID_CERTIFIED' });
+    const refusal = driver.refuse({ type: 'DID_CERTIFIED' });
     expect(refusal.reasons.map((r) => r.code)).toEqual(['CPI_ONLY_ACT']);
     expect(refusal.reasons[0].message.en).toContain('D.Lgs. 181/2000');
     expect(ctx(driver).did?.certifiedAt).toBeNull();
@@ -428,25 +395,25 @@ describe('CPI-only acts and complex targets', () => {
     const driver = aPersonCase('intake')
       .apply({ type: 'REGISTRY_UPDATED' })
       .apply({ type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other' });
-    expect(codesOf(driver, { type: 'DID_CERTIFIED', operator: CPI })).toEqual(['DID_CERTIFICATION_NOT_REQUESTED']);
+    expect(driver.codes({ type: 'DID_CERTIFIED', operator: CPI })).toEqual(['DID_CERTIFICATION_NOT_REQUESTED']);
   });
 
   describe('TARGETED_PLACEMENT_ENROLLED (L. 68/99)', () => {
     it('is refused for an accredited operator (CPI_ONLY_ACT), even with the disabled flag', () => {
-      expect(codesOf(aPersonCase('new', { targets: ['disabled'] }), { type: 'TARGETED_PLACEMENT_ENROLLED' })).toEqual(['CPI_ONLY_ACT']);
+      expect(aPersonCase('new', { targets: ['disabled'] }).codes({ type: 'TARGETED_PLACEMENT_ENROLLED' })).toEqual(['CPI_ONLY_ACT']);
     });
 
     it('is refused for an accredited operator without the flag with both codes', () => {
-      expect(codesOf(aPersonCase('new'), { type: 'TARGETED_PLACEMENT_ENROLLED' })).toEqual(['CPI_ONLY_ACT', 'TARGET_NOT_FLAGGED']);
+      expect(aPersonCase('new').codes({ type: 'TARGETED_PLACEMENT_ENROLLED' })).toEqual(['CPI_ONLY_ACT', 'TARGET_NOT_FLAGGED']);
     });
 
     it('is refused for a CPI when the case has no disabled flag (TARGET_NOT_FLAGGED)', () => {
-      expect(codesOf(aPersonCase('new'), { type: 'TARGETED_PLACEMENT_ENROLLED', operator: CPI })).toEqual(['TARGET_NOT_FLAGGED']);
+      expect(aPersonCase('new').codes({ type: 'TARGETED_PLACEMENT_ENROLLED', operator: CPI })).toEqual(['TARGET_NOT_FLAGGED']);
     });
 
     it('is refused for a CPI when the case has another complex target only', () => {
       const driver = aPersonCase('new', { targets: ['immigrant'] });
-      expect(codesOf(driver, { type: 'TARGETED_PLACEMENT_ENROLLED', operator: CPI })).toEqual(['TARGET_NOT_FLAGGED']);
+      expect(driver.codes({ type: 'TARGETED_PLACEMENT_ENROLLED', operator: CPI })).toEqual(['TARGET_NOT_FLAGGED']);
     });
 
     it('is allowed for a CPI on a case opened with the disabled flag', () => {
@@ -467,7 +434,7 @@ describe('CPI-only acts and complex targets', () => {
     ['PA_HIRING_REFERRED', 'public_administration_hiring', 'art. 16 L. 56/87'],
   ])('%s is refused for an accredited operator and recorded for a CPI', (type, act, law) => {
     const driver = aPersonCase('new');
-    const refusal = refused(driver, { type });
+    const refusal = driver.refuse({ type });
     expect(refusal.reasons.map((r) => r.code)).toEqual(['CPI_ONLY_ACT']);
     expect(refusal.reasons[0].message.en).toContain(law);
     driver.apply({ type, operator: CPI });
@@ -479,7 +446,7 @@ describe('CPI-only acts and complex targets', () => {
     const dedicated = { type: 'DEDICATED_OPERATOR_ASSIGNED', operatorId: 'op-7', competences: ['dedicated_operator'] };
 
     it.each([integration, dedicated])('$type is refused without a complex target (NO_COMPLEX_TARGET)', (event) => {
-      expect(codesOf(aPersonCase('new'), event)).toEqual(['NO_COMPLEX_TARGET']);
+      expect(aPersonCase('new').codes(event)).toEqual(['NO_COMPLEX_TARGET']);
     });
 
     it('records a network integration on a case with a complex target', () => {
@@ -501,7 +468,7 @@ describe('CPI-only acts and complex targets', () => {
 
     it('an empty target profile removes the precondition again', () => {
       const driver = aPersonCase('new', { targets: ['detainee'] }).apply({ type: 'TARGET_PROFILE_RECORDED', targets: [], languageMediation: false });
-      expect(codesOf(driver, integration)).toEqual(['NO_COMPLEX_TARGET']);
+      expect(driver.codes(integration)).toEqual(['NO_COMPLEX_TARGET']);
     });
   });
 });
@@ -536,7 +503,7 @@ describe('person dates', () => {
   ];
 
   it.each(a3AndLater)('%s dated before the DID is refused (DATE_BEFORE_DID)', (_label, setup, event) => {
-    const refusal = refused(setup(), { ...event, at: BEFORE_DID });
+    const refusal = setup().refuse({ ...event, at: BEFORE_DID });
     // A first session of a service that needs the Patto is also dated before the Patto.
     expect(refusal.reasons.map((r) => r.code).filter((c) => c !== 'DATE_BEFORE_PATTO')).toEqual(['DATE_BEFORE_DID']);
     const reason = refusal.reasons.find((r) => r.code === 'DATE_BEFORE_DID');
@@ -554,14 +521,14 @@ describe('person dates', () => {
 
   it('a DID dated after the day it is received is refused (DID_DATE_AFTER_ACT), the same day allowed', () => {
     const driver = aPersonCase('intake');
-    const refusal = refused(driver, { type: 'DID_RECEIVED', didDate: '2026-10-02', deadlineGroup: 'other' });
+    const refusal = driver.refuse({ type: 'DID_RECEIVED', didDate: '2026-10-02', deadlineGroup: 'other' });
     expect(refusal.reasons.map((r) => r.code)).toEqual(['DID_DATE_AFTER_ACT']);
     driver.apply({ type: 'DID_RECEIVED', didDate: ACT_DATE, deadlineGroup: 'priority' });
     expect(ctx(driver).did).toMatchObject({ date: ACT_DATE, group: 'priority', receivedAt: ACT_DATE });
   });
 
   it('a DID cannot be received twice (DID_ALREADY_RECEIVED)', () => {
-    expect(codesOf(aPersonCase('intakeRecorded'), { type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other' })).toEqual([
+    expect(aPersonCase('intakeRecorded').codes({ type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other' })).toEqual([
       'DID_ALREADY_RECEIVED',
     ]);
   });
@@ -573,7 +540,7 @@ describe('person dates', () => {
       ['absurdly far', '2099-01-01'],
       ['absurdly early', '1970-01-01'],
     ])('is refused when %s (CONTRACT_START_OUT_OF_RANGE)', (_label, start) => {
-      const refusal = refused(aPersonCase('interview'), hired(start));
+      const refusal = aPersonCase('interview').refuse(hired(start));
       expect(refusal.reasons.map((r) => r.code)).toEqual(['CONTRACT_START_OUT_OF_RANGE']);
       expect(refusal.reasons[0].message.en).toContain(start);
     });
@@ -593,21 +560,21 @@ describe('explain names every failed guard, in both languages', () => {
   it('guidance of 30 minutes on a fresh case: access, Patto and duration together, agreeing with the engine', () => {
     const driver = aPersonCase('new');
     const event = { type: 'GUIDANCE_SESSION_HELD', ...session('individual', 30) };
-    const explanation = explain(driver.machineSnapshot, stamped(driver, event));
+    const explanation = explain(driver.machineSnapshot, driver.stamped(event));
     expect(explanation.allowed).toBe(false);
     if (explanation.allowed) return;
     expect(explanation.kind).toBe('guards_failed');
     expect(explanation.reasons.map((r) => r.code)).toEqual(['PRECEDING_SERVICE_NOT_COMPLETED', 'PATTO_NOT_SIGNED', 'DURATION_BELOW_MINIMUM']);
-    explanation.reasons.forEach(expectBilingual);
+    explanation.reasons.forEach(assertReadable);
     expect(explanation.reasons.map((r) => r.guard)).toEqual(['precedingServicesCompleted', 'pattoSigned', 'minimumDuration']);
-    const refusal = refused(driver, event);
+    const refusal = driver.refuse(event);
     expect(refusal).toEqual({ kind: explanation.kind, reasons: explanation.reasons });
   });
 
   it('counselling on a fresh case with a group session of 10 minutes lists every failed guard', () => {
     const driver = aPersonCase('new');
     const event = counselling(10, 'group');
-    const refusal = refused(driver, event);
+    const refusal = driver.refuse(event);
     expect(refusal.reasons.map((r) => r.code)).toEqual([
       'PRECEDING_SERVICE_NOT_COMPLETED',
       'PATTO_NOT_SIGNED',
@@ -615,36 +582,36 @@ describe('explain names every failed guard, in both languages', () => {
       'PAI_NOT_SIGNED',
       'DELIVERY_MODE_NOT_ALLOWED',
     ]);
-    expect(explain(driver.machineSnapshot, stamped(driver, event))).toEqual({ allowed: false, ...refusal });
+    expect(explain(driver.machineSnapshot, driver.stamped(event))).toEqual({ allowed: false, ...refusal });
   });
 
   it('an event not available in the current state: PAI_SIGNED before A.3 starts', () => {
     const driver = aPersonCase('pattoSigned');
-    const explanation = explain(driver.machineSnapshot, stamped(driver, { type: 'PAI_SIGNED' }));
+    const explanation = explain(driver.machineSnapshot, driver.stamped({ type: 'PAI_SIGNED' }));
     expect(explanation).toMatchObject({ allowed: false, kind: 'not_available' });
     if (explanation.allowed) return;
     expect(explanation.reasons.map((r) => r.code)).toEqual(['EVENT_NOT_AVAILABLE']);
     const [reason] = explanation.reasons;
-    expectBilingual(reason);
+    assertReadable(reason);
     expect(reason.message.en).toContain('PAI_SIGNED');
     expect(reason.message.en).toContain('A.3 Vocational guidance: in progress');
     expect(reason.message.it).toContain('A.3 Orientamento professionale: in corso');
-    expect(refused(driver, { type: 'PAI_SIGNED' })).toEqual({ kind: 'not_available', reasons: explanation.reasons });
+    expect(driver.refuse({ type: 'PAI_SIGNED' })).toEqual({ kind: 'not_available', reasons: explanation.reasons });
   });
 
   it('agrees with the engine when the event is allowed', () => {
     const driver = aPersonCase('pattoSigned');
-    expect(explain(driver.machineSnapshot, stamped(driver, guidance()))).toEqual({ allowed: true });
+    expect(explain(driver.machineSnapshot, driver.stamped(guidance()))).toEqual({ allowed: true });
     driver.apply(guidance());
   });
 
   it('names both the operator and the target guard for targeted placement', () => {
     const driver = aPersonCase('new');
-    const explanation = explain(driver.machineSnapshot, stamped(driver, { type: 'TARGETED_PLACEMENT_ENROLLED' }));
+    const explanation = explain(driver.machineSnapshot, driver.stamped({ type: 'TARGETED_PLACEMENT_ENROLLED' }));
     expect(explanation).toMatchObject({ allowed: false, kind: 'guards_failed' });
     if (explanation.allowed) return;
     expect(explanation.reasons.map((r) => r.code)).toEqual(['CPI_ONLY_ACT', 'TARGET_NOT_FLAGGED']);
-    explanation.reasons.forEach(expectBilingual);
+    explanation.reasons.forEach(assertReadable);
     expect(explanation.reasons[1].message.it).toContain('Disabili');
     expect(explanation.reasons[1].message.en).toContain('Disabled people');
   });

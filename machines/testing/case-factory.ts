@@ -6,6 +6,7 @@ import type { AnyMachineSnapshot } from 'xstate';
 import type { Operator } from '../case.js';
 import { applyEvent, restore, startCase, type PersistedSnapshot, type StepResult } from '../engine.js';
 import type { Refusal } from '../explain.js';
+import type { Reason } from '../guards.js';
 import type { PathwayName } from '../pathways.js';
 
 export const ACCREDITED: Operator = { id: 'op-accredited-1', kind: 'accredited' };
@@ -17,6 +18,14 @@ export const DID_DATE = '2026-09-01';
 export const ACT_DATE = '2026-10-01';
 
 export type EventInput = { type: string } & Record<string, unknown>;
+
+/** A reason a case manager can read: a stable code, and distinct messages in Italian and English. */
+export function assertReadable({ code, message }: Reason): void {
+  if (!/^[A-Z][A-Z0-9_]+$/.test(code)) throw new Error(`reason code '${code}' is not a stable code`);
+  if (!message.it.trim() || !message.en.trim() || message.it === message.en) {
+    throw new Error(`reason ${code} lacks distinct Italian and English messages: ${JSON.stringify(message)}`);
+  }
+}
 
 export class CaseDriver {
   constructor(
@@ -44,17 +53,35 @@ export class CaseDriver {
     return this;
   }
 
-  /** Sends an event that must be refused, and returns the refusal. */
+  /**
+   * Sends an event that must be refused, and returns the refusal. Checks what every refusal owes a
+   * case manager: the stored snapshot deeply unchanged, at least one reason, each with a stable code
+   * and a message in Italian and in English.
+   */
   refuse(event: EventInput): Refusal {
-    const before = this.snapshot;
+    const before = JSON.stringify(this.snapshot);
     const result = this.send(event);
     if (result.ok) throw new Error(`${event.type} was applied but should have been refused`);
-    if (this.snapshot !== before) throw new Error('a refused event changed the snapshot');
+    if (JSON.stringify(this.snapshot) !== before) throw new Error('a refused event changed the snapshot');
+    if (result.refusal.reasons.length === 0) throw new Error(`${event.type} refused without a reason`);
+    result.refusal.reasons.forEach(assertReadable);
     return result.refusal;
   }
 
   codes(event: EventInput): string[] {
     return this.refuse(event).reasons.map((r) => r.code);
+  }
+
+  /** The event as the engine stamps it (defaults and `receivedAt`), to ask `explain` about it. */
+  stamped(event: EventInput): EventInput {
+    return { at: ACT_DATE, operator: this.operator, ...event, receivedAt: NOW.toISOString() };
+  }
+
+  /** The open case's parallel regions, keyed by region. */
+  get regions(): Record<string, unknown> {
+    const value = this.snapshot.value as { open?: Record<string, unknown> };
+    if (!value.open) throw new Error(`case is not open: ${JSON.stringify(this.snapshot.value)}`);
+    return value.open;
   }
 
   get machineSnapshot(): AnyMachineSnapshot {
