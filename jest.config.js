@@ -9,4 +9,6 @@ export default {
   roots: ['<rootDir>/machines', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   testTimeout: 60000,
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
 };

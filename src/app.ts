@@ -1,0 +1,50 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { pino } from 'pino';
+import { AppModule } from './app.module.js';
+import type { Clock } from './common/clock.js';
+import { SCHEMAS } from './common/openapi.js';
+import type { AppConfig } from './config/app-config.js';
+import { Database } from './database/database.js';
+
+/**
+ * Builds the service: opens (and migrates) the database, then the Nest application with its
+ * middleware, problem+json errors and OpenAPI at /docs. Not listening yet.
+ */
+export async function createApp(args: { config: AppConfig; clock?: Clock }): Promise<NestExpressApplication> {
+  const database = await Database.open(args.config, pino({ level: args.config.logLevel }));
+  try {
+    const module = AppModule.forRoot({ config: args.config, database, clock: args.clock });
+    const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, bufferLogs: true, abortOnError: false });
+    app.useLogger(app.get(Logger));
+    const express = app.getHttpAdapter().getInstance();
+    // ETags are case versions, set by the handlers; no hash of every body.
+    express.set('etag', false);
+    express.disable('x-powered-by');
+    setupOpenApi(app);
+    await app.init();
+    return app;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+function setupOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Percorsi')
+      .setDescription(
+        'Case service for public employment services: the regional service standards (A.1-A.6, B.1-B.4) as statecharts. ' +
+          'Errors are RFC 9457 application/problem+json with a stable `code`; messages follow Accept-Language (it, en).',
+      )
+      .setVersion('0.2.0')
+      .build(),
+  );
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...(SCHEMAS as Record<string, object>) } };
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}

@@ -1,0 +1,172 @@
+import { PATHWAY_NAMES, isPathwayName, type PathwayName } from '../../machines/index.js';
+import { validationFailed, type FieldError } from '../common/problem.js';
+
+/**
+ * Parsing of what clients send to /cases: bodies, headers and query strings. Everything that fails
+ * is a 400 VALIDATION_FAILED listing each field; the machine validates event payloads itself.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EVENT_TYPE = /^[A-Z][A-Z0-9_]{0,63}$/;
+// Idempotency keys: visible ASCII, as the IETF draft and Stripe's API accept.
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const SERVICE_STATUSES = ['not_started', 'active', 'completed', 'not_applicable'];
+const CASE_STATUSES = ['active', 'done'];
+export const MAX_PAGE = 200;
+const DEFAULT_PAGE = 50;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface CreateCaseRequest {
+  pathway: PathwayName;
+  subject: string;
+  office: string | null;
+  input: Record<string, unknown>;
+}
+
+export function parseCaseId(id: string): string {
+  if (!UUID.test(id)) throw validationFailed([{ field: 'path:id', problem: 'format', message: 'a case id is a UUID' }]);
+  return id.toLowerCase();
+}
+
+function text(errors: FieldError[], field: string, value: unknown, max: number, required: boolean): string | null {
+  if (value === undefined || value === null) {
+    if (required) errors.push({ field, problem: 'required' });
+    return null;
+  }
+  if (typeof value !== 'string') {
+    errors.push({ field, problem: 'type', message: 'a string' });
+    return null;
+  }
+  const trimmed = value.trim();
+  if (trimmed.length === 0) errors.push({ field, problem: 'required' });
+  else if (trimmed.length > max) errors.push({ field, problem: 'range', message: `at most ${max} characters` });
+  return trimmed;
+}
+
+export function parseCreateCase(body: unknown): CreateCaseRequest {
+  if (!isPlainObject(body)) throw validationFailed([{ field: 'body', problem: 'type', message: 'a JSON object' }]);
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(body)) {
+    if (!['pathway', 'subject', 'office', 'input'].includes(key)) errors.push({ field: key, problem: 'unknown' });
+  }
+  if (body.pathway === undefined) errors.push({ field: 'pathway', problem: 'required' });
+  else if (!isPathwayName(body.pathway)) errors.push({ field: 'pathway', problem: 'enum', message: `one of ${PATHWAY_NAMES.join(', ')}` });
+  const subject = text(errors, 'subject', body.subject, 200, true);
+  const office = text(errors, 'office', body.office, 100, false);
+  if (body.input !== undefined && !isPlainObject(body.input)) errors.push({ field: 'input', problem: 'type', message: 'a JSON object' });
+  if (errors.length > 0) throw validationFailed(errors);
+  return { pathway: body.pathway as PathwayName, subject: subject!, office, input: (body.input as Record<string, unknown>) ?? {} };
+}
+
+/**
+ * An event as sent: `{type, at?, ...payload}`. The operator is the request's actor and
+ * `receivedAt` the service's clock, so neither may come from the body; `at` defaults to now.
+ */
+export function parseEventBody(body: unknown, now: Date): Record<string, unknown> & { type: string; at: unknown } {
+  if (!isPlainObject(body)) throw validationFailed([{ field: 'body', problem: 'type', message: 'a JSON object' }]);
+  const errors: FieldError[] = [];
+  if (body.type === undefined) errors.push({ field: 'type', problem: 'required' });
+  else if (typeof body.type !== 'string') errors.push({ field: 'type', problem: 'type', message: 'a string' });
+  else if (!EVENT_TYPE.test(body.type)) errors.push({ field: 'type', problem: 'format', message: 'an event name such as PATTO_SIGNED' });
+  for (const field of ['operator', 'receivedAt']) {
+    if (field in body) errors.push({ field, problem: 'unknown', message: 'set by the service, not by the client' });
+  }
+  if (errors.length > 0) throw validationFailed(errors);
+  return { ...body, type: body.type as string, at: body.at ?? now.toISOString() };
+}
+
+export function parseIdempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (!IDEMPOTENCY_KEY.test(header)) {
+    throw validationFailed([{ field: 'header:Idempotency-Key', problem: 'format', message: '1 to 255 visible ASCII characters' }]);
+  }
+  return header;
+}
+
+/** If-Match: `"<version>"` (or W/"<version>", or a list of them, or `*`). Null when absent. */
+export function parseIfMatch(header: string | undefined): number[] | '*' | null {
+  if (header === undefined) return null;
+  if (header.trim() === '*') return '*';
+  const versions = header.split(',').map((tag) => /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(tag)?.[1]);
+  if (versions.some((v) => v === undefined)) {
+    throw validationFailed([{ field: 'header:If-Match', problem: 'format', message: 'the ETag of the case, e.g. "3"' }]);
+  }
+  return versions.map(Number);
+}
+
+export interface ListQuery {
+  pathway?: string;
+  status?: string;
+  state?: string;
+  service?: string;
+  serviceStatus?: string;
+  office?: string;
+  subject?: string;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+const QUERY_KEYS = ['pathway', 'status', 'state', 'service', 'serviceStatus', 'office', 'subject', 'cursor', 'limit'];
+
+export const encodeCursor = (createdAt: string, id: string): string => Buffer.from(`${createdAt}|${id}`).toString('base64url');
+
+export function parseListQuery(query: Record<string, unknown>): ListQuery {
+  const errors: FieldError[] = [];
+  const one = (key: string): string | undefined => {
+    const v = query[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') {
+      errors.push({ field: `query:${key}`, problem: 'type', message: 'given once' });
+      return undefined;
+    }
+    if (v.length > 200) errors.push({ field: `query:${key}`, problem: 'range' });
+    return v;
+  };
+  for (const key of Object.keys(query)) if (!QUERY_KEYS.includes(key)) errors.push({ field: `query:${key}`, problem: 'unknown' });
+  const result: ListQuery = { limit: DEFAULT_PAGE };
+  const pathway = one('pathway');
+  if (pathway !== undefined && !isPathwayName(pathway)) errors.push({ field: 'query:pathway', problem: 'enum' });
+  const status = one('status');
+  if (status !== undefined && !CASE_STATUSES.includes(status)) errors.push({ field: 'query:status', problem: 'enum' });
+  const service = one('service');
+  if (service !== undefined && !/^[AB][1-6]$/.test(service)) errors.push({ field: 'query:service', problem: 'format', message: 'a service key such as A3' });
+  const serviceStatus = one('serviceStatus');
+  if (serviceStatus !== undefined && !SERVICE_STATUSES.includes(serviceStatus)) errors.push({ field: 'query:serviceStatus', problem: 'enum' });
+  if ((service === undefined) !== (serviceStatus === undefined)) {
+    errors.push({ field: service === undefined ? 'query:service' : 'query:serviceStatus', problem: 'required', message: 'service and serviceStatus go together' });
+  }
+  const limit = one('limit');
+  if (limit !== undefined) {
+    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE) errors.push({ field: 'query:limit', problem: 'range', message: `1 to ${MAX_PAGE}` });
+    else result.limit = Number(limit);
+  }
+  const cursor = one('cursor');
+  if (cursor !== undefined) {
+    const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+    const date = new Date(createdAt);
+    if (!id || !UUID.test(id) || Number.isNaN(date.getTime())) errors.push({ field: 'query:cursor', problem: 'format' });
+    else result.after = { createdAt: date, id };
+  }
+  const [state, office, subject] = [one('state'), one('office'), one('subject')];
+  if (errors.length > 0) throw validationFailed(errors);
+  return { ...result, pathway, status, state, service, serviceStatus, office, subject };
+}
+
+export function parseHistoryQuery(query: Record<string, unknown>): { afterSequence: number; limit: number } {
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(query)) if (!['after', 'limit'].includes(key)) errors.push({ field: `query:${key}`, problem: 'unknown' });
+  const number = (key: string, min: number, max: number, fallback: number): number => {
+    const v = query[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'string' || !/^\d{1,9}$/.test(v) || Number(v) < min || Number(v) > max) {
+      errors.push({ field: `query:${key}`, problem: 'range', message: `${min} to ${max}` });
+      return fallback;
+    }
+    return Number(v);
+  };
+  const afterSequence = number('after', 0, 999_999_999, 0);
+  const limit = number('limit', 1, 1000, 1000);
+  if (errors.length > 0) throw validationFailed(errors);
+  return { afterSequence, limit };
+}

@@ -1,0 +1,59 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One person's or company's case: the machine snapshot it runs on, plus columns derived from it
+ * for queries. `version` equals the sequence of the case's last event (optimistic concurrency, ETag).
+ */
+@Entity({ name: 'cases' })
+@Index('IDX_cases_created', ['createdAt', 'id'])
+@Index('IDX_cases_pathway_status', ['pathway', 'status', 'createdAt', 'id'])
+@Index('IDX_cases_office', ['office', 'createdAt', 'id'])
+@Index('IDX_cases_subject', ['subject'])
+// GIN indexes for the service-status and state filters; TypeORM cannot declare them, the migration does.
+@Index('IDX_cases_services', { synchronize: false })
+@Index('IDX_cases_state_paths', { synchronize: false })
+export class CaseEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  pathway!: string;
+
+  @Column({ name: 'machine_version', type: 'varchar', length: 32 })
+  machineVersion!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  subject!: string;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  office!: string | null;
+
+  /** The data the case was opened with (the machine's input). */
+  @Column({ type: 'jsonb' })
+  input!: Record<string, unknown>;
+
+  /** XState's persisted snapshot. */
+  @Column({ type: 'jsonb' })
+  snapshot!: Record<string, unknown>;
+
+  /** `active` or `done` (the machine reached a final state). */
+  @Column({ type: 'varchar', length: 16 })
+  status!: string;
+
+  /** Every active state node, as dotted paths (`open`, `open.guidance`, `open.guidance.active`). */
+  @Column({ name: 'state_paths', type: 'text', array: true })
+  statePaths!: string[];
+
+  /** Each service's status: {"A1": "completed", "A2": "active", ...}. */
+  @Column({ type: 'jsonb' })
+  services!: Record<string, string>;
+
+  @Column({ type: 'integer' })
+  version!: number;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

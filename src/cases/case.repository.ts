@@ -1,0 +1,262 @@
+import type { EntityManager } from 'typeorm';
+
+/** A case row as the repository reads it. */
+export interface CaseRow {
+  id: string;
+  pathway: string;
+  machineVersion: string;
+  subject: string;
+  office: string | null;
+  input: Record<string, unknown>;
+  snapshot: Record<string, unknown>;
+  status: string;
+  statePaths: string[];
+  services: Record<string, string>;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface EventRow {
+  id: string;
+  caseId: string;
+  sequence: number;
+  type: string;
+  payload: Record<string, unknown>;
+  stateBefore: unknown;
+  stateAfter: unknown;
+  actor: Record<string, unknown>;
+  occurredAt: Date;
+  recordedAt: Date;
+  idempotencyKey: string | null;
+}
+
+/** A stored response to a request made with an Idempotency-Key. */
+export interface StoredResponse {
+  requestHash: string;
+  statusCode: number;
+  response: { headers: Record<string, string>; body: unknown };
+}
+
+export interface IdempotencyWrite {
+  scope: string;
+  key: string;
+  requestHash: string;
+  statusCode: number;
+  response: StoredResponse['response'];
+}
+
+/** What the case row becomes after an event: the snapshot and the columns derived from it. */
+export interface CaseUpdate {
+  snapshot: Record<string, unknown>;
+  status: string;
+  statePaths: string[];
+  services: Record<string, string>;
+}
+
+export interface NewEvent {
+  id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  stateBefore: unknown;
+  stateAfter: unknown;
+  actor: Record<string, unknown>;
+  occurredAt: Date;
+  idempotencyKey: string | null;
+}
+
+export interface CaseFilter {
+  pathway?: string;
+  status?: string;
+  state?: string;
+  service?: string;
+  serviceStatus?: string;
+  office?: string;
+  subject?: string;
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+const CASE_COLUMNS = `id, pathway, machine_version AS "machineVersion", subject, office, input, snapshot, status,
+  state_paths AS "statePaths", services, version, created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+const EVENT_COLUMNS = `id, case_id AS "caseId", sequence, type, payload, state_before AS "stateBefore", state_after AS "stateAfter",
+  actor, occurred_at AS "occurredAt", recorded_at AS "recordedAt", idempotency_key AS "idempotencyKey"`;
+
+const IDEMPOTENCY_INSERT = `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at)`;
+
+/** Postgres' unique_violation. */
+export const UNIQUE_VIOLATION = '23505';
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; driverError?: { code?: unknown; constraint?: unknown } };
+  const code = e?.driverError?.code ?? e?.code;
+  const name = e?.driverError?.constraint ?? e?.constraint;
+  return code === UNIQUE_VIOLATION && (constraint === undefined || name === constraint);
+}
+
+export const IDEMPOTENCY_PRIMARY_KEY = 'PK_15de2f76fa9f27ad8f330983607';
+
+/**
+ * The cases' SQL. Every write is one statement (CTEs), so that it is atomic without an explicit
+ * transaction and costs one round trip; callers that need a row lock pass a transaction's manager.
+ */
+export class CaseRepository {
+  /** The case and, when a key is given, the response stored under it: one round trip. */
+  async loadForEvent(
+    db: EntityManager,
+    args: { caseId: string; idempotency: { scope: string; key: string } | null; lock: boolean },
+  ): Promise<{ row: CaseRow; stored: StoredResponse | null } | null> {
+    const rows: (CaseRow & { stored: StoredResponse | null })[] = await db.query(
+      `SELECT ${CASE_COLUMNS},
+         (SELECT json_build_object('requestHash', i.request_hash, 'statusCode', i.status_code, 'response', i.response)
+            FROM idempotency_keys i WHERE i.scope = $2 AND i.key = $3) AS stored
+       FROM cases WHERE id = $1 ${args.lock ? 'FOR UPDATE' : ''}`,
+      [args.caseId, args.idempotency?.scope ?? null, args.idempotency?.key ?? null],
+    );
+    if (rows.length === 0) return null;
+    const { stored, ...row } = rows[0];
+    return { row: row, stored };
+  }
+
+  async findStored(db: EntityManager, scope: string, key: string): Promise<StoredResponse | null> {
+    const rows: StoredResponse[] = await db.query(
+      `SELECT request_hash AS "requestHash", status_code AS "statusCode", response FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+      [scope, key],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Appends the event and updates the case if it is still at `expectedVersion`, in one statement.
+   * Returns false when another writer got there first (nothing written).
+   */
+  async appendEvent(
+    db: EntityManager,
+    args: { caseId: string; expectedVersion: number; update: CaseUpdate; event: NewEvent; now: Date; idempotency: IdempotencyWrite | null },
+  ): Promise<boolean> {
+    const { update, event, idempotency } = args;
+    const rows: { sequence: number }[] = await db.query(
+      `WITH updated AS (
+         UPDATE cases SET snapshot = $3, status = $4, state_paths = $5, services = $6, version = version + 1, updated_at = $7
+         WHERE id = $1 AND version = $2
+         RETURNING id, version
+       ), appended AS (
+         INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, actor, occurred_at, recorded_at, idempotency_key)
+         SELECT $8, id, version, $9, $10, $11, $12, $13, $14, $7, $15 FROM updated
+         RETURNING sequence
+       ), remembered AS (
+         ${IDEMPOTENCY_INSERT}
+         SELECT $16, $15, $17, $18, $19, $7 FROM updated WHERE $15::varchar IS NOT NULL
+       )
+       SELECT sequence FROM appended`,
+      [
+        args.caseId,
+        args.expectedVersion,
+        update.snapshot,
+        update.status,
+        update.statePaths,
+        update.services,
+        args.now,
+        event.id,
+        event.type,
+        event.payload,
+        json(event.stateBefore),
+        json(event.stateAfter),
+        event.actor,
+        event.occurredAt,
+        event.idempotencyKey,
+        idempotency?.scope ?? null,
+        idempotency?.requestHash ?? null,
+        idempotency?.statusCode ?? null,
+        idempotency?.response ?? null,
+      ],
+    );
+    return rows.length === 1;
+  }
+
+  /** Inserts a new case with its opening event (sequence 1), in one statement. */
+  async insertCase(db: EntityManager, args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null }): Promise<void> {
+    const { row, event, idempotency } = args;
+    await db.query(
+      `WITH inserted AS (
+         INSERT INTO cases (id, pathway, machine_version, subject, office, input, snapshot, status, state_paths, services, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)
+         RETURNING id
+       ), appended AS (
+         INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, actor, occurred_at, recorded_at, idempotency_key)
+         SELECT $12, id, 1, $13, $14, NULL, $15, $16, $17, $11, $18 FROM inserted
+       ), remembered AS (
+         ${IDEMPOTENCY_INSERT}
+         SELECT $19, $18, $20, $21, $22, $11 FROM inserted WHERE $18::varchar IS NOT NULL
+       )
+       SELECT id FROM inserted`,
+      [
+        row.id,
+        row.pathway,
+        row.machineVersion,
+        row.subject,
+        row.office,
+        row.input,
+        row.snapshot,
+        row.status,
+        row.statePaths,
+        row.services,
+        row.createdAt,
+        event.id,
+        event.type,
+        event.payload,
+        json(event.stateAfter),
+        event.actor,
+        event.occurredAt,
+        event.idempotencyKey,
+        idempotency?.scope ?? null,
+        idempotency?.requestHash ?? null,
+        idempotency?.statusCode ?? null,
+        idempotency?.response ?? null,
+      ],
+    );
+  }
+
+  async findCase(db: EntityManager, id: string): Promise<CaseRow | null> {
+    const rows: CaseRow[] = await db.query(`SELECT ${CASE_COLUMNS} FROM cases WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** Newest first; the cursor is the last row's (created_at, id). */
+  async listCases(db: EntityManager, filter: CaseFilter): Promise<CaseRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: (p: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (filter.pathway) add((p) => `pathway = ${p}`, filter.pathway);
+    if (filter.status) add((p) => `status = ${p}`, filter.status);
+    if (filter.office) add((p) => `office = ${p}`, filter.office);
+    if (filter.subject) add((p) => `subject = ${p}`, filter.subject);
+    if (filter.state) add((p) => `state_paths @> ARRAY[${p}]::text[]`, filter.state);
+    if (filter.service && filter.serviceStatus) add((p) => `services @> ${p}::jsonb`, { [filter.service]: filter.serviceStatus });
+    else if (filter.service) add((p) => `services ? ${p}`, filter.service);
+    if (filter.after) {
+      params.push(filter.after.createdAt, filter.after.id);
+      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(filter.limit);
+    return db.query(
+      `SELECT ${CASE_COLUMNS} FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  async history(db: EntityManager, args: { caseId: string; afterSequence: number; limit: number }): Promise<EventRow[]> {
+    return db.query(
+      `SELECT ${EVENT_COLUMNS} FROM case_events WHERE case_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
+      [args.caseId, args.afterSequence, args.limit],
+    );
+  }
+}
+
+/** jsonb parameters that are plain strings (a state value like "closed") must be sent as JSON text. */
+const json = (value: unknown): string => JSON.stringify(value ?? null);

@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  PATHWAYS,
+  applyEvent,
+  availableEvents,
+  restore,
+  startCase,
+  type PathwayName,
+  type Reason,
+  type Refusal,
+} from '../../machines/index.js';
+import { canonicalJson, sha256 } from '../common/canonical-json.js';
+import { Clock } from '../common/clock.js';
+import { ProblemException, type FieldError } from '../common/problem.js';
+import type { Actor } from '../common/request-context.js';
+import type { Language } from '../config/app-config.js';
+import { Database } from '../database/database.js';
+import { CaseRepository, IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation, type CaseRow, type IdempotencyWrite, type StoredResponse } from './case.repository.js';
+import { encodeCursor, parseCreateCase, parseEventBody, type ListQuery } from './case-requests.js';
+import { derive, etagOf, historyEntryOf, reasonIn, summaryOf, viewOf, type CaseSummary, type CaseView, type HistoryEntry } from './case-view.js';
+
+/** The answer to a write: what the controller sends, and whether it is a stored one replayed. */
+export interface WriteResult {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  replayed: boolean;
+}
+
+export interface Idempotency {
+  key: string;
+  /** The request as hashed: method, route and canonical body. */
+  requestHash: string;
+}
+
+/** The type of the event that opens every case: sequence 1 of its history. */
+export const CASE_OPENED = 'CASE_OPENED';
+
+/** Optimistic attempts before an event falls back to locking the case row. */
+const OPTIMISTIC_ATTEMPTS = 3;
+
+export const requestHash = (method: string, route: string, body: unknown): string => sha256(`${method} ${route}\n${canonicalJson(body)}`);
+
+/**
+ * Cases: opening, events, reading. An event is one atomic write (case row, event row and stored
+ * idempotent response together); the machine alone decides whether it is allowed.
+ */
+@Injectable()
+export class CaseService {
+  private readonly repository = new CaseRepository();
+
+  constructor(
+    @Inject(Database) private readonly database: Database,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  private get db(): EntityManager {
+    return this.database.dataSource.manager;
+  }
+
+  async openCase(args: { body: unknown; actor: Actor; idempotency: Idempotency | null }): Promise<WriteResult> {
+    const request = parseCreateCase(args.body);
+    const scope = 'cases';
+    if (args.idempotency) {
+      const stored = await this.repository.findStored(this.db, scope, args.idempotency.key);
+      if (stored) return replay(stored, args.idempotency);
+    }
+    const started = startCase({ pathway: request.pathway, input: request.input });
+    if (!started.ok) throw refusalProblem(started.refusal);
+    const now = this.clock.now();
+    const derived = derive(request.pathway, started.snapshot);
+    const row: CaseRow = {
+      id: randomUUID(),
+      pathway: request.pathway,
+      machineVersion: PATHWAYS[request.pathway].version,
+      subject: request.subject,
+      office: request.office,
+      input: request.input,
+      ...derived,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const result: WriteResult = {
+      status: 201,
+      headers: { Location: `/cases/${row.id}`, ETag: etagOf(1) },
+      body: viewOf(row, now),
+      replayed: false,
+    };
+    const event = {
+      id: randomUUID(),
+      type: CASE_OPENED,
+      payload: { type: CASE_OPENED, at: now.toISOString(), subject: row.subject, office: row.office, input: row.input },
+      stateBefore: null,
+      stateAfter: started.snapshot.value,
+      actor: actorRecord(args.actor),
+      occurredAt: now,
+      idempotencyKey: args.idempotency?.key ?? null,
+    };
+    try {
+      await this.repository.insertCase(this.db, { row, event, idempotency: remember(scope, args.idempotency, result) });
+    } catch (error) {
+      // The same key, sent at the same time: the other request won; answer as it did.
+      if (args.idempotency && isUniqueViolation(error, IDEMPOTENCY_PRIMARY_KEY)) {
+        const stored = await this.repository.findStored(this.db, scope, args.idempotency.key);
+        if (stored) return replay(stored, args.idempotency);
+      }
+      throw error;
+    }
+    return result;
+  }
+
+  async getCase(id: string): Promise<CaseView> {
+    return viewOf(await this.getRowOrFail(id), this.clock.now());
+  }
+
+  async transitions(id: string, actor: Actor, language: Language) {
+    const row = await this.getRowOrFail(id);
+    const pathway = PATHWAYS[row.pathway as PathwayName];
+    const available = availableEvents(restore(pathway, row.snapshot), { operator: { id: actor.id, kind: actor.kind } });
+    return {
+      caseId: row.id,
+      version: row.version,
+      operator: { id: actor.id, kind: actor.kind },
+      allowed: available.allowed.map((type) => ({
+        event: type,
+        service: pathway.events[type].service,
+        summary: pathway.events[type].summary[language],
+      })),
+      blocked: available.blocked.map((b) => ({
+        event: b.event,
+        service: pathway.events[b.event].service,
+        kind: b.kind,
+        reasons: b.reasons.map((r) => reasonIn(r, language)),
+      })),
+    };
+  }
+
+  async postEvent(args: {
+    caseId: string;
+    body: unknown;
+    actor: Actor;
+    ifMatch: number[] | '*' | null;
+    idempotency: Idempotency | null;
+  }): Promise<WriteResult> {
+    const scope = `case:${args.caseId}`;
+    const key = args.idempotency ? { scope, key: args.idempotency.key } : null;
+    const sent = { ...args, event: parseEventBody(args.body, this.clock.now()) };
+    for (let attempt = 1; ; attempt++) {
+      // Under contention the optimistic path would spin: the last attempts lock the row instead.
+      const lock = attempt > OPTIMISTIC_ATTEMPTS;
+      const outcome = lock
+        ? await this.database.dataSource.transaction((manager) => this.tryEvent(manager, sent, key, true))
+        : await this.tryEvent(this.db, sent, key, false);
+      if (outcome !== 'conflict') return outcome;
+    }
+  }
+
+  /** One attempt: load, decide, write if the case has not moved meanwhile. */
+  private async tryEvent(
+    db: EntityManager,
+    args: { caseId: string; event: Record<string, unknown>; actor: Actor; ifMatch: number[] | '*' | null; idempotency: Idempotency | null },
+    key: { scope: string; key: string } | null,
+    lock: boolean,
+  ): Promise<WriteResult | 'conflict'> {
+    const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: key, lock });
+    if (!loaded) throw caseNotFound(args.caseId);
+    if (loaded.stored) return replay(loaded.stored, args.idempotency!);
+    const { row } = loaded;
+    if (args.ifMatch !== null && args.ifMatch !== '*' && !args.ifMatch.includes(row.version)) throw versionConflict(row.version);
+    const pathway = PATHWAYS[row.pathway as PathwayName];
+    if (row.machineVersion !== pathway.version) throw machineOutdated(row, pathway.version);
+
+    const now = this.clock.now();
+    const event = { ...args.event, operator: { id: args.actor.id, kind: args.actor.kind } };
+    const step = applyEvent({ pathway: pathway.name, snapshot: row.snapshot, event, now });
+    if (!step.ok) throw refusalProblem(step.refusal);
+
+    const update = derive(pathway.name, step.snapshot);
+    const next: CaseRow = { ...row, ...update, version: row.version + 1, updatedAt: now };
+    const entry: HistoryEntry = {
+      id: randomUUID(),
+      sequence: next.version,
+      type: step.event.type,
+      payload: step.event,
+      stateBefore: row.snapshot.value,
+      stateAfter: step.value,
+      actor: actorRecord(args.actor),
+      occurredAt: new Date(Date.parse(step.event.at)).toISOString(),
+      recordedAt: now.toISOString(),
+      idempotencyKey: args.idempotency?.key ?? null,
+    };
+    const result: WriteResult = {
+      status: 200,
+      headers: { ETag: etagOf(next.version), Location: `/cases/${row.id}` },
+      body: { event: entry, case: viewOf(next, now) },
+      replayed: false,
+    };
+    try {
+      const written = await this.repository.appendEvent(db, {
+        caseId: row.id,
+        expectedVersion: row.version,
+        update,
+        event: { ...entry, occurredAt: new Date(entry.occurredAt) },
+        now,
+        idempotency: key ? remember(key.scope, args.idempotency, result) : null,
+      });
+      return written ? result : 'conflict';
+    } catch (error) {
+      // A concurrent request with the same key committed first: the next attempt replays it.
+      if (key && isUniqueViolation(error, IDEMPOTENCY_PRIMARY_KEY)) return 'conflict';
+      throw error;
+    }
+  }
+
+  async history(args: { caseId: string; afterSequence: number; limit: number }): Promise<{ caseId: string; version: number; events: HistoryEntry[] }> {
+    const row = await this.getRowOrFail(args.caseId);
+    const events = await this.repository.history(this.db, args);
+    return { caseId: row.id, version: row.version, events: events.map(historyEntryOf) };
+  }
+
+  async list(query: ListQuery): Promise<{ items: CaseSummary[]; nextCursor: string | null }> {
+    const rows = await this.repository.listCases(this.db, { ...query, limit: query.limit + 1 });
+    const items = rows.slice(0, query.limit).map(summaryOf);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  }
+
+  private async getRowOrFail(id: string): Promise<CaseRow> {
+    const row = await this.repository.findCase(this.db, id);
+    if (!row) throw caseNotFound(id);
+    return row;
+  }
+}
+
+const actorRecord = (actor: Actor) => ({ id: actor.id, kind: actor.kind, source: actor.source });
+
+function remember(scope: string, idempotency: Idempotency | null, result: WriteResult): IdempotencyWrite | null {
+  if (!idempotency) return null;
+  return {
+    scope,
+    key: idempotency.key,
+    requestHash: idempotency.requestHash,
+    statusCode: result.status,
+    response: { headers: result.headers, body: result.body },
+  };
+}
+
+function replay(stored: StoredResponse, idempotency: Idempotency): WriteResult {
+  if (stored.requestHash !== idempotency.requestHash) {
+    throw new ProblemException('IDEMPOTENCY_KEY_REUSED', {
+      it: `La chiave di idempotenza '${idempotency.key}' è già stata usata con una richiesta diversa.`,
+      en: `The idempotency key '${idempotency.key}' was already used with a different request.`,
+    });
+  }
+  return { status: stored.statusCode, headers: stored.response.headers, body: stored.response.body, replayed: true };
+}
+
+const caseNotFound = (id: string) =>
+  new ProblemException('CASE_NOT_FOUND', { it: `Nessun caso con id ${id}.`, en: `No case with id ${id}.` });
+
+const versionConflict = (current: number) =>
+  new ProblemException(
+    'VERSION_CONFLICT',
+    {
+      it: `Il caso è alla versione ${current}: rileggerlo e ripetere l'operazione se ha ancora senso.`,
+      en: `The case is at version ${current}: read it again and repeat the step if it still makes sense.`,
+    },
+    { currentVersion: current },
+    { ETag: etagOf(current) },
+  );
+
+const machineOutdated = (row: CaseRow, served: string) =>
+  new ProblemException(
+    'CASE_MACHINE_OUTDATED',
+    {
+      it: `Il caso segue la versione ${row.machineVersion} del percorso ${row.pathway}; il servizio esegue la ${served}.`,
+      en: `The case runs on version ${row.machineVersion} of the ${row.pathway} pathway; the service runs ${served}.`,
+    },
+    { caseMachineVersion: row.machineVersion, servedMachineVersion: served },
+  );
+
+/**
+ * A machine refusal as HTTP: a malformed request (unknown event, invalid payload or opening data)
+ * is a 400 listing the fields; anything else the standards forbid now is a 409. Both carry the
+ * machine's reasons, in the request's language.
+ */
+function refusalProblem(refusal: Refusal): ProblemException {
+  const reasons = (language: Language) => refusal.reasons.map((r) => reasonIn(r, language));
+  const fieldErrors: FieldError[] = refusal.reasons.flatMap((r: Reason) => {
+    if (r.code === 'EVENT_UNKNOWN') return [{ field: 'type', problem: 'enum' }];
+    if (r.code === 'PAYLOAD_INVALID') return (r.fields ?? []).map((f) => ({ field: f.field, problem: f.problem }));
+    if (r.code === 'INPUT_INVALID') return (r.fields ?? []).map((f) => ({ field: `input.${f.field}`, problem: f.problem }));
+    return [];
+  });
+  if (fieldErrors.length > 0) {
+    const first = refusal.reasons.find((r) => ['EVENT_UNKNOWN', 'PAYLOAD_INVALID', 'INPUT_INVALID'].includes(r.code))!;
+    return new ProblemException('VALIDATION_FAILED', first.message, (language) => ({
+      errors: fieldErrors,
+      kind: refusal.kind,
+      reasons: reasons(language),
+    }));
+  }
+  return new ProblemException(
+    'TRANSITION_NOT_ALLOWED',
+    { it: refusal.reasons.map((r) => r.message.it).join(' '), en: refusal.reasons.map((r) => r.message.en).join(' ') },
+    (language) => ({ kind: refusal.kind, reasons: reasons(language) }),
+  );
+}

@@ -1,0 +1,164 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentActor, RequestLanguage } from '../common/actor.guard.js';
+import { ApiProblems } from '../common/openapi.js';
+import type { Actor } from '../common/request-context.js';
+import type { Language } from '../config/app-config.js';
+import { parseCaseId, parseHistoryQuery, parseIdempotencyKey, parseIfMatch, parseListQuery } from './case-requests.js';
+import { etagOf } from './case-view.js';
+import { CaseService, requestHash, type WriteResult } from './case.service.js';
+
+const IDEMPOTENCY_HEADER = {
+  name: 'Idempotency-Key',
+  required: false,
+  description: 'Any string of 1-255 visible ASCII characters. A retry with the same key and body gets the first response (header Idempotent-Replayed: true) and applies nothing again; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED.',
+};
+
+@ApiTags('cases')
+@Controller('cases')
+export class CasesController {
+  constructor(@Inject(CaseService) private readonly cases: CaseService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Open a case', description: 'Starts a case on a pathway. Its history begins with CASE_OPENED (sequence 1).' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['pathway', 'subject'],
+      properties: {
+        pathway: { type: 'string', enum: ['person', 'employer'] },
+        subject: { type: 'string', maxLength: 200, example: 'RSSMRA80A01H501U' },
+        office: { type: 'string', maxLength: 100, example: 'CPI Bologna' },
+        input: { type: 'object', description: "The pathway's opening data (GET /pathways/:name, inputFields)", example: { targets: [] } },
+      },
+    },
+  })
+  @ApiResponse({ status: 201, description: 'Opened; Location and ETag headers set.', schema: { $ref: '#/components/schemas/Case' } })
+  @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'IDEMPOTENCY_KEY_REUSED')
+  async open(
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const idempotencyKey = parseIdempotencyKey(key);
+    const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: requestHash('POST', '/cases', body) } : null;
+    return send(response, await this.cases.openCase({ body, actor, idempotency }));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List cases', description: 'Newest first. Pass nextCursor back as cursor for the next page.' })
+  @ApiQuery({ name: 'pathway', required: false, enum: ['person', 'employer'] })
+  @ApiQuery({ name: 'status', required: false, enum: ['active', 'done'] })
+  @ApiQuery({ name: 'state', required: false, description: 'An active state path, e.g. open.guidance or closed' })
+  @ApiQuery({ name: 'service', required: false, description: 'A service key (A1-A6, B1-B4), with serviceStatus' })
+  @ApiQuery({ name: 'serviceStatus', required: false, enum: ['not_started', 'active', 'completed', 'not_applicable'] })
+  @ApiQuery({ name: 'office', required: false })
+  @ApiQuery({ name: 'subject', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { items: { type: 'array', items: { $ref: '#/components/schemas/CaseSummary' } }, nextCursor: { type: 'string', nullable: true } },
+    },
+  })
+  @ApiProblems('VALIDATION_FAILED')
+  async list(@Query() query: Record<string, unknown>): Promise<unknown> {
+    return this.cases.list(parseListQuery(query));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Read a case', description: 'State, per-service status, context and version (ETag: "<version>").' })
+  @ApiOkResponse({ schema: { $ref: '#/components/schemas/Case' } })
+  @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
+  async get(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<unknown> {
+    const view = await this.cases.getCase(parseCaseId(id));
+    response.setHeader('ETag', etagOf(view.version));
+    return view;
+  }
+
+  @Get(':id/transitions')
+  @ApiOperation({
+    summary: 'What can be done now',
+    description: "Events allowed for the acting operator, and the blocked ones with the machine's reasons (Accept-Language: it or en).",
+  })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        allowed: { type: 'array', items: { type: 'object', properties: { event: { type: 'string' }, service: { type: 'string' }, summary: { type: 'string' } } } },
+        blocked: {
+          type: 'array',
+          items: { type: 'object', properties: { event: { type: 'string' }, kind: { type: 'string' }, reasons: { type: 'array', items: { $ref: '#/components/schemas/Reason' } } } },
+        },
+      },
+    },
+  })
+  @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
+  async transitions(@Param('id') id: string, @CurrentActor() actor: Actor, @RequestLanguage() language: Language): Promise<unknown> {
+    return this.cases.transitions(parseCaseId(id), actor, language);
+  }
+
+  @Post(':id/events')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Apply an event',
+    description:
+      '`{type, at?, ...payload}` (events and their fields: GET /pathways/:name). The operator is the acting user; `at` defaults to now. One atomic write: the event joins the history and the case moves, or nothing changes.',
+  })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag read with the case ("<version>"): 412 VERSION_CONFLICT if it has moved since.' })
+  @ApiHeader(IDEMPOTENCY_HEADER)
+  @ApiBody({ schema: { type: 'object', required: ['type'], properties: { type: { type: 'string', example: 'PATTO_SIGNED' }, at: { type: 'string', format: 'date' } } } })
+  @ApiOkResponse({
+    description: 'Applied; ETag is the new version.',
+    schema: { type: 'object', properties: { event: { $ref: '#/components/schemas/HistoryEntry' }, case: { $ref: '#/components/schemas/Case' } } },
+  })
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'CASE_NOT_FOUND',
+    'TRANSITION_NOT_ALLOWED',
+    'CASE_MACHINE_OUTDATED',
+    'VERSION_CONFLICT',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'IDEMPOTENCY_KEY_REUSED',
+  )
+  async postEvent(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const caseId = parseCaseId(id);
+    const idempotencyKey = parseIdempotencyKey(key);
+    const idempotency = idempotencyKey
+      ? { key: idempotencyKey, requestHash: requestHash('POST', `/cases/${caseId}/events`, { body, actor: [actor.id, actor.kind] }) }
+      : null;
+    return send(response, await this.cases.postEvent({ caseId, body, actor, ifMatch: parseIfMatch(ifMatch), idempotency }));
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: "The case's events, in order", description: 'Paged by sequence: after (default 0) and limit (1-1000).' })
+  @ApiQuery({ name: 'after', required: false })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiOkResponse({
+    schema: { type: 'object', properties: { caseId: { type: 'string' }, version: { type: 'integer' }, events: { type: 'array', items: { $ref: '#/components/schemas/HistoryEntry' } } } },
+  })
+  @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
+  async history(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<unknown> {
+    return this.cases.history({ caseId: parseCaseId(id), ...parseHistoryQuery(query) });
+  }
+}
+
+function send(response: Response, result: WriteResult): unknown {
+  response.status(result.status);
+  for (const [name, value] of Object.entries(result.headers)) response.setHeader(name, value);
+  if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
+  return result.body;
+}

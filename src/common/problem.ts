@@ -1,0 +1,67 @@
+import type { Language } from '../config/app-config.js';
+
+/** Every problem the API can answer with: its stable code, HTTP status and title. */
+export const PROBLEMS = {
+  VALIDATION_FAILED: { status: 400, title: { it: 'Richiesta non valida', en: 'Invalid request' } },
+  MALFORMED_JSON: { status: 400, title: { it: 'JSON non valido', en: 'Malformed JSON' } },
+  CASE_NOT_FOUND: { status: 404, title: { it: 'Caso non trovato', en: 'Case not found' } },
+  PATHWAY_NOT_FOUND: { status: 404, title: { it: 'Percorso non trovato', en: 'Pathway not found' } },
+  ROUTE_NOT_FOUND: { status: 404, title: { it: 'Risorsa inesistente', en: 'No such resource' } },
+  METHOD_NOT_ALLOWED: { status: 405, title: { it: 'Metodo non ammesso', en: 'Method not allowed' } },
+  NOT_ACCEPTABLE: { status: 406, title: { it: 'Formato di risposta non disponibile', en: 'Not acceptable' } },
+  TRANSITION_NOT_ALLOWED: { status: 409, title: { it: 'Passaggio non consentito', en: 'Transition not allowed' } },
+  CASE_MACHINE_OUTDATED: {
+    status: 409,
+    title: { it: 'Il caso usa una versione del percorso non più in servizio', en: 'The case runs on a machine version no longer served' },
+  },
+  VERSION_CONFLICT: { status: 412, title: { it: 'Il caso è cambiato nel frattempo', en: 'The case has changed meanwhile' } },
+  PAYLOAD_TOO_LARGE: { status: 413, title: { it: 'Richiesta troppo grande', en: 'Request body too large' } },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: { it: 'Formato non supportato', en: 'Unsupported media type' } },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: { it: 'Chiave di idempotenza già usata per un’altra richiesta', en: 'Idempotency key already used for another request' },
+  },
+  DATABASE_UNAVAILABLE: { status: 503, title: { it: 'Database non disponibile', en: 'Database unavailable' } },
+  SHUTTING_DOWN: { status: 503, title: { it: 'Servizio in arresto', en: 'Service shutting down' } },
+  INTERNAL_ERROR: { status: 500, title: { it: 'Errore interno', en: 'Internal error' } },
+} as const satisfies Record<string, { status: number; title: Record<Language, string> }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+/** A field that failed validation. */
+export interface FieldError {
+  field: string;
+  problem: string;
+  message?: string;
+}
+
+/**
+ * An error the API answers with as RFC 9457 problem+json. `detail` is per language; extensions
+ * (`reasons`, `errors`, `currentVersion`...) are added to the body as they are.
+ */
+export class ProblemException extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: Record<Language, string>,
+    readonly extensions: Record<string, unknown> | ((language: Language) => Record<string, unknown>) = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`${code}: ${detail.en}`);
+    this.name = 'ProblemException';
+  }
+
+  get status(): number {
+    return PROBLEMS[this.code].status;
+  }
+}
+
+export const problemType = (code: ProblemCode): string => `urn:percorsi:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+
+export function validationFailed(errors: FieldError[]): ProblemException {
+  const list = errors.map((e) => `${e.field} (${e.problem})`).join(', ');
+  return new ProblemException(
+    'VALIDATION_FAILED',
+    { it: `Campi non validi: ${list}.`, en: `Invalid fields: ${list}.` },
+    { errors },
+  );
+}

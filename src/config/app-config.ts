@@ -1,0 +1,126 @@
+import path from 'node:path';
+import type { OperatorKind } from '../../machines/index.js';
+
+export type Language = 'it' | 'en';
+
+/** The service's configuration, read once from the environment and validated at start-up. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Unset: the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Loopback port of the embedded database's socket server (0: any free port). */
+  embeddedDbPort: number;
+  /** PostgreSQL schema the service's tables live in. */
+  dbSchema: string;
+  dbPoolSize: number;
+  defaultOperator: { id: string; kind: OperatorKind };
+  /** Take the actor from X-Operator-Id / X-Operator-Kind, set by a trusted gateway in front. */
+  trustOperatorHeaders: boolean;
+  defaultLanguage: Language;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+interface VariableSpec {
+  name: string;
+  description: string;
+  default: string;
+}
+
+/** Every variable the service reads: the README's configuration table is this list, in words. */
+export const CONFIG_VARIABLES: VariableSpec[] = [
+  { name: 'PORT', description: 'HTTP port.', default: '3000' },
+  { name: 'PERCORSI_HOST', description: 'Address the HTTP server binds to.', default: '0.0.0.0' },
+  {
+    name: 'DATABASE_URL',
+    description: 'PostgreSQL (14+) connection string. Unset: the embedded PGlite database in PERCORSI_DATA_DIR.',
+    default: '(unset)',
+  },
+  { name: 'PERCORSI_DATA_DIR', description: "The embedded database's folder (only without DATABASE_URL).", default: './data' },
+  { name: 'PERCORSI_EMBEDDED_DB_PORT', description: "Loopback port of the embedded database's socket (0: any free port).", default: '0' },
+  { name: 'PERCORSI_DB_SCHEMA', description: 'PostgreSQL schema for the tables (created if missing).', default: 'public' },
+  { name: 'PERCORSI_DB_POOL_SIZE', description: 'Connections to PostgreSQL (the embedded database always uses 1).', default: '20' },
+  { name: 'PERCORSI_DEFAULT_OPERATOR_ID', description: 'The acting operator recorded on every event until authentication is in place.', default: 'operator' },
+  { name: 'PERCORSI_DEFAULT_OPERATOR_KIND', description: "That operator's kind: `cpi` (public employment centre) or `accredited`.", default: 'cpi' },
+  {
+    name: 'PERCORSI_TRUST_OPERATOR_HEADERS',
+    description: 'Take the operator from the X-Operator-Id and X-Operator-Kind headers (only behind a gateway that sets them).',
+    default: 'false',
+  },
+  { name: 'PERCORSI_DEFAULT_LANGUAGE', description: 'Language of messages when Accept-Language names neither `it` nor `en`.', default: 'it' },
+  { name: 'PERCORSI_LOG_LEVEL', description: 'trace, debug, info, warn, error, fatal or silent.', default: 'info' },
+  { name: 'PERCORSI_SHUTDOWN_TIMEOUT_MS', description: 'How long a graceful shutdown waits for in-flight requests.', default: '10000' },
+];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Reads and validates the configuration; every problem is reported at once. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
+  const problems: string[] = [];
+  const value = (name: string): string => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? CONFIG_VARIABLES.find((v) => v.name === name)!.default : raw;
+  };
+  const integer = (name: string, min: number, max: number): number => {
+    const raw = value(name);
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got '${raw}'`);
+      return min;
+    }
+    return n;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[]): T => {
+    const raw = value(name);
+    if (!allowed.includes(raw as T)) problems.push(`${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+    return raw as T;
+  };
+  const boolean = (name: string): boolean => oneOf(name, ['true', 'false']) === 'true';
+
+  const rawUrl = env.DATABASE_URL?.trim() ?? '';
+  let databaseUrl: string | null = null;
+  if (rawUrl !== '') {
+    try {
+      const url = new URL(rawUrl);
+      if (!['postgres:', 'postgresql:'].includes(url.protocol)) problems.push(`DATABASE_URL must be a postgres:// URL, got '${url.protocol}'`);
+      databaseUrl = rawUrl;
+    } catch {
+      problems.push('DATABASE_URL is not a valid URL');
+    }
+  }
+  const schema = value('PERCORSI_DB_SCHEMA');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) problems.push(`PERCORSI_DB_SCHEMA must be a lower-case SQL identifier, got '${schema}'`);
+  const operatorId = value('PERCORSI_DEFAULT_OPERATOR_ID');
+  if (operatorId.length > 100) problems.push('PERCORSI_DEFAULT_OPERATOR_ID is longer than 100 characters');
+
+  const config: AppConfig = {
+    port: integer('PORT', 0, 65535),
+    host: value('PERCORSI_HOST'),
+    databaseUrl,
+    dataDir: path.resolve(cwd, value('PERCORSI_DATA_DIR')),
+    embeddedDbPort: integer('PERCORSI_EMBEDDED_DB_PORT', 0, 65535),
+    dbSchema: schema,
+    dbPoolSize: integer('PERCORSI_DB_POOL_SIZE', 1, 500),
+    defaultOperator: { id: operatorId, kind: oneOf('PERCORSI_DEFAULT_OPERATOR_KIND', ['cpi', 'accredited'] as const) },
+    trustOperatorHeaders: boolean('PERCORSI_TRUST_OPERATOR_HEADERS'),
+    defaultLanguage: oneOf('PERCORSI_DEFAULT_LANGUAGE', ['it', 'en'] as const),
+    logLevel: oneOf('PERCORSI_LOG_LEVEL', LOG_LEVELS),
+    shutdownTimeoutMs: integer('PERCORSI_SHUTDOWN_TIMEOUT_MS', 0, 600000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The Nest injection token of the AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,41 @@
+import { Controller, Get, Inject, type BeforeApplicationShutdown } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/openapi.js';
+import { ProblemException } from '../common/problem.js';
+import { Database } from '../database/database.js';
+
+const startedAt = Date.now();
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController implements BeforeApplicationShutdown {
+  private shuttingDown = false;
+
+  constructor(@Inject(Database) private readonly database: Database) {}
+
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Readiness', description: 'Up when the database answers; 503 while it does not or while the service shuts down.' })
+  @ApiOkResponse({ schema: { type: 'object', example: { status: 'ok', database: { kind: 'embedded', status: 'up', latencyMs: 0.4 }, uptimeSeconds: 12 } } })
+  @ApiProblems('SHUTTING_DOWN')
+  async ready() {
+    if (this.shuttingDown) {
+      throw new ProblemException('SHUTTING_DOWN', { it: 'Il servizio si sta arrestando.', en: 'The service is shutting down.' }, {}, { 'Retry-After': '5' });
+    }
+    const latencyMs = await this.database.ping();
+    return {
+      status: 'ok',
+      database: { kind: this.database.kind, status: 'up', latencyMs: Math.round(latencyMs * 100) / 100 },
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    };
+  }
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness', description: 'The process answers (the database is not checked).' })
+  live() {
+    return { status: 'ok' };
+  }
+}

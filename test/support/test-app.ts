@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.js';
+import type { Clock } from '../../src/common/clock.js';
+import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { Database } from '../../src/database/database.js';
+
+/** Where a test's database lives: a copy of the template PGlite folder, or a schema of its own. */
+export interface TestDatabase {
+  env: Record<string, string>;
+  /** Removes the data folder or drops the schema. */
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database for one test app: the embedded default, or a new schema in DATABASE_URL. */
+export async function newTestDatabase(): Promise<TestDatabase> {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    return {
+      env: { DATABASE_URL: url, PERCORSI_DB_SCHEMA: schema, PERCORSI_DB_POOL_SIZE: '10' },
+      drop: async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      },
+    };
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'percorsi-test-'));
+  const template = process.env.PERCORSI_TEST_TEMPLATE;
+  if (template) await cp(template, dir, { recursive: true });
+  return { env: { PERCORSI_DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface TestApp {
+  app: NestExpressApplication;
+  url: string;
+  config: AppConfig;
+  dataSource: DataSource;
+  /** Counts of rows in the service's tables. */
+  counts(): Promise<{ cases: number; events: number; keys: number }>;
+  close(): Promise<void>;
+}
+
+/** The service on a fresh database, listening on a free loopback port. */
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; database?: TestDatabase } = {}): Promise<TestApp> {
+  const database = options.database ?? (await newTestDatabase());
+  const config = loadConfig({
+    PERCORSI_LOG_LEVEL: 'silent',
+    PERCORSI_TRUST_OPERATOR_HEADERS: 'true',
+    ...database.env,
+    ...options.env,
+  });
+  const app = await createApp({ config, clock: options.clock });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const dataSource = app.get(Database).dataSource;
+  return {
+    app,
+    url: `http://127.0.0.1:${address.port}`,
+    config,
+    dataSource,
+    counts: async () => {
+      const [row] = await dataSource.query<{ cases: number; events: number; keys: number }[]>(
+        `SELECT (SELECT count(*) FROM cases)::int AS cases, (SELECT count(*) FROM case_events)::int AS events,
+                (SELECT count(*) FROM idempotency_keys)::int AS keys`,
+      );
+      return row;
+    },
+    close: async () => {
+      await app.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** A small JSON client for the tests. */
+export function client(base: string, defaults: Record<string, string> = {}) {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...defaults, ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  };
+  return {
+    get: (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) => call('POST', path, body, headers),
+    call,
+  };
+}
+
+export type Client = ReturnType<typeof client>;
