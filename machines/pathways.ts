@@ -50,7 +50,7 @@ export const PATHWAYS: Record<PathwayName, Pathway> = {
 
 export const PATHWAY_NAMES = Object.keys(PATHWAYS) as PathwayName[];
 
-export const isPathwayName = (name: unknown): name is PathwayName => typeof name === 'string' && name in PATHWAYS;
+export const isPathwayName = (name: unknown): name is PathwayName => typeof name === 'string' && Object.hasOwn(PATHWAYS, name);
 
 /** The pathway a machine snapshot belongs to (machine ids equal pathway names). */
 export function pathwayOfMachine(machine: AnyStateMachine): Pathway {

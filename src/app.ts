@@ -18,14 +18,15 @@ export async function createApp(args: { config: AppConfig; clock?: Clock }): Pro
   const database = await Database.open(args.config, pino({ level: args.config.logLevel }));
   try {
     const module = AppModule.forRoot({ config: args.config, database, clock: args.clock });
-    const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, bufferLogs: true, abortOnError: false });
-    app.useLogger(app.get(Logger));
+    // Nest's start-up chatter (one line per route) stays out of the logs; warnings and errors show.
+    const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger: ['fatal', 'error', 'warn'], abortOnError: false });
     const express = app.getHttpAdapter().getInstance();
     // ETags are case versions, set by the handlers; no hash of every body.
     express.set('etag', false);
     express.disable('x-powered-by');
     setupOpenApi(app);
     await app.init();
+    app.useLogger(app.get(Logger));
     return app;
   } catch (error) {
     await database.close();

@@ -1,5 +1,5 @@
 import { PATHWAY_NAMES, isPathwayName, type PathwayName } from '../../machines/index.js';
-import { validationFailed, type FieldError } from '../common/problem.js';
+import { validationFailed, type FieldIssue } from '../common/problem.js';
 
 /**
  * Parsing of what clients send to /cases: bodies, headers and query strings. Everything that fails
@@ -25,36 +25,36 @@ export interface CreateCaseRequest {
 }
 
 export function parseCaseId(id: string): string {
-  if (!UUID.test(id)) throw validationFailed([{ field: 'path:id', problem: 'format', message: 'a case id is a UUID' }]);
+  if (!UUID.test(id)) throw validationFailed([{ field: 'path:id', problem: 'format', message: { it: 'l’id di un caso è un UUID', en: 'a case id is a UUID' } }]);
   return id.toLowerCase();
 }
 
-function text(errors: FieldError[], field: string, value: unknown, max: number, required: boolean): string | null {
+function text(errors: FieldIssue[], field: string, value: unknown, max: number, required: boolean): string | null {
   if (value === undefined || value === null) {
     if (required) errors.push({ field, problem: 'required' });
     return null;
   }
   if (typeof value !== 'string') {
-    errors.push({ field, problem: 'type', message: 'a string' });
+    errors.push({ field, problem: 'type', message: { it: 'una stringa', en: 'a string' } });
     return null;
   }
   const trimmed = value.trim();
   if (trimmed.length === 0) errors.push({ field, problem: 'required' });
-  else if (trimmed.length > max) errors.push({ field, problem: 'range', message: `at most ${max} characters` });
+  else if (trimmed.length > max) errors.push({ field, problem: 'range', message: { it: `al massimo ${max} caratteri`, en: `at most ${max} characters` } });
   return trimmed;
 }
 
 export function parseCreateCase(body: unknown): CreateCaseRequest {
-  if (!isPlainObject(body)) throw validationFailed([{ field: 'body', problem: 'type', message: 'a JSON object' }]);
-  const errors: FieldError[] = [];
+  if (!isPlainObject(body)) throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
+  const errors: FieldIssue[] = [];
   for (const key of Object.keys(body)) {
     if (!['pathway', 'subject', 'office', 'input'].includes(key)) errors.push({ field: key, problem: 'unknown' });
   }
   if (body.pathway === undefined) errors.push({ field: 'pathway', problem: 'required' });
-  else if (!isPathwayName(body.pathway)) errors.push({ field: 'pathway', problem: 'enum', message: `one of ${PATHWAY_NAMES.join(', ')}` });
+  else if (!isPathwayName(body.pathway)) errors.push({ field: 'pathway', problem: 'enum', message: { it: `uno tra ${PATHWAY_NAMES.join(', ')}`, en: `one of ${PATHWAY_NAMES.join(', ')}` } });
   const subject = text(errors, 'subject', body.subject, 200, true);
   const office = text(errors, 'office', body.office, 100, false);
-  if (body.input !== undefined && !isPlainObject(body.input)) errors.push({ field: 'input', problem: 'type', message: 'a JSON object' });
+  if (body.input !== undefined && !isPlainObject(body.input)) errors.push({ field: 'input', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } });
   if (errors.length > 0) throw validationFailed(errors);
   return { pathway: body.pathway as PathwayName, subject: subject!, office, input: (body.input as Record<string, unknown>) ?? {} };
 }
@@ -64,13 +64,13 @@ export function parseCreateCase(body: unknown): CreateCaseRequest {
  * `receivedAt` the service's clock, so neither may come from the body; `at` defaults to now.
  */
 export function parseEventBody(body: unknown, now: Date): Record<string, unknown> & { type: string; at: unknown } {
-  if (!isPlainObject(body)) throw validationFailed([{ field: 'body', problem: 'type', message: 'a JSON object' }]);
-  const errors: FieldError[] = [];
+  if (!isPlainObject(body)) throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
+  const errors: FieldIssue[] = [];
   if (body.type === undefined) errors.push({ field: 'type', problem: 'required' });
-  else if (typeof body.type !== 'string') errors.push({ field: 'type', problem: 'type', message: 'a string' });
-  else if (!EVENT_TYPE.test(body.type)) errors.push({ field: 'type', problem: 'format', message: 'an event name such as PATTO_SIGNED' });
+  else if (typeof body.type !== 'string') errors.push({ field: 'type', problem: 'type', message: { it: 'una stringa', en: 'a string' } });
+  else if (!EVENT_TYPE.test(body.type)) errors.push({ field: 'type', problem: 'format', message: { it: 'il nome di un evento, come PATTO_SIGNED', en: 'an event name such as PATTO_SIGNED' } });
   for (const field of ['operator', 'receivedAt']) {
-    if (field in body) errors.push({ field, problem: 'unknown', message: 'set by the service, not by the client' });
+    if (field in body) errors.push({ field, problem: 'unknown', message: { it: 'lo imposta il servizio, non il client', en: 'set by the service, not by the client' } });
   }
   if (errors.length > 0) throw validationFailed(errors);
   return { ...body, type: body.type as string, at: body.at ?? now.toISOString() };
@@ -79,7 +79,7 @@ export function parseEventBody(body: unknown, now: Date): Record<string, unknown
 export function parseIdempotencyKey(header: string | undefined): string | null {
   if (header === undefined) return null;
   if (!IDEMPOTENCY_KEY.test(header)) {
-    throw validationFailed([{ field: 'header:Idempotency-Key', problem: 'format', message: '1 to 255 visible ASCII characters' }]);
+    throw validationFailed([{ field: 'header:Idempotency-Key', problem: 'format', message: { it: 'da 1 a 255 caratteri ASCII visibili', en: '1 to 255 visible ASCII characters' } }]);
   }
   return header;
 }
@@ -90,7 +90,7 @@ export function parseIfMatch(header: string | undefined): number[] | '*' | null 
   if (header.trim() === '*') return '*';
   const versions = header.split(',').map((tag) => /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(tag)?.[1]);
   if (versions.some((v) => v === undefined)) {
-    throw validationFailed([{ field: 'header:If-Match', problem: 'format', message: 'the ETag of the case, e.g. "3"' }]);
+    throw validationFailed([{ field: 'header:If-Match', problem: 'format', message: { it: 'l’ETag del caso, ad esempio "3"', en: 'the ETag of the case, e.g. "3"' } }]);
   }
   return versions.map(Number);
 }
@@ -112,12 +112,12 @@ const QUERY_KEYS = ['pathway', 'status', 'state', 'service', 'serviceStatus', 'o
 export const encodeCursor = (createdAt: string, id: string): string => Buffer.from(`${createdAt}|${id}`).toString('base64url');
 
 export function parseListQuery(query: Record<string, unknown>): ListQuery {
-  const errors: FieldError[] = [];
+  const errors: FieldIssue[] = [];
   const one = (key: string): string | undefined => {
     const v = query[key];
     if (v === undefined) return undefined;
     if (typeof v !== 'string') {
-      errors.push({ field: `query:${key}`, problem: 'type', message: 'given once' });
+      errors.push({ field: `query:${key}`, problem: 'type', message: { it: 'da indicare una sola volta', en: 'given once' } });
       return undefined;
     }
     if (v.length > 200) errors.push({ field: `query:${key}`, problem: 'range' });
@@ -130,15 +130,15 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
   const status = one('status');
   if (status !== undefined && !CASE_STATUSES.includes(status)) errors.push({ field: 'query:status', problem: 'enum' });
   const service = one('service');
-  if (service !== undefined && !/^[AB][1-6]$/.test(service)) errors.push({ field: 'query:service', problem: 'format', message: 'a service key such as A3' });
+  if (service !== undefined && !/^(A[1-6]|B[1-4])$/.test(service)) errors.push({ field: 'query:service', problem: 'format', message: { it: 'un servizio, come A3', en: 'a service key such as A3' } });
   const serviceStatus = one('serviceStatus');
   if (serviceStatus !== undefined && !SERVICE_STATUSES.includes(serviceStatus)) errors.push({ field: 'query:serviceStatus', problem: 'enum' });
   if ((service === undefined) !== (serviceStatus === undefined)) {
-    errors.push({ field: service === undefined ? 'query:service' : 'query:serviceStatus', problem: 'required', message: 'service and serviceStatus go together' });
+    errors.push({ field: service === undefined ? 'query:service' : 'query:serviceStatus', problem: 'required', message: { it: 'service e serviceStatus vanno indicati insieme', en: 'service and serviceStatus go together' } });
   }
   const limit = one('limit');
   if (limit !== undefined) {
-    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE) errors.push({ field: 'query:limit', problem: 'range', message: `1 to ${MAX_PAGE}` });
+    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE) errors.push({ field: 'query:limit', problem: 'range', message: { it: `da 1 a ${MAX_PAGE}`, en: `1 to ${MAX_PAGE}` } });
     else result.limit = Number(limit);
   }
   const cursor = one('cursor');
@@ -154,13 +154,13 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
 }
 
 export function parseHistoryQuery(query: Record<string, unknown>): { afterSequence: number; limit: number } {
-  const errors: FieldError[] = [];
+  const errors: FieldIssue[] = [];
   for (const key of Object.keys(query)) if (!['after', 'limit'].includes(key)) errors.push({ field: `query:${key}`, problem: 'unknown' });
   const number = (key: string, min: number, max: number, fallback: number): number => {
     const v = query[key];
     if (v === undefined) return fallback;
     if (typeof v !== 'string' || !/^\d{1,9}$/.test(v) || Number(v) < min || Number(v) > max) {
-      errors.push({ field: `query:${key}`, problem: 'range', message: `${min} to ${max}` });
+      errors.push({ field: `query:${key}`, problem: 'range', message: { it: `da ${min} a ${max}`, en: `${min} to ${max}` } });
       return fallback;
     }
     return Number(v);

@@ -6,6 +6,7 @@ import {
   type PathwayName,
   type Reason,
   type PersistedSnapshot,
+  type FieldProblem,
 } from '../../machines/index.js';
 import type { Language } from '../config/app-config.js';
 import type { CaseRow, CaseUpdate, EventRow } from './case.repository.js';
@@ -111,5 +112,11 @@ export const reasonIn = (reason: Reason, language: Language) => ({
   code: reason.code,
   guard: reason.guard,
   message: reason.message[language],
-  ...(reason.fields ? { fields: reason.fields } : {}),
+  ...(reason.fields ? { fields: reason.fields.map((f) => fieldIn(f, language)) } : {}),
 });
+
+/** A field problem from the machine, its message (if any) in one language. */
+export function fieldIn(field: FieldProblem, language: Language): { field: string; problem: string; message?: string } {
+  const message = (field as { message?: Partial<Record<Language, string>> }).message?.[language];
+  return { field: field.field, problem: field.problem, ...(message ? { message } : {}) };
+}

@@ -19,7 +19,7 @@ import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { CaseRepository, IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation, type CaseRow, type IdempotencyWrite, type StoredResponse } from './case.repository.js';
 import { encodeCursor, parseCreateCase, parseEventBody, type ListQuery } from './case-requests.js';
-import { derive, etagOf, historyEntryOf, reasonIn, summaryOf, viewOf, type CaseSummary, type CaseView, type HistoryEntry } from './case-view.js';
+import { derive, etagOf, fieldIn, historyEntryOf, reasonIn, summaryOf, viewOf, type CaseSummary, type CaseView, type HistoryEntry } from './case-view.js';
 
 /** The answer to a write: what the controller sends, and whether it is a stored one replayed. */
 export interface WriteResult {
@@ -50,6 +50,8 @@ export const requestHash = (method: string, route: string, body: unknown): strin
 @Injectable()
 export class CaseService {
   private readonly repository = new CaseRepository();
+  /** Lost optimistic races, and events written under a row lock after too many of them. */
+  readonly contention = { conflicts: 0, lockedWrites: 0 };
 
   constructor(
     @Inject(Database) private readonly database: Database,
@@ -154,7 +156,11 @@ export class CaseService {
       const outcome = lock
         ? await this.database.dataSource.transaction((manager) => this.tryEvent(manager, sent, key, true))
         : await this.tryEvent(this.db, sent, key, false);
-      if (outcome !== 'conflict') return outcome;
+      if (outcome !== 'conflict') {
+        if (lock) this.contention.lockedWrites += 1;
+        return outcome;
+      }
+      this.contention.conflicts += 1;
     }
   }
 
@@ -215,10 +221,11 @@ export class CaseService {
     }
   }
 
-  async history(args: { caseId: string; afterSequence: number; limit: number }): Promise<{ caseId: string; version: number; events: HistoryEntry[] }> {
+  async history(args: { caseId: string; afterSequence: number; limit: number }) {
     const row = await this.getRowOrFail(args.caseId);
-    const events = await this.repository.history(this.db, args);
-    return { caseId: row.id, version: row.version, events: events.map(historyEntryOf) };
+    const events = (await this.repository.history(this.db, args)).map(historyEntryOf);
+    const last = events.at(-1)?.sequence;
+    return { caseId: row.id, version: row.version, events, nextAfter: last !== undefined && last < row.version ? last : null };
   }
 
   async list(query: ListQuery): Promise<{ items: CaseSummary[]; nextCursor: string | null }> {
@@ -289,16 +296,17 @@ const machineOutdated = (row: CaseRow, served: string) =>
  */
 function refusalProblem(refusal: Refusal): ProblemException {
   const reasons = (language: Language) => refusal.reasons.map((r) => reasonIn(r, language));
-  const fieldErrors: FieldError[] = refusal.reasons.flatMap((r: Reason) => {
-    if (r.code === 'EVENT_UNKNOWN') return [{ field: 'type', problem: 'enum' }];
-    if (r.code === 'PAYLOAD_INVALID') return (r.fields ?? []).map((f) => ({ field: f.field, problem: f.problem }));
-    if (r.code === 'INPUT_INVALID') return (r.fields ?? []).map((f) => ({ field: `input.${f.field}`, problem: f.problem }));
-    return [];
-  });
-  if (fieldErrors.length > 0) {
-    const first = refusal.reasons.find((r) => ['EVENT_UNKNOWN', 'PAYLOAD_INVALID', 'INPUT_INVALID'].includes(r.code))!;
+  const fieldErrors = (language: Language): FieldError[] =>
+    refusal.reasons.flatMap((r: Reason) => {
+      if (r.code === 'EVENT_UNKNOWN') return [{ field: 'type', problem: 'enum', message: r.message[language] }];
+      if (r.code === 'PAYLOAD_INVALID') return (r.fields ?? []).map((f) => fieldIn(f, language));
+      if (r.code === 'INPUT_INVALID') return (r.fields ?? []).map((f) => fieldIn({ ...f, field: `input.${f.field}` }, language));
+      return [];
+    });
+  const first = refusal.reasons.find((r) => ['EVENT_UNKNOWN', 'PAYLOAD_INVALID', 'INPUT_INVALID'].includes(r.code));
+  if (first) {
     return new ProblemException('VALIDATION_FAILED', first.message, (language) => ({
-      errors: fieldErrors,
+      errors: fieldErrors(language),
       kind: refusal.kind,
       reasons: reasons(language),
     }));

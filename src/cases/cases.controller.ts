@@ -44,7 +44,7 @@ export class CasesController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
     const idempotencyKey = parseIdempotencyKey(key);
-    const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: requestHash('POST', '/cases', body) } : null;
+    const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: requestHash('POST', '/cases', { body, actor: [actor.id, actor.kind] }) } : null;
     return send(response, await this.cases.openCase({ body, actor, idempotency }));
   }
 
@@ -144,11 +144,22 @@ export class CasesController {
   }
 
   @Get(':id/history')
-  @ApiOperation({ summary: "The case's events, in order", description: 'Paged by sequence: after (default 0) and limit (1-1000).' })
+  @ApiOperation({
+    summary: "The case's events, in order",
+    description: 'Paged by sequence: after (default 0) and limit (1-1000); nextAfter is the `after` of the next page, null on the last.',
+  })
   @ApiQuery({ name: 'after', required: false })
   @ApiQuery({ name: 'limit', required: false })
   @ApiOkResponse({
-    schema: { type: 'object', properties: { caseId: { type: 'string' }, version: { type: 'integer' }, events: { type: 'array', items: { $ref: '#/components/schemas/HistoryEntry' } } } },
+    schema: {
+      type: 'object',
+      properties: {
+        caseId: { type: 'string' },
+        version: { type: 'integer' },
+        events: { type: 'array', items: { $ref: '#/components/schemas/HistoryEntry' } },
+        nextAfter: { type: 'integer', nullable: true },
+      },
+    },
   })
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
   async history(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<unknown> {

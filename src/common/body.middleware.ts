@@ -11,8 +11,11 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
 /** The response language, chosen once per request from Accept-Language. */
 export const languageMiddleware =
   (config: AppConfig) =>
-  (request: AppRequest, _response: Response, next: NextFunction): void => {
+  (request: AppRequest, response: Response, next: NextFunction): void => {
     request.language = pickLanguage(request.header('accept-language'), config.defaultLanguage);
+    // Messages (reasons, summaries, problems) follow the language: caches must keep them apart.
+    response.setHeader('Content-Language', request.language);
+    response.setHeader('Vary', 'Accept-Language');
     next();
   };
 

@@ -25,7 +25,6 @@ const NEST_STATUS_CODES: Partial<Record<number, ProblemCode>> = {
   400: 'VALIDATION_FAILED',
   404: 'ROUTE_NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',
-  406: 'NOT_ACCEPTABLE',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
@@ -100,6 +99,16 @@ export class ProblemFilter implements ExceptionFilter {
       return new ProblemException('MALFORMED_JSON', { it: 'Il corpo della richiesta non è JSON valido.', en: 'The request body is not valid JSON.' });
     }
     if (parser?.type === 'entity.too.large') return tooLarge();
+    if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported') {
+      return new ProblemException('UNSUPPORTED_MEDIA_TYPE', {
+        it: 'Codifica o set di caratteri del corpo non supportati: usare JSON in UTF-8, eventualmente compresso gzip, deflate o br.',
+        en: 'Unsupported body encoding or charset: send UTF-8 JSON, optionally gzip, deflate or br compressed.',
+      });
+    }
+    if (typeof parser?.type === 'string' || (error instanceof HttpException && error.cause instanceof Error && 'status' in error.cause)) {
+      // Any other failure to read the body (a corrupt compressed stream, an aborted upload).
+      return new ProblemException('MALFORMED_JSON', { it: 'Il corpo della richiesta non è leggibile.', en: 'The request body cannot be read.' });
+    }
     if (error instanceof HttpException || (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500)) {
       const status = error instanceof HttpException ? error.getStatus() : parser.status!;
       if (status === 404) return this.notFound(request);

@@ -8,7 +8,6 @@ export const PROBLEMS = {
   PATHWAY_NOT_FOUND: { status: 404, title: { it: 'Percorso non trovato', en: 'Pathway not found' } },
   ROUTE_NOT_FOUND: { status: 404, title: { it: 'Risorsa inesistente', en: 'No such resource' } },
   METHOD_NOT_ALLOWED: { status: 405, title: { it: 'Metodo non ammesso', en: 'Method not allowed' } },
-  NOT_ACCEPTABLE: { status: 406, title: { it: 'Formato di risposta non disponibile', en: 'Not acceptable' } },
   TRANSITION_NOT_ALLOWED: { status: 409, title: { it: 'Passaggio non consentito', en: 'Transition not allowed' } },
   CASE_MACHINE_OUTDATED: {
     status: 409,
@@ -28,12 +27,28 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-/** A field that failed validation. */
+/** A field that failed validation, as the API shows it (message in the request's language). */
 export interface FieldError {
   field: string;
   problem: string;
   message?: string;
 }
+
+/** A field that failed validation, as the code reports it: the message in both languages. */
+export interface FieldIssue {
+  field: string;
+  problem: string;
+  message?: Record<Language, string>;
+}
+
+const PROBLEM_MESSAGES: Record<string, Record<Language, string>> = {
+  required: { it: 'obbligatorio', en: 'required' },
+  type: { it: 'tipo errato', en: 'wrong type' },
+  range: { it: 'fuori dai limiti', en: 'out of range' },
+  enum: { it: 'valore non ammesso', en: 'value not allowed' },
+  format: { it: 'formato non valido', en: 'invalid format' },
+  unknown: { it: 'campo non previsto', en: 'unexpected field' },
+};
 
 /**
  * An error the API answers with as RFC 9457 problem+json. `detail` is per language; extensions
@@ -57,11 +72,12 @@ export class ProblemException extends Error {
 
 export const problemType = (code: ProblemCode): string => `urn:percorsi:problem:${code.toLowerCase().replaceAll('_', '-')}`;
 
-export function validationFailed(errors: FieldError[]): ProblemException {
-  const list = errors.map((e) => `${e.field} (${e.problem})`).join(', ');
-  return new ProblemException(
-    'VALIDATION_FAILED',
-    { it: `Campi non validi: ${list}.`, en: `Invalid fields: ${list}.` },
-    { errors },
-  );
+export function validationFailed(issues: FieldIssue[]): ProblemException {
+  const list = issues.map((e) => `${e.field} (${e.problem})`).join(', ');
+  return new ProblemException('VALIDATION_FAILED', { it: `Campi non validi: ${list}.`, en: `Invalid fields: ${list}.` }, (language) => ({
+    errors: issues.map((e): FieldError => {
+      const message = (e.message ?? PROBLEM_MESSAGES[e.problem])?.[language];
+      return { field: e.field, problem: e.problem, ...(message ? { message } : {}) };
+    }),
+  }));
 }

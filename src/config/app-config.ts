@@ -33,7 +33,7 @@ interface VariableSpec {
 
 /** Every variable the service reads: the README's configuration table is this list, in words. */
 export const CONFIG_VARIABLES: VariableSpec[] = [
-  { name: 'PORT', description: 'HTTP port.', default: '3000' },
+  { name: 'PORT', description: 'The HTTP port the API listens on.', default: '3000' },
   { name: 'PERCORSI_HOST', description: 'Address the HTTP server binds to.', default: '0.0.0.0' },
   {
     name: 'DATABASE_URL',

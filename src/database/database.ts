@@ -44,7 +44,10 @@ export class Database {
   /** Runs pending migrations on one connection; replicas starting together take turns (advisory lock). */
   private async migrate(schema: string, logger: Logger): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const connection = (await runner.connect()) as { connectionParameters: { query_timeout: number | false } };
+    // Waiting for another replica's migrations, or a long one, is not an outage: no query timeout here.
+    const queryTimeout = connection.connectionParameters.query_timeout;
+    connection.connectionParameters.query_timeout = false;
     const lock = `percorsi.migrations.${schema}`;
     try {
       await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
@@ -58,6 +61,7 @@ export class Database {
         await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
       }
     } finally {
+      connection.connectionParameters.query_timeout = queryTimeout;
       await runner.release();
     }
   }

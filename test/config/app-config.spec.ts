@@ -1,0 +1,61 @@
+import { describe, expect, it } from '@jest/globals';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config/app-config.js';
+
+describe('configuration', () => {
+  it('has defaults for everything: the embedded database in ./data on port 3000', () => {
+    const config = loadConfig({}, '/srv/percorsi');
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: null,
+      dataDir: '/srv/percorsi/data',
+      dbSchema: 'public',
+      defaultOperator: { id: 'operator', kind: 'cpi' },
+      trustOperatorHeaders: false,
+      defaultLanguage: 'it',
+    });
+  });
+
+  it('reads DATABASE_URL and the PERCORSI_* variables', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5432/percorsi',
+      PERCORSI_DEFAULT_OPERATOR_KIND: 'accredited',
+      PERCORSI_DEFAULT_LANGUAGE: 'en',
+      PERCORSI_DATA_DIR: '/var/lib/percorsi',
+    });
+    expect(config).toMatchObject({ port: 8080, databaseUrl: 'postgres://u:p@db:5432/percorsi', defaultLanguage: 'en', dataDir: '/var/lib/percorsi' });
+    expect(config.defaultOperator.kind).toBe('accredited');
+  });
+
+  it('reports every invalid variable at once, by name', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', PERCORSI_DEFAULT_OPERATOR_KIND: 'boss', PERCORSI_DB_SCHEMA: 'Robert"); DROP', PERCORSI_TRUST_OPERATOR_HEADERS: 'yes' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'DATABASE_URL', 'PERCORSI_DEFAULT_OPERATOR_KIND', 'PERCORSI_DB_SCHEMA', 'PERCORSI_TRUST_OPERATOR_HEADERS']) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it('documents every variable it reads, with a default', () => {
+    const names = CONFIG_VARIABLES.map((v) => v.name);
+    expect(names).toEqual(expect.arrayContaining(['PORT', 'DATABASE_URL', 'PERCORSI_DATA_DIR']));
+    expect(names.filter((n) => n !== 'PORT' && n !== 'DATABASE_URL').every((n) => n.startsWith('PERCORSI_'))).toBe(true);
+    for (const v of CONFIG_VARIABLES) expect(v.description.length).toBeGreaterThan(10);
+  });
+});
+
+describe('the README', () => {
+  it('documents every configuration variable with its default', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const v of CONFIG_VARIABLES) {
+      const row = readme.split('\n').find((line) => line.startsWith('|') && line.includes(`\`${v.name}\``));
+      expect({ variable: v.name, row: row?.includes(v.default) ? 'documented' : row }).toEqual({ variable: v.name, row: 'documented' });
+    }
+  });
+});

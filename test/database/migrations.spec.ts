@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+describe('migrations', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('leave no drift between the entities and the migrated schema', async () => {
+    const pending = await t.dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('have run, and run again as a no-op (a restart or a second replica)', async () => {
+    expect(await t.dataSource.showMigrations()).toBe(false);
+    expect(await t.dataSource.runMigrations()).toEqual([]);
+  });
+
+  it('can be reverted and re-applied', async () => {
+    const tables = async () =>
+      (
+        await t.dataSource.query<{ name: string }[]>(
+          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'migrations' ORDER BY 1`,
+        )
+      ).map((r) => r.name);
+    expect(await tables()).toEqual(['case_events', 'cases', 'idempotency_keys']);
+    await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual([]);
+    await t.dataSource.runMigrations();
+    expect(await tables()).toEqual(['case_events', 'cases', 'idempotency_keys']);
+  });
+});

@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestDatabase } from './test-app.js';
+
+/** The repository root: src/main.ts is started from here. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A child process running `node --import tsx src/main.ts`. */
+export interface ServiceProcess {
+  pid: number;
+  /** Everything the process wrote to stdout and stderr so far, interleaved. */
+  output(): string;
+  kill(signal?: NodeJS.Signals): void;
+  /** Resolves when the process has exited; rejects after `timeoutMs` (the process is left running). */
+  waitForExit(timeoutMs?: number): Promise<Exit>;
+  readonly exited: boolean;
+}
+
+/** A started service that answered GET /health with 200. */
+export interface RunningService extends ServiceProcess {
+  url: string;
+  port: number;
+  /** SIGTERM, then SIGKILL if it has not exited after `timeoutMs`. Never throws. */
+  stop(timeoutMs?: number): Promise<Exit>;
+}
+
+/** A loopback TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The environment of a child service: this process's, minus anything that configures the service
+ * (the test runner may have DATABASE_URL set) or the child's Node, plus the database's and the
+ * caller's variables.
+ */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('PERCORSI_') && !['DATABASE_URL', 'PORT', 'NODE_OPTIONS'].includes(name)),
+  );
+  return { ...inherited, PERCORSI_LOG_LEVEL: 'warn', PERCORSI_HOST: '127.0.0.1', ...env };
+}
+
+/** Spawns the service with exactly this configuration (added to the inherited environment), without waiting for it. */
+export function spawnService(env: Record<string, string>): ServiceProcess {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    // Keep the tail only: a runaway log must not eat the test's memory.
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  let exit: Exit | null = null;
+  const exited = new Promise<Exit>((resolve) => {
+    child.on('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve(exit);
+    });
+    child.on('error', (error) => {
+      append(Buffer.from(`spawn error: ${error.message}\n`));
+      exit = { code: null, signal: null };
+      resolve(exit);
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not spawn the service: ${output}`);
+  return {
+    pid: child.pid,
+    output: () => output,
+    kill: (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (exit === null) child.kill(signal);
+    },
+    waitForExit: async (timeoutMs = 30_000) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the service (pid ${child.pid}) did not exit within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([exited, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    get exited() {
+      return exit !== null;
+    },
+  };
+}
+
+/**
+ * Starts the real service (`node --import tsx src/main.ts`) on a test database and a free port,
+ * and waits until GET /health answers 200. On failure the process is killed and its output is in
+ * the error.
+ */
+export async function startService(options: { database: TestDatabase; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<RunningService> {
+  const port = await freePort();
+  const service = spawnService({ ...options.database.env, PORT: String(port), ...options.env });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  let last: string;
+  for (;;) {
+    if (service.exited) {
+      const exit = await service.waitForExit();
+      throw new Error(`the service exited before it was ready (code ${exit.code}, signal ${exit.signal}); output:\n${service.output()}`);
+    }
+    try {
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
+      const body = await response.text();
+      if (response.status === 200) break;
+      last = `${response.status} ${body}`;
+    } catch (error) {
+      last = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
+    }
+    if (Date.now() > deadline) {
+      service.kill('SIGKILL');
+      await service.waitForExit(5000).catch(() => undefined);
+      throw new Error(`the service was not ready within ${options.readyTimeoutMs ?? 30_000} ms (last: ${last}); output:\n${service.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return Object.assign(service, {
+    url,
+    port,
+    stop: async (timeoutMs = 15_000): Promise<Exit> => {
+      if (service.exited) return service.waitForExit();
+      service.kill('SIGTERM');
+      try {
+        return await service.waitForExit(timeoutMs);
+      } catch {
+        service.kill('SIGKILL');
+        return service.waitForExit(5000).catch(() => ({ code: null, signal: null }));
+      }
+    },
+  });
+}
