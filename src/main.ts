@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { HealthController } from './health/health.controller.js';
 
 /** Starts the service: `npm start`. Stops gracefully on SIGTERM / SIGINT. */
 async function main(): Promise<void> {
@@ -29,11 +30,13 @@ async function main(): Promise<void> {
     stopping = true;
     logger.log(`${signal}: finishing in-flight requests, then closing the database`);
     const force = setTimeout(() => {
-      logger.error(`shutdown took longer than ${config.shutdownTimeoutMs} ms: exiting`);
+      logger.error(`shutdown took longer than ${config.shutdownDrainMs + config.shutdownTimeoutMs} ms: exiting`);
       process.exit(1);
-    }, config.shutdownTimeoutMs);
+    }, config.shutdownDrainMs + config.shutdownTimeoutMs);
     force.unref();
-    app.close().then(
+    // Readiness fails first, so that a load balancer stops routing here before the listener closes.
+    app.get(HealthController).drain();
+    new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs)).then(() => app.close()).then(
       () => {
         logger.log('stopped');
         process.exit(0);

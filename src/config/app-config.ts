@@ -21,6 +21,7 @@ export interface AppConfig {
   defaultLanguage: Language;
   logLevel: string;
   shutdownTimeoutMs: number;
+  shutdownDrainMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -54,6 +55,11 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
   { name: 'PERCORSI_DEFAULT_LANGUAGE', description: 'Language of messages when Accept-Language names neither `it` nor `en`.', default: 'it' },
   { name: 'PERCORSI_LOG_LEVEL', description: 'trace, debug, info, warn, error, fatal or silent.', default: 'info' },
   { name: 'PERCORSI_SHUTDOWN_TIMEOUT_MS', description: 'How long a graceful shutdown waits for in-flight requests.', default: '10000' },
+  {
+    name: 'PERCORSI_SHUTDOWN_DRAIN_MS',
+    description: 'On SIGTERM, how long /health answers 503 (so a load balancer stops sending requests) before the listener closes.',
+    default: '0',
+  },
 ];
 
 export class ConfigError extends Error {
@@ -117,6 +123,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     defaultLanguage: oneOf('PERCORSI_DEFAULT_LANGUAGE', ['it', 'en'] as const),
     logLevel: oneOf('PERCORSI_LOG_LEVEL', LOG_LEVELS),
     shutdownTimeoutMs: integer('PERCORSI_SHUTDOWN_TIMEOUT_MS', 0, 600000),
+    shutdownDrainMs: integer('PERCORSI_SHUTDOWN_DRAIN_MS', 0, 600000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -17,6 +17,11 @@ export class HealthController implements BeforeApplicationShutdown {
     this.shuttingDown = true;
   }
 
+  /** Readiness turns 503 from now on: the drain period before the listener closes. */
+  drain(): void {
+    this.shuttingDown = true;
+  }
+
   @Get()
   @ApiOperation({ summary: 'Readiness', description: 'Up when the database answers; 503 while it does not or while the service shuts down.' })
   @ApiOkResponse({ schema: { type: 'object', example: { status: 'ok', database: { kind: 'embedded', status: 'up', latencyMs: 0.4 }, uptimeSeconds: 12 } } })

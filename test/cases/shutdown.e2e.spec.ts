@@ -123,6 +123,22 @@ describe('graceful shutdown', () => {
     expect(found).toBe(22);
   }, 60_000);
 
+  it('with a drain period, fails readiness at once but keeps serving until the listener closes', async () => {
+    const service = await startService({ database, env: { PERCORSI_SHUTDOWN_DRAIN_MS: '3000' } });
+    services.push(service);
+    const api = client(service.url);
+    expect((await api.get('/health')).status).toBe(200);
+    service.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const health = await api.get('/health');
+    expect(health.status).toBe(503);
+    expect(health.body).toMatchObject({ code: 'SHUTTING_DOWN' });
+    expect(health.headers.get('retry-after')).toBe('5');
+    // Requests still routed here during the drain are served.
+    expect((await api.post('/cases', { pathway: 'employer', subject: 'DRAIN' })).status).toBe(201);
+    expect(await service.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
   describe('a process that cannot start exits non-zero and says why', () => {
     let dir: string;
     beforeAll(async () => {
