@@ -11,6 +11,15 @@ import { Clock, SystemClock } from './common/clock.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
+import { MetricsController } from './webhooks/metrics.controller.js';
+import { AddressGuard } from './webhooks/address-policy.js';
+import { OutboxSignal } from './webhooks/outbox-signal.js';
+import { SecretBox } from './webhooks/secret-box.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.worker.js';
+import { WebhookMetrics } from './webhooks/webhook-metrics.js';
+import { WebhookSender } from './webhooks/webhook-sender.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 import { HealthController } from './health/health.controller.js';
 import { PathwaysController } from './pathways/pathways.controller.js';
 
@@ -54,11 +63,22 @@ export class AppModule implements NestModule {
           },
         }),
       ],
-      controllers: [CasesController, PathwaysController, HealthController],
+      controllers: [CasesController, PathwaysController, HealthController, WebhooksController, MetricsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Database, useValue: args.database },
         { provide: Clock, useValue: args.clock ?? new SystemClock() },
+        { provide: OutboxSignal, useValue: new OutboxSignal() },
+        { provide: SecretBox, useFactory: () => SecretBox.fromConfig(config) },
+        { provide: AddressGuard, useValue: new AddressGuard({ allowHttp: config.webhooks.allowHttp, allowlist: config.webhooks.allowlist }) },
+        {
+          provide: WebhookSender,
+          useFactory: (guard: AddressGuard) => new WebhookSender({ guard, timeoutMs: config.webhooks.timeoutMs, userAgent: 'Percorsi-Webhooks/0.3' }),
+          inject: [AddressGuard],
+        },
+        { provide: WebhookMetrics, useValue: new WebhookMetrics() },
+        WebhooksService,
+        WebhookDispatcher,
         { provide: DatabaseCloser, useFactory: (db: Database) => new DatabaseCloser(db), inject: [Database] },
         CaseService,
         { provide: APP_GUARD, useClass: ActorGuard },

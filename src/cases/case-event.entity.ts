@@ -35,6 +35,10 @@ export class CaseEventEntity {
   @Column({ name: 'state_after', type: 'jsonb' })
   stateAfter!: unknown;
 
+  /** Each service's status after the event (webhooks carry it; replays rebuild it from here). */
+  @Column({ name: 'services_after', type: 'jsonb', nullable: true })
+  servicesAfter!: Record<string, string> | null;
+
   @Column({ type: 'jsonb' })
   actor!: Record<string, unknown>;
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { outboxCtes } from '../webhooks/webhook-sql.js';
 
 /** A case row as the repository reads it. */
 export interface CaseRow {
@@ -129,27 +130,38 @@ export class CaseRepository {
 
   /**
    * Appends the event and updates the case if it is still at `expectedVersion`, in one statement.
-   * Returns false when another writer got there first (nothing written).
+   * With it, in the same statement, one webhook delivery per matching subscription (the outbox).
+   * Returns null when another writer got there first (nothing written).
    */
   async appendEvent(
     db: EntityManager,
-    args: { caseId: string; expectedVersion: number; update: CaseUpdate; event: NewEvent; now: Date; idempotency: IdempotencyWrite | null },
-  ): Promise<boolean> {
+    args: {
+      caseId: string;
+      pathway: string;
+      /** The service the event belongs to (webhook filters), if any. */
+      service: string | null;
+      expectedVersion: number;
+      update: CaseUpdate;
+      event: NewEvent;
+      now: Date;
+      idempotency: IdempotencyWrite | null;
+    },
+  ): Promise<{ deliveries: number } | null> {
     const { update, event, idempotency } = args;
-    const rows: { sequence: number }[] = await db.query(
+    const rows: { sequence: number; deliveries: number }[] = await db.query(
       `WITH updated AS (
          UPDATE cases SET snapshot = $3, status = $4, state_paths = $5, services = $6, version = version + 1, updated_at = $7
          WHERE id = $1 AND version = $2
          RETURNING id, version
        ), appended AS (
-         INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, actor, occurred_at, recorded_at, idempotency_key)
-         SELECT $8, id, version, $9, $10, $11, $12, $13, $14, $7, $15 FROM updated
-         RETURNING sequence
+         INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
+         SELECT $8, id, version, $9, $10, $11, $12, $6, $13, $14, $7, $15 FROM updated
+         RETURNING *
        ), remembered AS (
          ${IDEMPOTENCY_INSERT}
          SELECT $16, $15, $17, $18, $19, $7 FROM updated WHERE $15::varchar IS NOT NULL
-       )
-       SELECT sequence FROM appended`,
+       ), ${outboxCtes({ pathway: '$20', service: '$21', now: '$7' })}
+       SELECT sequence, (SELECT count(*) FROM outbox)::int AS deliveries, (SELECT count(*) FROM notified)::int AS notified FROM appended`,
       [
         args.caseId,
         args.expectedVersion,
@@ -170,27 +182,30 @@ export class CaseRepository {
         idempotency?.requestHash ?? null,
         idempotency?.statusCode ?? null,
         idempotency?.response ?? null,
+        args.pathway,
+        args.service,
       ],
     );
-    return rows.length === 1;
+    return rows.length === 1 ? { deliveries: rows[0].deliveries } : null;
   }
 
   /** Inserts a new case with its opening event (sequence 1), in one statement. */
-  async insertCase(db: EntityManager, args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null }): Promise<void> {
+  async insertCase(db: EntityManager, args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null }): Promise<{ deliveries: number }> {
     const { row, event, idempotency } = args;
-    await db.query(
+    const rows: { deliveries: number }[] = await db.query(
       `WITH inserted AS (
          INSERT INTO cases (id, pathway, machine_version, subject, office, input, snapshot, status, state_paths, services, version, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)
          RETURNING id
        ), appended AS (
-         INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, actor, occurred_at, recorded_at, idempotency_key)
-         SELECT $12, id, 1, $13, $14, NULL, $15, $16, $17, $11, $18 FROM inserted
+         INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
+         SELECT $12, id, 1, $13, $14, NULL, $15, $10, $16, $17, $11, $18 FROM inserted
+         RETURNING *
        ), remembered AS (
          ${IDEMPOTENCY_INSERT}
          SELECT $19, $18, $20, $21, $22, $11 FROM inserted WHERE $18::varchar IS NOT NULL
-       )
-       SELECT id FROM inserted`,
+       ), ${outboxCtes({ pathway: '$2', service: 'NULL', now: '$11' })}
+       SELECT (SELECT count(*) FROM outbox)::int AS deliveries, (SELECT count(*) FROM notified)::int AS notified`,
       [
         row.id,
         row.pathway,
@@ -216,6 +231,7 @@ export class CaseRepository {
         idempotency?.response ?? null,
       ],
     );
+    return { deliveries: rows[0]?.deliveries ?? 0 };
   }
 
   async findCase(db: EntityManager, id: string): Promise<CaseRow | null> {

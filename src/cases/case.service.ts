@@ -17,6 +17,7 @@ import { ProblemException, type FieldError } from '../common/problem.js';
 import type { Actor } from '../common/request-context.js';
 import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
+import { OutboxSignal } from '../webhooks/outbox-signal.js';
 import { CaseRepository, IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation, type CaseRow, type IdempotencyWrite, type StoredResponse } from './case.repository.js';
 import { encodeCursor, parseCreateCase, parseEventBody, type ListQuery } from './case-requests.js';
 import { derive, etagOf, fieldIn, historyEntryOf, reasonIn, summaryOf, viewOf, type CaseSummary, type CaseView, type HistoryEntry } from './case-view.js';
@@ -56,7 +57,9 @@ export class CaseService {
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(OutboxSignal) private readonly outbox: OutboxSignal,
   ) {}
+
 
   private get db(): EntityManager {
     return this.database.dataSource.manager;
@@ -102,7 +105,8 @@ export class CaseService {
       idempotencyKey: args.idempotency?.key ?? null,
     };
     try {
-      await this.repository.insertCase(this.db, { row, event, idempotency: remember(scope, args.idempotency, result) });
+      const { deliveries } = await this.repository.insertCase(this.db, { row, event, idempotency: remember(scope, args.idempotency, result) });
+      if (deliveries > 0) this.outbox.notify();
     } catch (error) {
       // The same key, sent at the same time: the other request won; answer as it did.
       if (args.idempotency && isUniqueViolation(error, IDEMPOTENCY_PRIMARY_KEY)) {
@@ -158,7 +162,9 @@ export class CaseService {
         : await this.tryEvent(this.db, sent, key, false);
       if (outcome !== 'conflict') {
         if (lock) this.contention.lockedWrites += 1;
-        return outcome;
+        // Committed: wake the dispatcher if the write queued webhook deliveries.
+        if (outcome.deliveries > 0) this.outbox.notify();
+        return outcome.result;
       }
       this.contention.conflicts += 1;
     }
@@ -170,10 +176,10 @@ export class CaseService {
     args: { caseId: string; event: Record<string, unknown>; actor: Actor; ifMatch: number[] | '*' | null; idempotency: Idempotency | null },
     key: { scope: string; key: string } | null,
     lock: boolean,
-  ): Promise<WriteResult | 'conflict'> {
+  ): Promise<{ result: WriteResult; deliveries: number } | 'conflict'> {
     const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: key, lock });
     if (!loaded) throw caseNotFound(args.caseId);
-    if (loaded.stored) return replay(loaded.stored, args.idempotency!);
+    if (loaded.stored) return { result: replay(loaded.stored, args.idempotency!), deliveries: 0 };
     const { row } = loaded;
     if (args.ifMatch !== null && args.ifMatch !== '*' && !args.ifMatch.includes(row.version)) throw versionConflict(row.version);
     const pathway = PATHWAYS[row.pathway as PathwayName];
@@ -207,13 +213,15 @@ export class CaseService {
     try {
       const written = await this.repository.appendEvent(db, {
         caseId: row.id,
+        pathway: pathway.name,
+        service: pathway.events[step.event.type]?.service ?? null,
         expectedVersion: row.version,
         update,
         event: { ...entry, occurredAt: new Date(entry.occurredAt) },
         now,
         idempotency: key ? remember(key.scope, args.idempotency, result) : null,
       });
-      return written ? result : 'conflict';
+      return written ? { result, deliveries: written.deliveries } : 'conflict';
     } catch (error) {
       // A concurrent request with the same key committed first: the next attempt replays it.
       if (key && isUniqueViolation(error, IDEMPOTENCY_PRIMARY_KEY)) return 'conflict';

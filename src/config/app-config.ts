@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { OperatorKind } from '../../machines/index.js';
+import { allowlistEntryError } from '../webhooks/address-policy.js';
 
 export type Language = 'it' | 'en';
 
@@ -22,6 +23,21 @@ export interface AppConfig {
   logLevel: string;
   shutdownTimeoutMs: number;
   shutdownDrainMs: number;
+  /** `production` makes PERCORSI_SECRET_KEY mandatory with DATABASE_URL. */
+  production: boolean;
+  /** 32-byte key encrypting webhook secrets at rest; null: generated into the data folder. */
+  secretKey: Buffer | null;
+  webhooks: {
+    /** Hosts and CIDRs exempt from the SSRF guard. */
+    allowlist: string[];
+    allowHttp: boolean;
+    timeoutMs: number;
+    /** Run the dispatcher in this process (every replica may: they claim with SKIP LOCKED). */
+    dispatch: boolean;
+    pollMs: number;
+    leaseMs: number;
+    concurrency: number;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +69,24 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     default: 'false',
   },
   { name: 'PERCORSI_DEFAULT_LANGUAGE', description: 'Language of messages when Accept-Language names neither `it` nor `en`.', default: 'it' },
+  { name: 'NODE_ENV', description: '`production` requires PERCORSI_SECRET_KEY when DATABASE_URL is set.', default: 'development' },
+  {
+    name: 'PERCORSI_SECRET_KEY',
+    description:
+      'Key (32 bytes, base64 or hex) encrypting webhook secrets at rest. Unset: generated once into PERCORSI_DATA_DIR/secret.key (refused in production with DATABASE_URL).',
+    default: '(generated)',
+  },
+  {
+    name: 'PERCORSI_WEBHOOK_ALLOWLIST',
+    description: 'Comma-separated hosts and CIDRs that webhooks may reach although private, loopback or link-local (SSRF guard).',
+    default: '(empty)',
+  },
+  { name: 'PERCORSI_WEBHOOK_ALLOW_HTTP', description: 'Allow http:// webhook URLs (otherwise https only).', default: 'false' },
+  { name: 'PERCORSI_WEBHOOK_TIMEOUT_MS', description: 'Timeout of one webhook delivery attempt.', default: '15000' },
+  { name: 'PERCORSI_WEBHOOK_DISPATCH', description: 'Deliver webhooks from this process (safe on every replica).', default: 'true' },
+  { name: 'PERCORSI_WEBHOOK_POLL_MS', description: 'How often the dispatcher looks for due deliveries when not woken by a commit.', default: '1000' },
+  { name: 'PERCORSI_WEBHOOK_LEASE_MS', description: 'How long a claimed delivery stays with its dispatcher before another may take it over.', default: '60000' },
+  { name: 'PERCORSI_WEBHOOK_CONCURRENCY', description: 'Deliveries in flight at once per process.', default: '16' },
   { name: 'PERCORSI_LOG_LEVEL', description: 'trace, debug, info, warn, error, fatal or silent.', default: 'info' },
   { name: 'PERCORSI_SHUTDOWN_TIMEOUT_MS', description: 'How long a graceful shutdown waits for in-flight requests.', default: '10000' },
   {
@@ -110,7 +144,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const operatorId = value('PERCORSI_DEFAULT_OPERATOR_ID');
   if (operatorId.length > 100) problems.push('PERCORSI_DEFAULT_OPERATOR_ID is longer than 100 characters');
 
-  const config: AppConfig = {
+  const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks'> & Partial<AppConfig> = {
     port: integer('PORT', 0, 65535),
     host: value('PERCORSI_HOST'),
     databaseUrl,
@@ -125,8 +159,36 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     shutdownTimeoutMs: integer('PERCORSI_SHUTDOWN_TIMEOUT_MS', 0, 600000),
     shutdownDrainMs: integer('PERCORSI_SHUTDOWN_DRAIN_MS', 0, 600000),
   };
+  const rawKey = env.PERCORSI_SECRET_KEY?.trim() ?? '';
+  let secretKey: Buffer | null = null;
+  if (rawKey !== '') {
+    secretKey = /^[0-9a-f]{64}$/i.test(rawKey) ? Buffer.from(rawKey, 'hex') : Buffer.from(rawKey, 'base64');
+    if (secretKey.length !== 32) problems.push('PERCORSI_SECRET_KEY must be 32 bytes, as 64 hex digits or base64');
+  }
+  const production = value('NODE_ENV') === 'production';
+  if (production && databaseUrl && !secretKey) problems.push('PERCORSI_SECRET_KEY is required in production with DATABASE_URL (webhook secrets are encrypted with it)');
+  const allowlist = (env.PERCORSI_WEBHOOK_ALLOWLIST ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const entry of allowlist) {
+    const problem = allowlistEntryError(entry);
+    if (problem) problems.push(`PERCORSI_WEBHOOK_ALLOWLIST: ${problem}`);
+  }
+  config.production = production;
+  config.secretKey = secretKey;
+  config.webhooks = {
+    allowlist,
+    allowHttp: boolean('PERCORSI_WEBHOOK_ALLOW_HTTP'),
+    timeoutMs: integer('PERCORSI_WEBHOOK_TIMEOUT_MS', 100, 600000),
+    dispatch: boolean('PERCORSI_WEBHOOK_DISPATCH'),
+    pollMs: integer('PERCORSI_WEBHOOK_POLL_MS', 10, 600000),
+    leaseMs: integer('PERCORSI_WEBHOOK_LEASE_MS', 1000, 86400000),
+    concurrency: integer('PERCORSI_WEBHOOK_CONCURRENCY', 1, 256),
+  };
+  if (config.webhooks.leaseMs <= config.webhooks.timeoutMs) problems.push('PERCORSI_WEBHOOK_LEASE_MS must be longer than PERCORSI_WEBHOOK_TIMEOUT_MS');
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return config as AppConfig;
 }
 
 /** The Nest injection token of the AppConfig. */

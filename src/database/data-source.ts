@@ -3,8 +3,11 @@ import { CaseEventEntity } from '../cases/case-event.entity.js';
 import { CaseEntity } from '../cases/case.entity.js';
 import { IdempotencyKeyEntity } from '../cases/idempotency-key.entity.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { WebhookAttemptEntity } from '../webhooks/webhook-attempt.entity.js';
+import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
+import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity.js';
 
-export const ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity];
+export const ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity, WebhookSubscriptionEntity, WebhookDeliveryEntity, WebhookAttemptEntity];
 
 /**
  * How long a query waits for the database's answer. Without it a request on a pooled connection

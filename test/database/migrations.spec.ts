@@ -19,17 +19,21 @@ describe('migrations', () => {
     expect(await t.dataSource.runMigrations()).toEqual([]);
   });
 
-  it('can be reverted and re-applied', async () => {
+  it('can be reverted and re-applied, one at a time', async () => {
     const tables = async () =>
       (
         await t.dataSource.query<{ name: string }[]>(
           `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'migrations' ORDER BY 1`,
         )
       ).map((r) => r.name);
+    const all = ['case_events', 'cases', 'idempotency_keys', 'webhook_attempts', 'webhook_deliveries', 'webhook_subscriptions'];
+    expect(await tables()).toEqual(all);
+    await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(['case_events', 'cases', 'idempotency_keys']);
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual([]);
     await t.dataSource.runMigrations();
-    expect(await tables()).toEqual(['case_events', 'cases', 'idempotency_keys']);
+    expect(await tables()).toEqual(all);
+    expect((await t.dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });
 });

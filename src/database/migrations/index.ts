@@ -1,4 +1,5 @@
 import { InitialSchema1795673984323 } from './1795673984323-initial-schema.js';
+import { Webhooks1795677353443 } from './1795677353443-webhooks.js';
 
 /** Every migration, in order: run at start-up. */
-export const MIGRATIONS = [InitialSchema1795673984323];
+export const MIGRATIONS = [InitialSchema1795673984323, Webhooks1795677353443];

@@ -1,0 +1,242 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import pg from 'pg';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Database } from '../database/database.js';
+import { OutboxSignal } from './outbox-signal.js';
+import { MAX_ATTEMPTS, nextAttemptAt, parseRetryAfter, shouldDisable } from './retry-schedule.js';
+import { SecretBox } from './secret-box.js';
+import { WebhookMetrics } from './webhook-metrics.js';
+import { WebhookRepository, type ClaimedDelivery } from './webhook.repository.js';
+import { WebhookSender, type SendResult } from './webhook-sender.js';
+import { signatureHeaders } from './webhook-signer.js';
+import { OUTBOX_CHANNEL } from './webhook-sql.js';
+
+/** Standard Webhooks payloads are capped; ours are far below (event bodies are at most 64 KiB). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+
+/**
+ * Delivers the outbox. Claims due deliveries (FOR UPDATE SKIP LOCKED, with a lease, so several
+ * replicas can run it and a crashed one's claims are taken over), makes each HTTP call outside any
+ * transaction, then records the attempt and what follows. Woken in-process after a commit, by
+ * NOTIFY from other replicas (PostgreSQL), and by a short poll.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('WebhookDispatcher');
+  private readonly repository = new WebhookRepository();
+  private readonly inFlight = new Set<Promise<void>>();
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private listener: pg.Client | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(Database) private readonly database: Database,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(SecretBox) private readonly secrets: SecretBox,
+    @Inject(WebhookSender) private readonly sender: WebhookSender,
+    @Inject(WebhookMetrics) private readonly metrics: WebhookMetrics,
+    @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.webhooks.dispatch) return;
+    this.running = true;
+    this.unsubscribe = this.signal.subscribe(() => this.wake());
+    if (this.config.databaseUrl) void this.listen(this.config.databaseUrl);
+    this.loop = this.run();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake();
+    await this.loop;
+    // Deliveries in flight finish (each is bounded by the timeout); a kill instead leaves them to the lease.
+    await Promise.allSettled([...this.inFlight]);
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Claims and sends everything due now, and waits for it: for tests driving time with a clock,
+   * and for a dispatcher-less process asked to deliver once.
+   */
+  async tick(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.claim(this.config.webhooks.concurrency);
+      if (claimed.length === 0) break;
+      total += claimed.length;
+      await Promise.all(claimed.map((d) => this.deliver(d)));
+    }
+    return total;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        const free = this.config.webhooks.concurrency - this.inFlight.size;
+        if (free > 0) {
+          const deliveries = await this.claim(free);
+          claimed = deliveries.length;
+          for (const delivery of deliveries) this.track(this.deliver(delivery));
+        }
+      } catch (error) {
+        this.logger.warn(`claiming deliveries failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      // A full batch may mean more is due: go again at once; otherwise wait for a wake-up or the poll.
+      if (claimed === 0 || this.inFlight.size >= this.config.webhooks.concurrency) await this.sleep(this.config.webhooks.pollMs);
+    }
+  }
+
+  private track(promise: Promise<void>): void {
+    const tracked = promise.finally(() => {
+      this.inFlight.delete(tracked);
+      this.wake();
+    });
+    this.inFlight.add(tracked);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || !this.running) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  private claim(limit: number): Promise<ClaimedDelivery[]> {
+    const now = this.clock.now();
+    return this.repository.claimDue(this.database.dataSource.manager, {
+      now,
+      leaseUntil: new Date(now.getTime() + this.config.webhooks.leaseMs),
+      limit,
+    });
+  }
+
+  /** One attempt of one claimed delivery. Never throws: a failure to record is left to the lease. */
+  private async deliver(delivery: ClaimedDelivery): Promise<void> {
+    try {
+      const startedAt = this.clock.now();
+      const body = JSON.stringify(delivery.payload);
+      const result: SendResult =
+        Buffer.byteLength(body) > MAX_PAYLOAD_BYTES
+          ? tooLarge()
+          : await this.sender.send({ url: delivery.url, headers: this.headers(delivery, body, startedAt), body });
+      await this.settle(delivery, result, startedAt);
+    } catch (error) {
+      this.logger.error(`delivery ${delivery.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+
+  private headers(delivery: ClaimedDelivery, body: string, now: Date): Record<string, string> {
+    const secrets = [this.secrets.decrypt(delivery.secret)];
+    // During a rotation's grace period both secrets sign, the new one first.
+    if (delivery.previousSecret && delivery.previousSecretExpiresAt && new Date(delivery.previousSecretExpiresAt) > now) {
+      secrets.push(this.secrets.decrypt(delivery.previousSecret));
+    }
+    return {
+      ...signatureHeaders({ msgId: delivery.eventId, timestamp: now, body, secrets }),
+      'x-percorsi-attempt': String(delivery.attempts),
+      ...(delivery.sequence !== null ? { 'x-percorsi-case-sequence': String(delivery.sequence) } : {}),
+    };
+  }
+
+  private async settle(delivery: ClaimedDelivery, result: SendResult, startedAt: Date): Promise<void> {
+    const now = this.clock.now();
+    const gone = result.statusCode === 410;
+    let outcome: 'succeeded' | 'retrying' | 'failed' | 'paused';
+    let next: Date | null = null;
+    if (result.ok) outcome = 'succeeded';
+    else if (gone) {
+      // 410 Gone: the subscription is disabled; the delivery waits for it to be enabled again.
+      outcome = 'paused';
+      next = now;
+    } else {
+      next = delivery.attempts >= MAX_ATTEMPTS ? null : nextAttemptAt({ attempts: delivery.attempts, now, retryAfterMs: parseRetryAfter(result.retryAfter, now) });
+      outcome = next ? 'retrying' : 'failed';
+    }
+    const failures = await this.repository.recordAttempt(this.database.dataSource.manager, {
+      deliveryId: delivery.id,
+      subscriptionId: delivery.subscriptionId,
+      attempt: delivery.attempts,
+      startedAt,
+      durationMs: result.durationMs,
+      statusCode: result.statusCode,
+      errorClass: result.errorClass,
+      error: result.error,
+      responseBody: result.responseBody,
+      outcome,
+      nextAttemptAt: next,
+      gone,
+      now,
+    });
+    this.metrics.attempts.inc({ outcome, error_class: result.errorClass ?? 'none' });
+    this.metrics.attemptSeconds.observe(result.durationMs / 1000);
+    if (gone) this.logger.warn(`subscription ${delivery.subscriptionId} disabled: the receiver answered 410 Gone`);
+    if (!result.ok && failures && shouldDisable({ ...failures, failingSince: failures.failingSince && new Date(failures.failingSince), now })) {
+      await this.repository.disableSubscription(this.database.dataSource.manager, { id: delivery.subscriptionId, reason: 'failing', now });
+      this.logger.warn(`subscription ${delivery.subscriptionId} disabled after ${failures.consecutiveFailures} consecutive failures`);
+    }
+  }
+
+  /** LISTEN on a connection of its own (PostgreSQL only: the embedded database has one connection). */
+  private async listen(url: string): Promise<void> {
+    let delay = 500;
+    while (this.running) {
+      const client = new pg.Client({ connectionString: url, application_name: 'percorsi-webhooks' });
+      try {
+        await client.connect();
+        client.on('notification', () => this.wake());
+        const closed = new Promise<void>((resolve) => {
+          client.on('error', () => resolve());
+          client.on('end', () => resolve());
+        });
+        await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+        this.listener = client;
+        delay = 500;
+        // Deliveries committed while not listening are found by the poll; wake once now anyway.
+        this.wake();
+        await closed;
+      } catch {
+        await client.end().catch(() => undefined);
+      }
+      if (this.listener === client) this.listener = null;
+      if (!this.running) return;
+      await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      delay = Math.min(delay * 2, 30_000);
+    }
+  }
+}
+
+const tooLarge = (): SendResult => ({
+  ok: false,
+  statusCode: null,
+  errorClass: 'blocked',
+  error: `payload larger than ${MAX_PAYLOAD_BYTES} bytes`,
+  durationMs: 0,
+  responseBody: '',
+  retryAfter: null,
+  remoteAddress: null,
+});

@@ -1,0 +1,54 @@
+/**
+ * SQL shared by the outbox writes (in the event's own statement) and by replays, so that a
+ * replayed webhook is byte-for-byte the body the live one had.
+ */
+
+/** Timestamps as JavaScript's toISOString writes them (UTC, milliseconds, Z). */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** The `case.transitioned` body built from a case_events row `e` and its case's pathway. */
+export const transitionPayloadSql = (e: string, pathway: string) => `jsonb_build_object(
+  'id', ${e}.id,
+  'type', 'case.transitioned',
+  'timestamp', ${iso(`${e}.recorded_at`)},
+  'data', jsonb_build_object(
+    'caseId', ${e}.case_id,
+    'pathway', ${pathway},
+    'sequence', ${e}.sequence,
+    'event', ${e}.type,
+    'payload', ${e}.payload,
+    'from', ${e}.state_before,
+    'to', ${e}.state_after,
+    'services', ${e}.services_after,
+    'actor', ${e}.actor,
+    'occurredAt', ${iso(`${e}.occurred_at`)}
+  )
+)`;
+
+/**
+ * Whether subscription `s` wants an event: enabled; its pathway listed (or none listed); its type
+ * or its service listed (or neither list given). A null service matches no service filter.
+ */
+export const subscriptionMatchesSql = (s: string, pathway: string, type: string, service: string) => `${s}.enabled
+  AND (cardinality(${s}.filter_pathways) = 0 OR ${pathway} = ANY(${s}.filter_pathways))
+  AND ((cardinality(${s}.filter_types) = 0 AND cardinality(${s}.filter_services) = 0)
+       OR ${type} = ANY(${s}.filter_types) OR ${service} = ANY(${s}.filter_services))`;
+
+/** The channel the outbox notifies after commit (PostgreSQL delivers NOTIFY at commit only). */
+export const OUTBOX_CHANNEL = 'percorsi_webhooks';
+
+/**
+ * CTEs appended to an event's statement, after a CTE `appended` that RETURNS the new case_events
+ * row: one delivery per matching subscription, and a NOTIFY when there is any. $pathway and
+ * $service are parameter placeholders, $now the statement's clock.
+ */
+export const outboxCtes = (args: { pathway: string; service: string; now: string }) => `outbox AS (
+  INSERT INTO webhook_deliveries (id, subscription_id, event_id, case_id, sequence, type, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
+  SELECT gen_random_uuid(), s.id, e.id, e.case_id, e.sequence, 'case.transitioned', e.type, ${transitionPayloadSql('e', `${args.pathway}::text`)},
+         'pending', 0, ${args.now}, ${args.now}, ${args.now}
+  FROM appended e, webhook_subscriptions s
+  WHERE ${subscriptionMatchesSql('s', `${args.pathway}::text`, 'e.type', `${args.service}::text`)}
+  RETURNING 1
+), notified AS (
+  SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT 1 FROM outbox LIMIT 1) o
+)`;
