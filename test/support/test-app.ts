@@ -22,9 +22,12 @@ export async function newTestDatabase(): Promise<TestDatabase> {
   const url = process.env.DATABASE_URL;
   if (url) {
     const schema = `t_${randomBytes(6).toString('hex')}`;
+    // The data folder holds only the generated webhook secret key here; keep it out of the repository.
+    const dir = await mkdtemp(path.join(tmpdir(), 'percorsi-test-'));
     return {
-      env: { DATABASE_URL: url, PERCORSI_DB_SCHEMA: schema, PERCORSI_DB_POOL_SIZE: '10' },
+      env: { DATABASE_URL: url, PERCORSI_DB_SCHEMA: schema, PERCORSI_DB_POOL_SIZE: '10', PERCORSI_DATA_DIR: dir },
       drop: async () => {
+        await rm(dir, { recursive: true, force: true });
         const client = new pg.Client({ connectionString: url });
         await client.connect();
         await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
