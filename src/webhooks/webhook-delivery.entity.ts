@@ -64,6 +64,7 @@ export class WebhookDeliveryEntity {
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt!: Date | null;
 
+  /** When the delivery was (last) queued: at the commit, or at a replay or manual retry. */
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -210,7 +210,8 @@ export class WebhookRepository {
            enabled = CASE WHEN $13 THEN false ELSE enabled END,
            disabled_reason = CASE WHEN $13 THEN 'gone' ELSE disabled_reason END,
            updated_at = $12
-         WHERE id = $14
+         -- A stale attempt (its lease expired and another dispatcher took over) is logged, nothing more.
+         WHERE id = $14 AND EXISTS (SELECT 1 FROM delivery)
          RETURNING consecutive_failures AS "consecutiveFailures", failing_since AS "failingSince"
        )
        SELECT * FROM subscription`,
@@ -283,11 +284,14 @@ export class WebhookRepository {
     );
   }
 
-  /** Sends a settled (or waiting) delivery again now; a delivery in flight is left alone. */
+  /**
+   * Sends a settled (or waiting) delivery again now, with a fresh schedule; a delivery in flight is
+   * left alone. `created_at` is when a delivery was last queued (the backlog's age counts from it).
+   */
   async retryDelivery(db: EntityManager, args: { id: string; now: Date }): Promise<boolean> {
     const rows: unknown[] = await db.query(
       `WITH reset AS (
-         UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2, updated_at = $2
+         UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $2, created_at = $2, updated_at = $2
          WHERE id = $1 AND status <> 'in_flight' RETURNING id
        )
        SELECT id FROM reset`,
@@ -311,7 +315,7 @@ export class WebhookRepository {
          WHERE ($2::timestamptz IS NULL OR e.recorded_at >= $2) AND ($3::timestamptz IS NULL OR e.recorded_at < $3)
            AND (c.pathway || ':' || e.type) = ANY($4::text[])
          ORDER BY e.case_id, e.sequence
-         ON CONFLICT (event_id, subscription_id) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = $5, lease_until = NULL, updated_at = $5
+         ON CONFLICT (event_id, subscription_id) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = $5, lease_until = NULL, created_at = $5, updated_at = $5
            WHERE webhook_deliveries.status <> 'in_flight'
          RETURNING 1
        )
