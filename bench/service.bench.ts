@@ -26,6 +26,7 @@ import pg from 'pg';
 import { CONFIG_VARIABLES } from '../src/config/app-config.js';
 import { startCpuMeter, type CpuReport } from './support/cpu.js';
 import { EVENT_BODIES, precomputeWrites, type StepWrite } from './support/person-sequence.js';
+import { cloneCases } from './support/seed-cases.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
 
 const databaseUrl = process.env.DATABASE_URL?.trim();
@@ -235,25 +236,6 @@ async function rawClient(client: pg.Client, caseIds: string[], writes: StepWrite
 }
 
 // ---- seeding ----
-
-/** Clones the template case (and its CASE_OPENED event) `count` times; returns the new ids. */
-async function cloneCases(admin: pg.Client, templateId: string, count: number, tag: string): Promise<string[]> {
-  const { rows } = await admin.query<{ id: string }>(
-    `WITH cloned AS (
-       INSERT INTO cases (id, pathway, machine_version, subject, office, input, snapshot, status, state_paths, services, version, created_at, updated_at)
-       SELECT gen_random_uuid(), pathway, machine_version, subject || '-' || $3 || '-' || g, office, input, snapshot, status, state_paths, services, 1, now(), now()
-       FROM cases, generate_series(1, $2::int) AS g WHERE id = $1
-       RETURNING id
-     ), opened AS (
-       INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, actor, occurred_at, recorded_at, idempotency_key)
-       SELECT gen_random_uuid(), c.id, 1, e.type, e.payload, NULL, e.state_after, e.actor, e.occurred_at, now(), NULL
-       FROM cloned c, case_events e WHERE e.case_id = $1
-     )
-     SELECT id FROM cloned`,
-    [templateId, count, tag],
-  );
-  return rows.map((r) => r.id);
-}
 
 const perClient = (ids: string[]): string[][] => Array.from({ length: CLIENTS }, (_, i) => ids.slice(i * CASES_PER_CLIENT, (i + 1) * CASES_PER_CLIENT));
 

@@ -82,21 +82,24 @@ export interface CpuMeter {
 
 export interface CpuReport {
   machineBusyPercent: number;
-  cpuSeconds: { service: number | null; benchProcess: number; postgres: number; postgresBackground: number; other: number };
+  /** Plus one entry per extra process given to startCpuMeter. */
+  cpuSeconds: { service: number | null; benchProcess: number; postgres: number; postgresBackground: number; other: number } & Record<string, number | null>;
   cpuMsPerTransition: (transitions: number) => Record<string, number | null>;
 }
 
 /**
  * Starts measuring. `servicePid` is the child's pid, or null when the service runs in this process
  * (then its CPU is part of benchProcess). The phase's PostgreSQL connections are those named
- * `applicationName` from the service's process (or this one).
+ * `applicationName` from the service's process (or this one). `extra` names other processes of the
+ * benchmark to measure apart (by pid), which are then not counted in `other`.
  */
-export async function startCpuMeter(admin: pg.Client, servicePid: number | null, applicationName: string): Promise<CpuMeter> {
+export async function startCpuMeter(admin: pg.Client, servicePid: number | null, applicationName: string, extra: Record<string, number> = {}): Promise<CpuMeter> {
   const clientPid = servicePid ?? process.pid;
   const machine0 = machineTicks();
   if (!machine0) return { stop: () => Promise.resolve(null) };
   const bench0 = process.cpuUsage();
   const service0 = servicePid ? processTicks(servicePid) : 0;
+  const extra0 = Object.fromEntries(Object.entries(extra).map(([name, pid]) => [name, processTicks(pid)]));
   const pg0 = new Map((await postgresPids(admin, clientPid, applicationName)).map(({ pid, background }) => [pid, { ticks: processTicks(pid), background }]));
   return {
     stop: async () => {
@@ -116,8 +119,10 @@ export async function startCpuMeter(admin: pg.Client, servicePid: number | null,
       const busy = (machine1.busy - machine0.busy) * TICK_SECONDS;
       const postgresSeconds = postgres * TICK_SECONDS;
       const backgroundSeconds = background * TICK_SECONDS;
-      const other = Math.max(0, busy - bench - (service ?? 0) - postgresSeconds - backgroundSeconds);
-      const seconds = { service, benchProcess: bench, postgres: postgresSeconds, postgresBackground: backgroundSeconds, other };
+      const extraSeconds = Object.fromEntries(Object.entries(extra).map(([name, pid]) => [name, (processTicks(pid) - extra0[name]) * TICK_SECONDS]));
+      const extraTotal = Object.values(extraSeconds).reduce((a, b) => a + b, 0);
+      const other = Math.max(0, busy - bench - (service ?? 0) - postgresSeconds - backgroundSeconds - extraTotal);
+      const seconds = { service, benchProcess: bench, postgres: postgresSeconds, postgresBackground: backgroundSeconds, ...extraSeconds, other };
       const r = (n: number) => Number(n.toFixed(2));
       return {
         machineBusyPercent: r((100 * (machine1.busy - machine0.busy)) / (machine1.total - machine0.total)),
@@ -126,6 +131,7 @@ export async function startCpuMeter(admin: pg.Client, servicePid: number | null,
           benchProcess: r(bench),
           postgres: r(postgresSeconds),
           postgresBackground: r(backgroundSeconds),
+          ...Object.fromEntries(Object.entries(extraSeconds).map(([name, v]) => [name, r(v)])),
           other: r(other),
         },
         cpuMsPerTransition: (transitions: number) =>

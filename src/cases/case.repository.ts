@@ -161,7 +161,7 @@ export class CaseRepository {
          ${IDEMPOTENCY_INSERT}
          SELECT $16, $15, $17, $18, $19, $7 FROM updated WHERE $15::varchar IS NOT NULL
        ), ${outboxCtes({ pathway: '$20', service: '$21', now: '$7' })}
-       SELECT sequence, (SELECT count(*) FROM outbox)::int AS deliveries, (SELECT count(*) FROM notified)::int AS notified FROM appended`,
+       SELECT sequence, (SELECT count(*) FROM outbox)::int AS deliveries FROM appended`,
       [
         args.caseId,
         args.expectedVersion,
@@ -205,7 +205,7 @@ export class CaseRepository {
          ${IDEMPOTENCY_INSERT}
          SELECT $19, $18, $20, $21, $22, $11 FROM inserted WHERE $18::varchar IS NOT NULL
        ), ${outboxCtes({ pathway: '$2', service: 'NULL', now: '$11' })}
-       SELECT (SELECT count(*) FROM outbox)::int AS deliveries, (SELECT count(*) FROM notified)::int AS notified`,
+       SELECT (SELECT count(*) FROM outbox)::int AS deliveries`,
       [
         row.id,
         row.pathway,

@@ -12,6 +12,11 @@ import { WebhookSender, type SendResult } from './webhook-sender.js';
 import { signatureHeaders } from './webhook-signer.js';
 import { OUTBOX_CHANNEL } from './webhook-sql.js';
 
+/** Commits within this window wake the other replicas with one NOTIFY. */
+const NOTIFY_BATCH_MS = 20;
+/** Wake-ups within this window (commits, finished attempts) lead to one claim. */
+const WAKE_COALESCE_MS = 3;
+
 /** Standard Webhooks payloads are capped; ours are far below (event bodies are at most 64 KiB). */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
@@ -32,6 +37,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private woken = false;
   private listener: pg.Client | null = null;
   private unsubscribe: (() => void) | null = null;
+  private notifyScheduled = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -46,7 +52,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   onApplicationBootstrap(): void {
     if (!this.config.webhooks.dispatch) return;
     this.running = true;
-    this.unsubscribe = this.signal.subscribe(() => this.wake());
+    this.unsubscribe = this.signal.subscribe(() => this.committed());
     if (this.config.databaseUrl) void this.listen(this.config.databaseUrl);
     this.loop = this.run();
   }
@@ -66,6 +72,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   wake(): void {
     this.woken = true;
     this.wakeUp?.();
+  }
+
+  /** After a local commit: wake this dispatcher, and (batched) the other replicas' through NOTIFY. */
+  private committed(): void {
+    this.wake();
+    if (!this.listener || this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    setTimeout(() => {
+      this.notifyScheduled = false;
+      this.listener?.query(`NOTIFY ${OUTBOX_CHANNEL}`).catch(() => undefined);
+    }, NOTIFY_BATCH_MS).unref();
   }
 
   /**
@@ -97,7 +114,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         this.logger.warn(`claiming deliveries failed: ${error instanceof Error ? error.message : String(error)}`);
       }
       // A full batch may mean more is due: go again at once; otherwise wait for a wake-up or the poll.
-      if (claimed === 0 || this.inFlight.size >= this.config.webhooks.concurrency) await this.sleep(this.config.webhooks.pollMs);
+      if (claimed === 0 || this.inFlight.size >= this.config.webhooks.concurrency) {
+        await this.sleep(this.config.webhooks.pollMs);
+        // Let the wake-ups of a burst (commits, finished attempts) add up to one claim.
+        if (this.running) await new Promise((resolve) => setTimeout(resolve, WAKE_COALESCE_MS));
+      }
     }
   }
 

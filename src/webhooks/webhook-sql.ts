@@ -36,13 +36,15 @@ export const subscriptionMatchesSql = (s: string, pathway: string, type: string,
   AND ((cardinality(${s}.filter_types) = 0 AND cardinality(${s}.filter_services) = 0)
        OR ${type} = ANY(${s}.filter_types) OR ${service} = ANY(${s}.filter_services))`;
 
-/** The channel the outbox notifies after commit (PostgreSQL delivers NOTIFY at commit only). */
+/** The channel on which replicas wake each other's dispatchers (PostgreSQL only). */
 export const OUTBOX_CHANNEL = 'percorsi_webhooks';
 
 /**
- * CTEs appended to an event's statement, after a CTE `appended` that RETURNS the new case_events
- * row: one delivery per matching subscription, and a NOTIFY when there is any. $pathway and
- * $service are parameter placeholders, $now the statement's clock.
+ * A CTE appended to an event's statement, after a CTE `appended` that RETURNS the new case_events
+ * row: one delivery per matching subscription. $pathway and $service are parameter placeholders,
+ * $now the statement's clock. No NOTIFY here: a transaction that notifies holds PostgreSQL's
+ * notification-queue lock through its commit, which would serialise every event's commit; the
+ * dispatcher is woken in-process after the commit, and it tells the other replicas (batched).
  */
 export const outboxCtes = (args: { pathway: string; service: string; now: string }) => `outbox AS (
   INSERT INTO webhook_deliveries (id, subscription_id, event_id, case_id, sequence, type, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
@@ -51,6 +53,4 @@ export const outboxCtes = (args: { pathway: string; service: string; now: string
   FROM appended e, webhook_subscriptions s
   WHERE ${subscriptionMatchesSql('s', `${args.pathway}::text`, 'e.type', `${args.service}::text`)}
   RETURNING 1
-), notified AS (
-  SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM (SELECT 1 FROM outbox LIMIT 1) o
 )`;

@@ -210,8 +210,10 @@ export class WebhookRepository {
            enabled = CASE WHEN $13 THEN false ELSE enabled END,
            disabled_reason = CASE WHEN $13 THEN 'gone' ELSE disabled_reason END,
            updated_at = $12
-         -- A stale attempt (its lease expired and another dispatcher took over) is logged, nothing more.
+         -- A stale attempt (its lease expired and another dispatcher took over) is logged, nothing more;
+         -- a success on a healthy subscription changes nothing, so its row is not touched (no contention).
          WHERE id = $14 AND EXISTS (SELECT 1 FROM delivery)
+           AND NOT ($11 AND consecutive_failures = 0 AND failing_since IS NULL AND NOT $13)
          RETURNING consecutive_failures AS "consecutiveFailures", failing_since AS "failingSince"
        )
        SELECT * FROM subscription`,
