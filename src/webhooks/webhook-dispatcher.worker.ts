@@ -161,10 +161,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     try {
       const startedAt = this.clock.now();
       const body = JSON.stringify(delivery.payload);
-      const result: SendResult =
-        Buffer.byteLength(body) > MAX_PAYLOAD_BYTES
-          ? tooLarge()
-          : await this.sender.send({ url: delivery.url, headers: this.headers(delivery, body, startedAt), body });
+      let headers: Record<string, string> | null = null;
+      try {
+        headers = this.headers(delivery, body, startedAt);
+      } catch (error) {
+        // A secret that cannot be decrypted (PERCORSI_SECRET_KEY changed or lost): an attempt that
+        // fails without sending, so that the delivery follows its schedule to `failed`, logged.
+        this.logger.error(`delivery ${delivery.id}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const result: SendResult = !headers
+        ? notSent('the subscription secret cannot be decrypted: rotate it or restore PERCORSI_SECRET_KEY')
+        : Buffer.byteLength(body) > MAX_PAYLOAD_BYTES
+          ? notSent(`payload larger than ${MAX_PAYLOAD_BYTES} bytes`)
+          : await this.sender.send({ url: delivery.url, headers, body });
       await this.settle(delivery, result, startedAt);
     } catch (error) {
       this.logger.error(`delivery ${delivery.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -251,11 +260,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 }
 
-const tooLarge = (): SendResult => ({
+/** An attempt refused before any connection (error class `blocked`). */
+const notSent = (error: string): SendResult => ({
   ok: false,
   statusCode: null,
   errorClass: 'blocked',
-  error: `payload larger than ${MAX_PAYLOAD_BYTES} bytes`,
+  error,
   durationMs: 0,
   responseBody: '',
   retryAfter: null,
