@@ -22,6 +22,7 @@ export interface CreateCaseRequest {
   subject: string;
   office: string | null;
   input: Record<string, unknown>;
+  practice: boolean;
 }
 
 export function parseCaseId(id: string): string {
@@ -48,15 +49,22 @@ export function parseCreateCase(body: unknown): CreateCaseRequest {
   if (!isPlainObject(body)) throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
   const errors: FieldIssue[] = [];
   for (const key of Object.keys(body)) {
-    if (!['pathway', 'subject', 'office', 'input'].includes(key)) errors.push({ field: key, problem: 'unknown' });
+    if (!['pathway', 'subject', 'office', 'input', 'practice'].includes(key)) errors.push({ field: key, problem: 'unknown' });
   }
   if (body.pathway === undefined) errors.push({ field: 'pathway', problem: 'required' });
   else if (!isPathwayName(body.pathway)) errors.push({ field: 'pathway', problem: 'enum', message: { it: `uno tra ${PATHWAY_NAMES.join(', ')}`, en: `one of ${PATHWAY_NAMES.join(', ')}` } });
   const subject = text(errors, 'subject', body.subject, 200, true);
   const office = text(errors, 'office', body.office, 100, false);
   if (body.input !== undefined && !isPlainObject(body.input)) errors.push({ field: 'input', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } });
+  if (body.practice !== undefined && typeof body.practice !== 'boolean') errors.push({ field: 'practice', problem: 'type' });
   if (errors.length > 0) throw validationFailed(errors);
-  return { pathway: body.pathway as PathwayName, subject: subject!, office, input: (body.input as Record<string, unknown>) ?? {} };
+  return {
+    pathway: body.pathway as PathwayName,
+    subject: subject!,
+    office,
+    input: (body.input as Record<string, unknown>) ?? {},
+    practice: body.practice === true,
+  };
 }
 
 /**
@@ -103,11 +111,12 @@ export interface ListQuery {
   serviceStatus?: string;
   office?: string;
   subject?: string;
+  practice?: boolean;
   after?: { createdAt: Date; id: string };
   limit: number;
 }
 
-const QUERY_KEYS = ['pathway', 'status', 'state', 'service', 'serviceStatus', 'office', 'subject', 'cursor', 'limit'];
+const QUERY_KEYS = ['pathway', 'status', 'state', 'service', 'serviceStatus', 'office', 'subject', 'practice', 'cursor', 'limit'];
 
 export const encodeCursor = (createdAt: string, id: string): string => Buffer.from(`${createdAt}|${id}`).toString('base64url');
 
@@ -149,8 +158,12 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
     else result.after = { createdAt: date, id };
   }
   const [state, office, subject] = [one('state'), one('office'), one('subject')];
+  // Practice cases (the inspector's sandbox) are listed only when asked for: practice=true, or all.
+  const practiceText = one('practice') ?? 'false';
+  if (!['true', 'false', 'all'].includes(practiceText)) errors.push({ field: 'query:practice', problem: 'enum', message: { it: 'true, false o all', en: 'true, false or all' } });
+  const practice = practiceText === 'all' ? undefined : practiceText === 'true';
   if (errors.length > 0) throw validationFailed(errors);
-  return { ...result, pathway, status, state, service, serviceStatus, office, subject };
+  return { ...result, pathway, status, state, service, serviceStatus, office, subject, practice };
 }
 
 export function parseHistoryQuery(query: Record<string, unknown>): { afterSequence: number; limit: number } {

@@ -22,6 +22,8 @@ export interface CaseView {
   state: unknown;
   statePaths: string[];
   services: Record<string, string>;
+  /** A trainee's practice case: never sent to webhooks, never counted in indicators. */
+  practice: boolean;
   context: unknown;
   deadlines?: unknown;
   version: number;
@@ -66,6 +68,7 @@ export function summaryOf(row: CaseRow): CaseSummary {
     state: row.snapshot.value,
     statePaths: row.statePaths,
     services: row.services,
+    practice: row.practice,
     version: row.version,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),

@@ -51,6 +51,10 @@ export class CaseEntity {
   @Column({ type: 'integer' })
   version!: number;
 
+  /** A trainee's practice case (the inspector's sandbox): never sent to webhooks, never counted in indicators. */
+  @Column({ type: 'boolean', default: false })
+  practice!: boolean;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -14,6 +14,7 @@ export interface CaseRow {
   statePaths: string[];
   services: Record<string, string>;
   version: number;
+  practice: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -74,12 +75,14 @@ export interface CaseFilter {
   serviceStatus?: string;
   office?: string;
   subject?: string;
+  /** true: practice cases only; false: real cases only; undefined: both. */
+  practice?: boolean;
   after?: { createdAt: Date; id: string };
   limit: number;
 }
 
 const CASE_COLUMNS = `id, pathway, machine_version AS "machineVersion", subject, office, input, snapshot, status,
-  state_paths AS "statePaths", services, version, created_at AS "createdAt", updated_at AS "updatedAt"`;
+  state_paths AS "statePaths", services, version, practice, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 const EVENT_COLUMNS = `id, case_id AS "caseId", sequence, type, payload, state_before AS "stateBefore", state_after AS "stateAfter",
   actor, occurred_at AS "occurredAt", recorded_at AS "recordedAt", idempotency_key AS "idempotencyKey"`;
@@ -138,6 +141,8 @@ export class CaseRepository {
     args: {
       caseId: string;
       pathway: string;
+      /** Practice cases queue no webhook. */
+      practice: boolean;
       /** The service the event belongs to (webhook filters), if any. */
       service: string | null;
       expectedVersion: number;
@@ -160,7 +165,7 @@ export class CaseRepository {
        ), remembered AS (
          ${IDEMPOTENCY_INSERT}
          SELECT $16, $15, $17, $18, $19, $7 FROM updated WHERE $15::varchar IS NOT NULL
-       ), ${outboxCtes({ pathway: '$20', service: '$21', now: '$7' })}
+       ), ${outboxCtes({ pathway: '$20', service: '$21', now: '$7', practice: '$22' })}
        SELECT sequence, (SELECT count(*) FROM outbox)::int AS deliveries FROM appended`,
       [
         args.caseId,
@@ -184,6 +189,7 @@ export class CaseRepository {
         idempotency?.response ?? null,
         args.pathway,
         args.service,
+        args.practice,
       ],
     );
     return rows.length === 1 ? { deliveries: rows[0].deliveries } : null;
@@ -194,8 +200,8 @@ export class CaseRepository {
     const { row, event, idempotency } = args;
     const rows: { deliveries: number }[] = await db.query(
       `WITH inserted AS (
-         INSERT INTO cases (id, pathway, machine_version, subject, office, input, snapshot, status, state_paths, services, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)
+         INSERT INTO cases (id, pathway, machine_version, subject, office, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $23, $11, $11)
          RETURNING id
        ), appended AS (
          INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
@@ -204,7 +210,7 @@ export class CaseRepository {
        ), remembered AS (
          ${IDEMPOTENCY_INSERT}
          SELECT $19, $18, $20, $21, $22, $11 FROM inserted WHERE $18::varchar IS NOT NULL
-       ), ${outboxCtes({ pathway: '$2', service: 'NULL', now: '$11' })}
+       ), ${outboxCtes({ pathway: '$2', service: 'NULL', now: '$11', practice: '$23' })}
        SELECT (SELECT count(*) FROM outbox)::int AS deliveries`,
       [
         row.id,
@@ -229,6 +235,7 @@ export class CaseRepository {
         idempotency?.requestHash ?? null,
         idempotency?.statusCode ?? null,
         idempotency?.response ?? null,
+        row.practice,
       ],
     );
     return { deliveries: rows[0]?.deliveries ?? 0 };
@@ -251,6 +258,7 @@ export class CaseRepository {
     if (filter.status) add((p) => `status = ${p}`, filter.status);
     if (filter.office) add((p) => `office = ${p}`, filter.office);
     if (filter.subject) add((p) => `subject = ${p}`, filter.subject);
+    if (filter.practice !== undefined) add((p) => `practice = ${p}`, filter.practice);
     if (filter.state) add((p) => `state_paths @> ARRAY[${p}]::text[]`, filter.state);
     if (filter.service && filter.serviceStatus) add((p) => `services @> ${p}::jsonb`, { [filter.service]: filter.serviceStatus });
     else if (filter.service) add((p) => `services ? ${p}`, filter.service);

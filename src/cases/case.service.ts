@@ -83,6 +83,7 @@ export class CaseService {
       subject: request.subject,
       office: request.office,
       input: request.input,
+      practice: request.practice,
       ...derived,
       version: 1,
       createdAt: now,
@@ -97,7 +98,7 @@ export class CaseService {
     const event = {
       id: randomUUID(),
       type: CASE_OPENED,
-      payload: { type: CASE_OPENED, at: now.toISOString(), subject: row.subject, office: row.office, input: row.input },
+      payload: { type: CASE_OPENED, at: now.toISOString(), subject: row.subject, office: row.office, input: row.input, ...(row.practice ? { practice: true } : {}) },
       stateBefore: null,
       stateAfter: started.snapshot.value,
       actor: actorRecord(args.actor),
@@ -214,6 +215,7 @@ export class CaseService {
       const written = await this.repository.appendEvent(db, {
         caseId: row.id,
         pathway: pathway.name,
+        practice: row.practice,
         service: pathway.events[step.event.type]?.service ?? null,
         expectedVersion: row.version,
         update,

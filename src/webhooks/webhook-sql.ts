@@ -41,16 +41,16 @@ export const OUTBOX_CHANNEL = 'percorsi_webhooks';
 
 /**
  * A CTE appended to an event's statement, after a CTE `appended` that RETURNS the new case_events
- * row: one delivery per matching subscription. $pathway and $service are parameter placeholders,
+ * row: one delivery per matching subscription (none for a practice case). $pathway and $service are parameter placeholders,
  * $now the statement's clock. No NOTIFY here: a transaction that notifies holds PostgreSQL's
  * notification-queue lock through its commit, which would serialise every event's commit; the
  * dispatcher is woken in-process after the commit, and it tells the other replicas (batched).
  */
-export const outboxCtes = (args: { pathway: string; service: string; now: string }) => `outbox AS (
+export const outboxCtes = (args: { pathway: string; service: string; now: string; practice: string }) => `outbox AS (
   INSERT INTO webhook_deliveries (id, subscription_id, event_id, case_id, sequence, type, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
   SELECT gen_random_uuid(), s.id, e.id, e.case_id, e.sequence, 'case.transitioned', e.type, ${transitionPayloadSql('e', `${args.pathway}::text`)},
          'pending', 0, ${args.now}, ${args.now}, ${args.now}
   FROM appended e, webhook_subscriptions s
-  WHERE ${subscriptionMatchesSql('s', `${args.pathway}::text`, 'e.type', `${args.service}::text`)}
+  WHERE NOT ${args.practice}::boolean AND ${subscriptionMatchesSql('s', `${args.pathway}::text`, 'e.type', `${args.service}::text`)}
   RETURNING 1
 )`;

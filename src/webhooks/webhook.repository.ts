@@ -315,7 +315,7 @@ export class WebhookRepository {
                 'pending', 0, $5, $5, $5
          FROM case_events e JOIN cases c ON c.id = e.case_id
          WHERE ($2::timestamptz IS NULL OR e.recorded_at >= $2) AND ($3::timestamptz IS NULL OR e.recorded_at < $3)
-           AND (c.pathway || ':' || e.type) = ANY($4::text[])
+           AND (c.pathway || ':' || e.type) = ANY($4::text[]) AND NOT c.practice
          ORDER BY e.case_id, e.sequence
          ON CONFLICT (event_id, subscription_id) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = $5, lease_until = NULL, created_at = $5, updated_at = $5
            WHERE webhook_deliveries.status <> 'in_flight'

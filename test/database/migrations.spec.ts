@@ -29,6 +29,8 @@ describe('migrations', () => {
     const all = ['case_events', 'cases', 'idempotency_keys', 'webhook_attempts', 'webhook_deliveries', 'webhook_subscriptions'];
     expect(await tables()).toEqual(all);
     await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual(all);
+    await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(['case_events', 'cases', 'idempotency_keys']);
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual([]);
