@@ -28,27 +28,9 @@ import { startCpuMeter, type CpuReport } from './support/cpu.js';
 import { EVENT_BODIES, precomputeWrites, type StepWrite } from './support/person-sequence.js';
 import { cloneCases } from './support/seed-cases.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
+import { integer, requireDatabaseUrl } from './support/bench-env.js';
 
-const databaseUrl = process.env.DATABASE_URL?.trim();
-if (!databaseUrl) {
-  console.error(
-    'npm run bench needs a PostgreSQL server: set DATABASE_URL, e.g.\n' +
-      '  DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench\n' +
-      'It works in a schema of its own (bench_<random>), dropped at the end.',
-  );
-  process.exit(2);
-}
-
-const integer = (name: string, fallback: number, min = 1): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`${name} must be an integer >= ${min}, got '${raw}'`);
-    process.exit(2);
-  }
-  return n;
-};
+const databaseUrl = requireDatabaseUrl('bench');
 
 const SECONDS = integer('BENCH_SECONDS', 20);
 const WARMUP_SECONDS = integer('BENCH_WARMUP_SECONDS', 3, 0);
@@ -273,7 +255,7 @@ async function main(): Promise<void> {
     service = await startService({
       mode: MODE as 'child' | 'inprocess',
       env: {
-        DATABASE_URL: databaseUrl!,
+        DATABASE_URL: databaseUrl,
         PERCORSI_DB_SCHEMA: SCHEMA,
         PERCORSI_LOG_LEVEL: LOG_LEVEL,
         PORT: '0',

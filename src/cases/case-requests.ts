@@ -1,12 +1,13 @@
 import { PATHWAY_NAMES, isPathwayName, type PathwayName } from '../../machines/index.js';
 import { validationFailed, type FieldIssue } from '../common/problem.js';
+import { decodeCursor, isPlainObject, parseUuid } from '../common/request-parsing.js';
+import type { CaseFilter } from './case.repository.js';
 
 /**
  * Parsing of what clients send to /cases: bodies, headers and query strings. Everything that fails
  * is a 400 VALIDATION_FAILED listing each field; the machine validates event payloads itself.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EVENT_TYPE = /^[A-Z][A-Z0-9_]{0,63}$/;
 // Idempotency keys: visible ASCII, as the IETF draft and Stripe's API accept.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -15,7 +16,6 @@ const CASE_STATUSES = ['active', 'done'];
 export const MAX_PAGE = 200;
 const DEFAULT_PAGE = 50;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface CreateCaseRequest {
   pathway: PathwayName;
@@ -26,8 +26,7 @@ export interface CreateCaseRequest {
 }
 
 export function parseCaseId(id: string): string {
-  if (!UUID.test(id)) throw validationFailed([{ field: 'path:id', problem: 'format', message: { it: 'l’id di un caso è un UUID', en: 'a case id is a UUID' } }]);
-  return id.toLowerCase();
+  return parseUuid(id, { it: 'l’id di un caso è un UUID', en: 'a case id is a UUID' });
 }
 
 function text(errors: FieldIssue[], field: string, value: unknown, max: number, required: boolean): string | null {
@@ -103,22 +102,11 @@ export function parseIfMatch(header: string | undefined): number[] | '*' | null 
   return versions.map(Number);
 }
 
-export interface ListQuery {
-  pathway?: string;
-  status?: string;
-  state?: string;
-  service?: string;
-  serviceStatus?: string;
-  office?: string;
-  subject?: string;
-  practice?: boolean;
-  after?: { createdAt: Date; id: string };
-  limit: number;
-}
+/** The list's filters, as the repository takes them. */
+export type ListQuery = CaseFilter;
 
 const QUERY_KEYS = ['pathway', 'status', 'state', 'service', 'serviceStatus', 'office', 'subject', 'practice', 'cursor', 'limit'];
 
-export const encodeCursor = (createdAt: string, id: string): string => Buffer.from(`${createdAt}|${id}`).toString('base64url');
 
 export function parseListQuery(query: Record<string, unknown>): ListQuery {
   const errors: FieldIssue[] = [];
@@ -152,10 +140,9 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
   }
   const cursor = one('cursor');
   if (cursor !== undefined) {
-    const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-    const date = new Date(createdAt);
-    if (!id || !UUID.test(id) || Number.isNaN(date.getTime())) errors.push({ field: 'query:cursor', problem: 'format' });
-    else result.after = { createdAt: date, id };
+    const after = decodeCursor(cursor);
+    if (!after) errors.push({ field: 'query:cursor', problem: 'format' });
+    else result.after = after;
   }
   const [state, office, subject] = [one('state'), one('office'), one('subject')];
   // Practice cases (the inspector's sandbox) are listed only when asked for: practice=true, or all.

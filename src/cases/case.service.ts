@@ -19,7 +19,8 @@ import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../webhooks/outbox-signal.js';
 import { CaseRepository, IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation, type CaseRow, type IdempotencyWrite, type StoredResponse } from './case.repository.js';
-import { encodeCursor, parseCreateCase, parseEventBody, type ListQuery } from './case-requests.js';
+import { encodeCursor } from '../common/request-parsing.js';
+import { parseCreateCase, parseEventBody, type ListQuery } from './case-requests.js';
 import { derive, etagOf, fieldIn, historyEntryOf, reasonIn, summaryOf, viewOf, type CaseSummary, type CaseView, type HistoryEntry } from './case-view.js';
 
 /** The answer to a write: what the controller sends, and whether it is a stored one replayed. */

@@ -1,17 +1,16 @@
 import { PATHWAYS, PATHWAY_NAMES, isPathwayName } from '../../machines/index.js';
 import { validationFailed, type FieldIssue } from '../common/problem.js';
+import { UUID, decodeCursor, isPlainObject, type Cursor } from '../common/request-parsing.js';
 import { CASE_OPENED } from '../cases/case.service.js';
 import type { AddressGuard } from './address-policy.js';
 
 /** Parsing of what clients send to /webhooks: every problem is a 400 VALIDATION_FAILED by field. */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SERVICES = ['A1', 'A2', 'A3', 'A4', 'A5', 'A6', 'B1', 'B2', 'B3', 'B4'];
 const ORDERINGS = ['per-case', 'none'] as const;
 export const DELIVERY_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'paused'];
 export type Ordering = (typeof ORDERINGS)[number];
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Every event type any pathway knows, plus the opening of a case. */
 export const KNOWN_EVENT_TYPES = new Set([CASE_OPENED, ...PATHWAY_NAMES.flatMap((p) => Object.keys(PATHWAYS[p].events))]);
@@ -22,11 +21,6 @@ export interface SubscriptionInput {
   filter?: { pathways: string[]; eventTypes: string[]; services: string[] };
   ordering?: Ordering;
   enabled?: boolean;
-}
-
-export function parseId(id: string, field = 'path:id'): string {
-  if (!UUID.test(id)) throw validationFailed([{ field, problem: 'format', message: { it: 'un UUID', en: 'a UUID' } }]);
-  return id.toLowerCase();
 }
 
 function list(issues: FieldIssue[], field: string, value: unknown, allowed: (v: string) => boolean, hint: { it: string; en: string }): string[] {
@@ -117,7 +111,7 @@ export function parseReplay(body: unknown): { from: Date | null; to: Date | null
   return { from, to, types };
 }
 
-export function parseDeliveryQuery(query: Record<string, unknown>): { status?: string; caseId?: string; cursor?: { createdAt: Date; id: string }; limit: number } {
+export function parseDeliveryQuery(query: Record<string, unknown>): { status?: string; caseId?: string; cursor?: Cursor; limit: number } {
   const issues: FieldIssue[] = [];
   for (const key of Object.keys(query)) if (!['status', 'caseId', 'limit', 'cursor'].includes(key)) issues.push({ field: `query:${key}`, problem: 'unknown' });
   const one = (key: string) => {
@@ -133,12 +127,10 @@ export function parseDeliveryQuery(query: Record<string, unknown>): { status?: s
   const limit = limitText === undefined ? 50 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) issues.push({ field: 'query:limit', problem: 'range', message: { it: 'da 1 a 200', en: '1 to 200' } });
   const cursorText = one('cursor');
-  let cursor: { createdAt: Date; id: string } | undefined;
+  let cursor: Cursor | undefined;
   if (cursorText !== undefined) {
-    const [createdAt, id] = Buffer.from(cursorText, 'base64url').toString('utf8').split('|');
-    const date = new Date(createdAt);
-    if (!id || !UUID.test(id) || Number.isNaN(date.getTime())) issues.push({ field: 'query:cursor', problem: 'format' });
-    else cursor = { createdAt: date, id };
+    cursor = decodeCursor(cursorText) ?? undefined;
+    if (!cursor) issues.push({ field: 'query:cursor', problem: 'format' });
   }
   if (issues.length > 0) throw validationFailed(issues);
   return { status, caseId: caseId?.toLowerCase(), cursor, limit };

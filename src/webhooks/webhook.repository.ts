@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { Cursor } from '../common/request-parsing.js';
 import { transitionPayloadSql } from './webhook-sql.js';
 
 export interface SubscriptionRow {
@@ -243,7 +244,7 @@ export class WebhookRepository {
 
   async listDeliveries(
     db: EntityManager,
-    args: { subscriptionId: string; status?: string; caseId?: string; after?: { createdAt: Date; id: string }; limit: number },
+    args: { subscriptionId: string; status?: string; caseId?: string; after?: Cursor; limit: number },
   ): Promise<DeliveryRow[]> {
     const where = ['d.subscription_id = $1'];
     const params: unknown[] = [args.subscriptionId];

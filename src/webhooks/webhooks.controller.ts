@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/openapi.js';
-import { parseId } from './webhook-requests.js';
+import { parseUuid } from '../common/request-parsing.js';
 import { WebhooksService } from './webhooks.service.js';
 
 const SUBSCRIPTION_BODY = {
@@ -47,7 +47,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'One subscription' })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   get(@Param('id') id: string) {
-    return this.webhooks.get(parseId(id));
+    return this.webhooks.get(parseUuid(id));
   }
 
   @Patch('subscriptions/:id')
@@ -55,7 +55,7 @@ export class WebhooksController {
   @ApiBody({ schema: SUBSCRIPTION_BODY })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE')
   update(@Param('id') id: string, @Body() body: unknown) {
-    return this.webhooks.update(parseId(id), body);
+    return this.webhooks.update(parseUuid(id), body);
   }
 
   @Delete('subscriptions/:id')
@@ -64,7 +64,7 @@ export class WebhooksController {
   @ApiResponse({ status: 204, description: 'Deleted.' })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   async remove(@Param('id') id: string): Promise<void> {
-    await this.webhooks.remove(parseId(id));
+    await this.webhooks.remove(parseUuid(id));
   }
 
   @Post('subscriptions/:id/rotate-secret')
@@ -73,7 +73,7 @@ export class WebhooksController {
   @ApiBody({ required: false, schema: { type: 'object', properties: { graceHours: { type: 'number', default: 24 } } } })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   rotate(@Param('id') id: string, @Body() body: unknown) {
-    return this.webhooks.rotateSecret(parseId(id), body);
+    return this.webhooks.rotateSecret(parseUuid(id), body);
   }
 
   @Post('subscriptions/:id/test')
@@ -82,7 +82,7 @@ export class WebhooksController {
   @ApiResponse({ status: 202, description: 'Queued.' })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   test(@Param('id') id: string) {
-    return this.webhooks.sendTest(parseId(id));
+    return this.webhooks.sendTest(parseUuid(id));
   }
 
   @Get('subscriptions/:id/deliveries')
@@ -93,7 +93,7 @@ export class WebhooksController {
   @ApiQuery({ name: 'cursor', required: false })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   deliveries(@Param('id') id: string, @Query() query: Record<string, unknown>) {
-    return this.webhooks.deliveries(parseId(id), query);
+    return this.webhooks.deliveries(parseUuid(id), query);
   }
 
   @Post('subscriptions/:id/replay')
@@ -105,7 +105,7 @@ export class WebhooksController {
   @ApiBody({ required: false, schema: { type: 'object', properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, types: { type: 'array', items: { type: 'string' } } } } })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   replay(@Param('id') id: string, @Body() body: unknown) {
-    return this.webhooks.replay(parseId(id), body);
+    return this.webhooks.replay(parseUuid(id), body);
   }
 
   @Get('deliveries/:id/attempts')
@@ -113,7 +113,7 @@ export class WebhooksController {
   @ApiOkResponse({ description: '{delivery, items}' })
   @ApiProblems('VALIDATION_FAILED', 'DELIVERY_NOT_FOUND')
   attempts(@Param('id') id: string) {
-    return this.webhooks.attempts(parseId(id));
+    return this.webhooks.attempts(parseUuid(id));
   }
 
   @Post('deliveries/:id/retry')
@@ -121,6 +121,6 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Send a delivery again now, with a fresh retry schedule' })
   @ApiProblems('VALIDATION_FAILED', 'DELIVERY_NOT_FOUND', 'DELIVERY_IN_FLIGHT')
   retry(@Param('id') id: string) {
-    return this.webhooks.retry(parseId(id));
+    return this.webhooks.retry(parseUuid(id));
   }
 }

@@ -5,6 +5,7 @@ import { PATHWAYS, PATHWAY_NAMES } from '../../machines/index.js';
 import { CASE_OPENED } from '../cases/case.service.js';
 import { Clock } from '../common/clock.js';
 import { ProblemException } from '../common/problem.js';
+import { encodeCursor } from '../common/request-parsing.js';
 import { Database } from '../database/database.js';
 import { AddressGuard } from './address-policy.js';
 import { OutboxSignal } from './outbox-signal.js';
@@ -179,7 +180,7 @@ export class WebhooksService {
     const last = items.at(-1);
     return {
       items,
-      nextCursor: rows.length > q.limit && last ? Buffer.from(`${last.createdAt}|${last.id}`).toString('base64url') : null,
+      nextCursor: rows.length > q.limit && last?.createdAt ? encodeCursor(last.createdAt, last.id) : null,
     };
   }
 

@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { applyEvent, startCase, type PathwayName, type PersistedSnapshot } from '../../machines/index.js';
-import { ACT_DATE, PERSON_STAGES } from '../../machines/testing/case-factory.js';
+import { openRepeatableCases, type Target } from '../support/repeatable-cases.js';
 import { startService, type RunningService } from '../support/service-process.js';
 import { client, newTestDatabase, type Client, type TestDatabase } from '../support/test-app.js';
-
-/** A case under fire, and the event that can be applied to it again and again. */
-interface Target {
-  id: string;
-  event: Record<string, unknown>;
-}
 
 /** A 2xx answer to an event post: what the service promised is in the history. */
 interface Ack {
@@ -81,23 +75,7 @@ describe('the process killed (SIGKILL) while clients post events, then restarted
 
     // Six people's cases: three get A.1 information again and again (allowed from anywhere), three
     // are taken through intake and the Patto and then get A.3 guidance sessions, also repeatable.
-    const targets: Target[] = [];
-    const setup = new Set<string>();
-    for (let i = 0; i < 6; i++) {
-      const opened = await api.post('/cases', { pathway: 'person', subject: `CRASH-${i}`, office: 'CPI Crash' });
-      expect(opened.status).toBe(201);
-      const id = opened.body.id as string;
-      if (i % 2 === 0) {
-        targets.push({ id, event: { type: 'INFORMATION_GIVEN', referral: 'A2' } });
-        continue;
-      }
-      for (const event of [...PERSON_STAGES.intake, ...PERSON_STAGES.intakeRecorded, ...PERSON_STAGES.pattoSigned]) {
-        const res = await api.post(`/cases/${id}/events`, event);
-        expect({ type: event.type, status: res.status }).toEqual({ type: event.type, status: 200 });
-        setup.add(res.body.event.id);
-      }
-      targets.push({ id, event: { type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60, at: ACT_DATE } });
-    }
+    const { targets, setup } = await openRepeatableCases(api, { count: 6, subject: 'CRASH' });
     // Each target's event is repeatable: twice, for the record.
     for (const target of targets) {
       for (let n = 0; n < 2; n++) {

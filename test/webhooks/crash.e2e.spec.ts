@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
 import { PATHWAYS } from '../../machines/index.js';
-import { ACT_DATE, PERSON_STAGES } from '../../machines/testing/case-factory.js';
 import { sentBeforePreviousAnswered, startRecordingReceiver, type Arrival, type RecordingReceiver } from '../support/recording-receiver.js';
+import { openRepeatableCases } from '../support/repeatable-cases.js';
 import { startService, type RunningService } from '../support/service-process.js';
 import { client, newTestDatabase, type Client, type TestDatabase } from '../support/test-app.js';
 
@@ -23,11 +23,6 @@ const ENV = {
   PERCORSI_WEBHOOK_LEASE_MS: '3000',
   PERCORSI_WEBHOOK_POLL_MS: '100',
 };
-
-interface Target {
-  id: string;
-  event: Record<string, unknown>;
-}
 
 interface Committed {
   id: string;
@@ -103,21 +98,7 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
 
     // Six cases: three get A.1 information again and again, three are taken to the Patto and then get
     // A.3 guidance sessions (the filtered subscription's events), also repeatable.
-    const targets: Target[] = [];
-    for (let i = 0; i < 6; i++) {
-      const opened = await api.post('/cases', { pathway: 'person', subject: `HOOK-CRASH-${i}`, office: 'CPI Crash' });
-      expect(opened.status).toBe(201);
-      const id = opened.body.id as string;
-      if (i % 2 === 0) {
-        targets.push({ id, event: { type: 'INFORMATION_GIVEN', referral: 'A2' } });
-        continue;
-      }
-      for (const event of [...PERSON_STAGES.intake, ...PERSON_STAGES.intakeRecorded, ...PERSON_STAGES.pattoSigned]) {
-        const res = await api.post(`/cases/${id}/events`, event);
-        expect({ type: event.type, status: res.status }).toEqual({ type: event.type, status: 200 });
-      }
-      targets.push({ id, event: { type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60, at: ACT_DATE } });
-    }
+    const { targets } = await openRepeatableCases(api, { count: 6, subject: 'HOOK-CRASH' });
 
     // The burst: clients post until the process dies under them.
     let acks = 0;

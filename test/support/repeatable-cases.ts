@@ -1,0 +1,35 @@
+import { expect } from '@jest/globals';
+import { ACT_DATE, PERSON_STAGES } from '../../machines/testing/case-factory.js';
+import type { Client } from './test-app.js';
+
+/** A case under fire, and the event that can be applied to it again and again. */
+export interface Target {
+  id: string;
+  event: Record<string, unknown>;
+}
+
+/**
+ * `count` person cases for load and crash tests: the even ones get A.1 information again and again
+ * (allowed from anywhere), the odd ones are taken through intake and the Patto and then get A.3
+ * guidance sessions, also repeatable. Returns them, and the ids of the events the set-up applied.
+ */
+export async function openRepeatableCases(api: Client, args: { count: number; subject: string }): Promise<{ targets: Target[]; setup: Set<string> }> {
+  const targets: Target[] = [];
+  const setup = new Set<string>();
+  for (let i = 0; i < args.count; i++) {
+    const opened = await api.post('/cases', { pathway: 'person', subject: `${args.subject}-${i}`, office: 'CPI Crash' });
+    expect(opened.status).toBe(201);
+    const id = opened.body.id as string;
+    if (i % 2 === 0) {
+      targets.push({ id, event: { type: 'INFORMATION_GIVEN', referral: 'A2' } });
+      continue;
+    }
+    for (const event of [...PERSON_STAGES.intake, ...PERSON_STAGES.intakeRecorded, ...PERSON_STAGES.pattoSigned]) {
+      const res = await api.post(`/cases/${id}/events`, event);
+      expect({ type: event.type, status: res.status }).toEqual({ type: event.type, status: 200 });
+      setup.add(res.body.event.id);
+    }
+    targets.push({ id, event: { type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60, at: ACT_DATE } });
+  }
+  return { targets, setup };
+}
