@@ -30,6 +30,11 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
+    // The inspector's page runs in the browser (type-checked by tsconfig.web.json).
+    files: ['src/inspector/web/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // End-to-end tests read untyped JSON response bodies.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -13,3 +13,4 @@ export { explain, availableEvents, serviceStatuses, type Explanation, type Refus
 export { describePathway, type PathwayDescription } from './definition.js';
 export { legalDeadlines, type DeadlineStatus } from './person/person.deadlines.js';
 export { complexTargetPreconditions, type ComplexTargetPreconditions } from './person/person.preconditions.js';
+export { replayHistory, HistoryNotReplayableError, OPENING_EVENT, type StoredEvent } from './replay.js';

@@ -5,6 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasesController } from './cases/cases.controller.js';
 import { CaseService } from './cases/case.service.js';
+import { CaseFeed } from './cases/case-feed.js';
+import { CaseReplayService } from './cases/case-replay.service.js';
+import { CaseStreamController } from './cases/case-stream.controller.js';
+import { CaseStreamService } from './cases/case-stream.service.js';
 import { ActorGuard } from './common/actor.guard.js';
 import { jsonBody, languageMiddleware, requireJson } from './common/body.middleware.js';
 import { Clock, SystemClock } from './common/clock.js';
@@ -22,6 +26,7 @@ import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { WebhooksService } from './webhooks/webhooks.service.js';
 import { HealthController } from './health/health.controller.js';
 import { PathwaysController } from './pathways/pathways.controller.js';
+import { InspectorController } from './inspector/inspector.controller.js';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -63,7 +68,7 @@ export class AppModule implements NestModule {
           },
         }),
       ],
-      controllers: [CasesController, PathwaysController, HealthController, WebhooksController, MetricsController],
+      controllers: [CasesController, CaseStreamController, PathwaysController, HealthController, WebhooksController, MetricsController, InspectorController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Database, useValue: args.database },
@@ -80,7 +85,10 @@ export class AppModule implements NestModule {
         WebhooksService,
         WebhookDispatcher,
         { provide: DatabaseCloser, useFactory: (db: Database) => new DatabaseCloser(db), inject: [Database] },
+        CaseFeed,
         CaseService,
+        CaseReplayService,
+        CaseStreamService,
         { provide: APP_GUARD, useClass: ActorGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],

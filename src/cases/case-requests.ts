@@ -170,3 +170,34 @@ export function parseHistoryQuery(query: Record<string, unknown>): { afterSequen
   if (errors.length > 0) throw validationFailed(errors);
   return { afterSequence, limit };
 }
+
+const SEQUENCE = /^\d{1,15}$/;
+
+/**
+ * Where a stream resumes: the `Last-Event-ID` header (sent by EventSource when it reconnects) or
+ * the `lastEventId` query parameter; null when neither is given.
+ */
+export function parseLastEventId(header: string | undefined, query: Record<string, unknown>): number | null {
+  const fromQuery = query.lastEventId;
+  const [field, raw] = header !== undefined && header.trim() !== '' ? ['header:Last-Event-ID', header.trim()] : ['query:lastEventId', fromQuery];
+  if (raw === undefined) return null;
+  if (typeof raw !== 'string' || !SEQUENCE.test(raw)) {
+    throw validationFailed([{ field, problem: 'format', message: { it: 'un numero di sequenza (intero ≥ 0)', en: 'a sequence number (integer ≥ 0)' } }]);
+  }
+  return Number(raw);
+}
+
+/** `?upTo=N` of GET /cases/:id/replay: the last sequence to replay (default: all). */
+export function parseReplayQuery(query: Record<string, unknown>): { upTo: number | null } {
+  const errors: FieldIssue[] = [];
+  for (const key of Object.keys(query)) if (key !== 'upTo') errors.push({ field: `query:${key}`, problem: 'unknown' });
+  const raw = query.upTo;
+  let upTo: number | null = null;
+  if (raw !== undefined) {
+    if (typeof raw !== 'string' || !SEQUENCE.test(raw) || Number(raw) < 1) {
+      errors.push({ field: 'query:upTo', problem: 'format', message: { it: 'un intero ≥ 1', en: 'an integer ≥ 1' } });
+    } else upTo = Number(raw);
+  }
+  if (errors.length > 0) throw validationFailed(errors);
+  return { upTo };
+}

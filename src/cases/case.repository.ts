@@ -283,6 +283,14 @@ export class CaseRepository {
       [args.caseId, args.afterSequence, args.limit],
     );
   }
+
+  /** The events with `after` < sequence <= `upTo`, in order (streams and replays). */
+  async eventsBetween(db: EntityManager, args: { caseId: string; after: number; upTo: number }): Promise<EventRow[]> {
+    return db.query(
+      `SELECT ${EVENT_COLUMNS} FROM case_events WHERE case_id = $1 AND sequence > $2 AND sequence <= $3 ORDER BY sequence`,
+      [args.caseId, args.after, args.upTo],
+    );
+  }
 }
 
 /** jsonb parameters that are plain strings (a state value like "closed") must be sent as JSON text. */

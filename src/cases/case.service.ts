@@ -18,6 +18,7 @@ import type { Actor } from '../common/request-context.js';
 import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../webhooks/outbox-signal.js';
+import { CaseFeed } from './case-feed.js';
 import { CaseRepository, IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation, type CaseRow, type IdempotencyWrite, type StoredResponse } from './case.repository.js';
 import { encodeCursor } from '../common/request-parsing.js';
 import { parseCreateCase, parseEventBody, type ListQuery } from './case-requests.js';
@@ -59,8 +60,8 @@ export class CaseService {
     @Inject(Database) private readonly database: Database,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(OutboxSignal) private readonly outbox: OutboxSignal,
+    @Inject(CaseFeed) private readonly feed: CaseFeed,
   ) {}
-
 
   private get db(): EntityManager {
     return this.database.dataSource.manager;
@@ -117,6 +118,8 @@ export class CaseService {
       }
       throw error;
     }
+    // Committed: the case's live streams (here and, through NOTIFY, on other replicas).
+    this.feed.committed(row.id, 1);
     return result;
   }
 
@@ -164,8 +167,9 @@ export class CaseService {
         : await this.tryEvent(this.db, sent, key, false);
       if (outcome !== 'conflict') {
         if (lock) this.contention.lockedWrites += 1;
-        // Committed: wake the dispatcher if the write queued webhook deliveries.
+        // Committed: wake the dispatcher if the write queued webhook deliveries, and the case's streams.
         if (outcome.deliveries > 0) this.outbox.notify();
+        if (outcome.version !== null) this.feed.committed(args.caseId, outcome.version);
         return outcome.result;
       }
       this.contention.conflicts += 1;
@@ -178,10 +182,10 @@ export class CaseService {
     args: { caseId: string; event: Record<string, unknown>; actor: Actor; ifMatch: number[] | '*' | null; idempotency: Idempotency | null },
     key: { scope: string; key: string } | null,
     lock: boolean,
-  ): Promise<{ result: WriteResult; deliveries: number } | 'conflict'> {
+  ): Promise<{ result: WriteResult; deliveries: number; version: number | null } | 'conflict'> {
     const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: key, lock });
     if (!loaded) throw caseNotFound(args.caseId);
-    if (loaded.stored) return { result: replay(loaded.stored, args.idempotency!), deliveries: 0 };
+    if (loaded.stored) return { result: replay(loaded.stored, args.idempotency!), deliveries: 0, version: null };
     const { row } = loaded;
     if (args.ifMatch !== null && args.ifMatch !== '*' && !args.ifMatch.includes(row.version)) throw versionConflict(row.version);
     const pathway = PATHWAYS[row.pathway as PathwayName];
@@ -224,7 +228,7 @@ export class CaseService {
         now,
         idempotency: key ? remember(key.scope, args.idempotency, result) : null,
       });
-      return written ? { result, deliveries: written.deliveries } : 'conflict';
+      return written ? { result, deliveries: written.deliveries, version: next.version } : 'conflict';
     } catch (error) {
       // A concurrent request with the same key committed first: the next attempt replays it.
       if (key && isUniqueViolation(error, IDEMPOTENCY_PRIMARY_KEY)) return 'conflict';
@@ -276,7 +280,7 @@ function replay(stored: StoredResponse, idempotency: Idempotency): WriteResult {
   return { status: stored.statusCode, headers: stored.response.headers, body: stored.response.body, replayed: true };
 }
 
-const caseNotFound = (id: string) =>
+export const caseNotFound = (id: string) =>
   new ProblemException('CASE_NOT_FOUND', { it: `Nessun caso con id ${id}.`, en: `No case with id ${id}.` });
 
 const versionConflict = (current: number) =>
@@ -290,7 +294,7 @@ const versionConflict = (current: number) =>
     { ETag: etagOf(current) },
   );
 
-const machineOutdated = (row: CaseRow, served: string) =>
+export const machineOutdated = (row: CaseRow, served: string) =>
   new ProblemException(
     'CASE_MACHINE_OUTDATED',
     {

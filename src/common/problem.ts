@@ -15,6 +15,10 @@ export const PROBLEMS = {
     status: 409,
     title: { it: 'Il caso usa una versione del percorso non più in servizio', en: 'The case runs on a machine version no longer served' },
   },
+  CASE_HISTORY_NOT_REPLAYABLE: {
+    status: 409,
+    title: { it: 'La storia del caso non si può rieseguire', en: "The case's history does not replay" },
+  },
   DELIVERY_IN_FLIGHT: { status: 409, title: { it: 'Consegna in corso', en: 'Delivery in flight' } },
   VERSION_CONFLICT: { status: 412, title: { it: 'Il caso è cambiato nel frattempo', en: 'The case has changed meanwhile' } },
   PAYLOAD_TOO_LARGE: { status: 413, title: { it: 'Richiesta troppo grande', en: 'Request body too large' } },
@@ -24,6 +28,7 @@ export const PROBLEMS = {
     title: { it: 'Chiave di idempotenza già usata per un’altra richiesta', en: 'Idempotency key already used for another request' },
   },
   DATABASE_UNAVAILABLE: { status: 503, title: { it: 'Database non disponibile', en: 'Database unavailable' } },
+  TOO_MANY_STREAMS: { status: 503, title: { it: 'Troppi flussi aperti', en: 'Too many open streams' } },
   SHUTTING_DOWN: { status: 503, title: { it: 'Servizio in arresto', en: 'Service shutting down' } },
   INTERNAL_ERROR: { status: 500, title: { it: 'Errore interno', en: 'Internal error' } },
 } as const satisfies Record<string, { status: number; title: Record<Language, string> }>;

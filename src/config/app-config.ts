@@ -23,6 +23,8 @@ export interface AppConfig {
   logLevel: string;
   shutdownTimeoutMs: number;
   shutdownDrainMs: number;
+  /** Open Server-Sent Event streams (GET /cases/:id/stream and /inspection) per process; beyond it 503 TOO_MANY_STREAMS. */
+  maxStreams: number;
   /** `production` makes PERCORSI_SECRET_KEY mandatory with DATABASE_URL. */
   production: boolean;
   /** 32-byte key encrypting webhook secrets at rest; null: generated into the data folder. */
@@ -87,6 +89,11 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
   { name: 'PERCORSI_WEBHOOK_POLL_MS', description: 'How often the dispatcher looks for due deliveries when not woken by a commit.', default: '1000' },
   { name: 'PERCORSI_WEBHOOK_LEASE_MS', description: 'How long a claimed delivery stays with its dispatcher before another may take it over.', default: '60000' },
   { name: 'PERCORSI_WEBHOOK_CONCURRENCY', description: 'Deliveries in flight at once per process.', default: '16' },
+  {
+    name: 'PERCORSI_MAX_STREAMS',
+    description: 'Live streams (GET /cases/:id/stream and /cases/:id/inspection) open at once per process; more are refused with 503 TOO_MANY_STREAMS.',
+    default: '500',
+  },
   { name: 'PERCORSI_LOG_LEVEL', description: 'trace, debug, info, warn, error, fatal or silent.', default: 'info' },
   { name: 'PERCORSI_SHUTDOWN_TIMEOUT_MS', description: 'How long a graceful shutdown waits for in-flight requests.', default: '10000' },
   {
@@ -158,6 +165,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     logLevel: oneOf('PERCORSI_LOG_LEVEL', LOG_LEVELS),
     shutdownTimeoutMs: integer('PERCORSI_SHUTDOWN_TIMEOUT_MS', 0, 600000),
     shutdownDrainMs: integer('PERCORSI_SHUTDOWN_DRAIN_MS', 0, 600000),
+    maxStreams: integer('PERCORSI_MAX_STREAMS', 0, 100000),
   };
   const rawKey = env.PERCORSI_SECRET_KEY?.trim() ?? '';
   let secretKey: Buffer | null = null;

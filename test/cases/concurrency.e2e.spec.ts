@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { applyEvent, startCase, type PathwayName } from '../../machines/index.js';
+import { replayHistory, type PathwayName } from '../../machines/index.js';
 import { ACT_DATE, DID_DATE } from '../../machines/testing/case-factory.js';
 import { CaseService } from '../../src/cases/case.service.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 
-/** Rebuilds a case from its history alone: CASE_OPENED's input, then each stored event. */
+/** Rebuilds a case from its history alone: CASE_OPENED's input, then each stored event (the shared replay). */
 function replay(pathway: PathwayName, events: { sequence: number; type: string; payload: Record<string, unknown> }[]) {
-  const [opened, ...rest] = events;
-  expect(opened).toMatchObject({ sequence: 1, type: 'CASE_OPENED' });
-  const started = startCase({ pathway, input: opened.payload.input });
-  if (!started.ok) throw new Error('cannot replay the opening');
-  let snapshot = started.snapshot;
-  for (const event of rest) {
-    const step = applyEvent({ pathway, snapshot, event: event.payload, now: new Date(event.payload.receivedAt as string) });
-    if (!step.ok) throw new Error(`event ${event.sequence} does not replay: ${JSON.stringify(step.refusal)}`);
-    snapshot = step.snapshot;
-  }
-  return snapshot;
+  expect(events[0]).toMatchObject({ sequence: 1, type: 'CASE_OPENED' });
+  return replayHistory({ pathway, events }).at(-1)!;
 }
 
 /** A person case with the patto signed: guidance sessions can then be recorded again and again. */

@@ -1,0 +1,66 @@
+import { applyEvent, startCase, type PersistedSnapshot } from './engine.js';
+import type { Refusal } from './explain.js';
+import type { PathwayName } from './pathways.js';
+
+/** The type of the event that opens every case: sequence 1 of its history. */
+export const OPENING_EVENT = 'CASE_OPENED';
+
+/** A stored event as replay reads it: its place in the history, its type and payload. */
+export interface StoredEvent {
+  sequence: number;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/** A history that does not give a case back: the event where it stopped and why. */
+export class HistoryNotReplayableError extends Error {
+  readonly code = 'HISTORY_NOT_REPLAYABLE';
+  constructor(
+    readonly sequence: number,
+    readonly detail: string,
+    readonly refusal: Refusal | null = null,
+  ) {
+    super(`the history does not replay at event ${sequence}: ${detail}`);
+    this.name = 'HistoryNotReplayableError';
+  }
+}
+
+/**
+ * Rebuilds a case from its history: CASE_OPENED's `payload.input` through `startCase`, then every
+ * later event through `applyEvent` with its own `receivedAt` as the clock (the engine step is pure,
+ * so this gives back what was written). Returns the persisted snapshot after each event, in order.
+ *
+ * `from` continues a replay: the snapshot after the event just before `events[0]` (then the first
+ * event need not be the opening). Throws HistoryNotReplayableError, never anything else.
+ */
+export function replayHistory(args: { pathway: PathwayName; events: readonly StoredEvent[]; from?: PersistedSnapshot }): PersistedSnapshot[] {
+  const snapshots: PersistedSnapshot[] = [];
+  let snapshot = args.from ?? null;
+  let expected = args.events[0]?.sequence ?? 1;
+  for (const event of args.events) {
+    if (event.sequence !== expected) throw new HistoryNotReplayableError(event.sequence, `expected event ${expected}: the history has a gap`);
+    expected += 1;
+    if (snapshot === null) {
+      if (event.sequence !== 1 || event.type !== OPENING_EVENT) throw new HistoryNotReplayableError(event.sequence, `the history must begin with ${OPENING_EVENT} at sequence 1`);
+      const started = startCase({ pathway: args.pathway, input: event.payload.input });
+      if (!started.ok) throw new HistoryNotReplayableError(event.sequence, 'the opening data are refused by the machine', started.refusal);
+      snapshot = started.snapshot;
+    } else {
+      const receivedAt = new Date(String(event.payload.receivedAt));
+      if (Number.isNaN(receivedAt.getTime())) throw new HistoryNotReplayableError(event.sequence, 'the stored event has no receivedAt');
+      let step;
+      try {
+        step = applyEvent({ pathway: args.pathway, snapshot, event: event.payload, now: receivedAt });
+      } catch (error) {
+        throw new HistoryNotReplayableError(event.sequence, error instanceof Error ? error.message : String(error));
+      }
+      if (!step.ok) {
+        const codes = step.refusal.reasons.map((r) => r.code).join(', ');
+        throw new HistoryNotReplayableError(event.sequence, `${event.type} is refused by the machine (${codes})`, step.refusal);
+      }
+      snapshot = step.snapshot;
+    }
+    snapshots.push(snapshot);
+  }
+  return snapshots;
+}

@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HistoryNotReplayableError, PATHWAYS, replayHistory, type PathwayName, type PersistedSnapshot } from '../../machines/index.js';
+import { canonicalJson } from '../common/canonical-json.js';
+import { ProblemException } from '../common/problem.js';
+import { Database } from '../database/database.js';
+import { CaseRepository, type CaseRow, type EventRow } from './case.repository.js';
+import { caseNotFound, machineOutdated } from './case.service.js';
+import { derive } from './case-view.js';
+
+/** The case as it was right after one event of its history. */
+export interface ReplayStep {
+  sequence: number;
+  type: string;
+  payload: Record<string, unknown>;
+  actor: Record<string, unknown>;
+  occurredAt: string;
+  recordedAt: string;
+  state: unknown;
+  statePaths: string[];
+  status: string;
+  services: Record<string, string>;
+  context: unknown;
+}
+
+export interface CaseReplay {
+  caseId: string;
+  pathway: string;
+  /** The case's current version (the steps may stop earlier with `upTo`). */
+  version: number;
+  steps: ReplayStep[];
+}
+
+/**
+ * Rebuilds a case from its stored history through the running machine (machines/replay.ts): the
+ * inspector's replay slider, and the intermediate views of the live streams.
+ */
+@Injectable()
+export class CaseReplayService {
+  private readonly repository = new CaseRepository();
+
+  constructor(@Inject(Database) private readonly database: Database) {}
+
+  async replay(caseId: string, upTo: number | null): Promise<CaseReplay> {
+    const db = this.database.dataSource.manager;
+    const row = await this.repository.findCase(db, caseId);
+    if (!row) throw caseNotFound(caseId);
+    const pathway = PATHWAYS[row.pathway as PathwayName];
+    if (row.machineVersion !== pathway.version) throw machineOutdated(row, pathway.version);
+    const last = Math.min(upTo ?? row.version, row.version);
+    const events = await this.repository.eventsBetween(db, { caseId, after: 0, upTo: last });
+    const snapshots = replayOrProblem(row, events);
+    return {
+      caseId: row.id,
+      pathway: row.pathway,
+      version: row.version,
+      steps: events.map((event, i) => stepOf(row, event, snapshots[i])),
+    };
+  }
+}
+
+/**
+ * The snapshots after each event, replayed from `from` (the snapshot before `events[0]`; none: from
+ * the opening). A history that the machine refuses, or that lands in other states than the ones
+ * stored with it, is a 409 CASE_HISTORY_NOT_REPLAYABLE.
+ */
+export function replayOrProblem(row: CaseRow, events: EventRow[], from?: PersistedSnapshot): PersistedSnapshot[] {
+  try {
+    const snapshots = replayHistory({ pathway: row.pathway as PathwayName, events, from });
+    events.forEach((event, i) => {
+      if (canonicalJson(snapshots[i].value) !== canonicalJson(event.stateAfter)) {
+        throw new HistoryNotReplayableError(event.sequence, 'the machine now reaches another state than the one recorded');
+      }
+    });
+    return snapshots;
+  } catch (error) {
+    if (!(error instanceof HistoryNotReplayableError)) throw error;
+    throw new ProblemException(
+      'CASE_HISTORY_NOT_REPLAYABLE',
+      {
+        it: `La storia del caso non si riesegue con la macchina in servizio: si ferma all'evento ${error.sequence} (${error.detail}).`,
+        en: `The case's history does not replay on the running machine: it stops at event ${error.sequence} (${error.detail}).`,
+      },
+      { sequence: error.sequence },
+    );
+  }
+}
+
+/** The case row as it was after an event, from the snapshot the replay gave for it. */
+export function rowAfter(row: CaseRow, event: EventRow, snapshot: PersistedSnapshot): CaseRow {
+  return { ...row, ...derive(row.pathway as PathwayName, snapshot), version: event.sequence, updatedAt: new Date(event.recordedAt) };
+}
+
+function stepOf(row: CaseRow, event: EventRow, snapshot: PersistedSnapshot): ReplayStep {
+  const after = derive(row.pathway as PathwayName, snapshot);
+  return {
+    sequence: event.sequence,
+    type: event.type,
+    payload: event.payload,
+    actor: event.actor,
+    occurredAt: new Date(event.occurredAt).toISOString(),
+    recordedAt: new Date(event.recordedAt).toISOString(),
+    state: snapshot.value,
+    statePaths: after.statePaths,
+    status: after.status,
+    services: after.services,
+    context: snapshot.context,
+  };
+}

@@ -1,0 +1,111 @@
+import { Controller, Get, Headers, Inject, Param, Query, Res, applyDecorators } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiProblems } from '../common/openapi.js';
+import { parseCaseId, parseLastEventId, parseReplayQuery } from './case-requests.js';
+import { CaseReplayService } from './case-replay.service.js';
+import { CaseStreamService } from './case-stream.service.js';
+
+const LAST_EVENT_ID = {
+  name: 'Last-Event-ID',
+  required: false,
+  description: 'Resume after this sequence (EventSource sends it when it reconnects): the events after it are sent first, then live ones. Also `?lastEventId=`.',
+};
+
+/** The OpenAPI description shared by the two live feeds. */
+const StreamEndpoint = (summary: string, description: string) =>
+  applyDecorators(
+    ApiOperation({ summary, description }),
+    ApiProduces('text/event-stream'),
+    ApiHeader(LAST_EVENT_ID),
+    ApiQuery({ name: 'lastEventId', required: false, description: 'Same as the Last-Event-ID header (which wins).' }),
+    ApiOkResponse({ description: 'The event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }),
+    ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND', 'TOO_MANY_STREAMS', 'SHUTTING_DOWN'),
+  );
+
+/** Live feeds and the replay of a case: what the inspector page reads. */
+@ApiTags('cases')
+@Controller('cases')
+export class CaseStreamController {
+  constructor(
+    @Inject(CaseStreamService) private readonly streams: CaseStreamService,
+    @Inject(CaseReplayService) private readonly replays: CaseReplayService,
+  ) {}
+
+  @Get(':id/stream')
+  @StreamEndpoint(
+    'Follow a case live (Server-Sent Events)',
+    'text/event-stream. First `retry: 2000`, then `event: case` (`id` = version, data `{"case": Case}`), then one `event: transition` per committed event in sequence order ' +
+    '(`id` = sequence, data `{"event": HistoryEntry, "case": Case after it}`). A comment line every 15 s keeps the connection alive. ' +
+    'With Last-Event-ID the transitions after it come first, without the `case` message. Errors come before any stream byte, as problem+json.',
+  )
+  async stream(
+    @Param('id') id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Query() query: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    const caseId = parseCaseId(id);
+    await this.streams.open({ kind: 'case', caseId, lastEventId: parseLastEventId(lastEventId, query), response });
+  }
+
+  @Get(':id/inspection')
+  @StreamEndpoint(
+    'Follow a case as XState inspection events (Server-Sent Events)',
+    'For Stately\'s inspector (@statelyai/inspect: pass each message\'s data to `inspector.adapter.send`). Unnamed messages (EventSource `onmessage`): ' +
+    'one `@xstate.actor` (the case; sessionId = rootId = case id; the machine definition), then `@xstate.event` `xstate.init` and `@xstate.snapshot` of the current state, ' +
+    'then for each committed event an `@xstate.event` (the stored payload; sourceId `operator:<id>`) and an `@xstate.snapshot` (`id` = sequence). Last-Event-ID as for /stream.',
+  )
+  async inspection(
+    @Param('id') id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Query() query: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    const caseId = parseCaseId(id);
+    await this.streams.open({ kind: 'inspection', caseId, lastEventId: parseLastEventId(lastEventId, query), response });
+  }
+
+  @Get(':id/replay')
+  @ApiOperation({
+    summary: 'The case after each event of its history',
+    description:
+      'Replays the stored history through the running machine: CASE_OPENED\'s input, then every event with its own receivedAt. One step per event, up to `upTo` ' +
+      '(default: all). 409 CASE_MACHINE_OUTDATED for a case on another machine version, 409 CASE_HISTORY_NOT_REPLAYABLE if the machine refuses its history.',
+  })
+  @ApiQuery({ name: 'upTo', required: false, description: 'The last sequence to include (integer ≥ 1).' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        caseId: { type: 'string', format: 'uuid' },
+        pathway: { type: 'string' },
+        version: { type: 'integer', description: "The case's current version." },
+        steps: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              sequence: { type: 'integer' },
+              type: { type: 'string' },
+              payload: { type: 'object' },
+              actor: { type: 'object' },
+              occurredAt: { type: 'string', format: 'date-time' },
+              recordedAt: { type: 'string', format: 'date-time' },
+              state: { description: 'The state value after the event.' },
+              statePaths: { type: 'array', items: { type: 'string' } },
+              status: { type: 'string', enum: ['active', 'done'] },
+              services: { type: 'object', additionalProperties: { type: 'string' } },
+              context: { type: 'object' },
+            },
+          },
+        },
+      },
+    },
+  })
+  @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND', 'CASE_MACHINE_OUTDATED', 'CASE_HISTORY_NOT_REPLAYABLE')
+  async replay(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<unknown> {
+    const caseId = parseCaseId(id);
+    return this.replays.replay(caseId, parseReplayQuery(query).upTo);
+  }
+}

@@ -1,0 +1,201 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { PATHWAYS, type PathwayName, type PersistedSnapshot } from '../../machines/index.js';
+import { Clock } from '../common/clock.js';
+import { Database } from '../database/database.js';
+import { CaseFeed } from './case-feed.js';
+import { actorEvent, initEvents, transitionEvents } from './case-inspection.js';
+import { replayOrProblem, rowAfter } from './case-replay.service.js';
+import { CaseRepository, type CaseRow, type EventRow } from './case.repository.js';
+import { caseNotFound } from './case.service.js';
+import { historyEntryOf, viewOf } from './case-view.js';
+
+/** `/stream`: named `case` and `transition` messages; `/inspection`: unnamed XState inspection events. */
+export type StreamKind = 'case' | 'inspection';
+
+/** One Server-Sent Event. */
+export interface SseMessage {
+  event?: string;
+  id?: number;
+  data: unknown;
+}
+
+export const HEARTBEAT_MS = 15_000;
+export const RETRY_MS = 2000;
+
+/** JSON never holds a raw line break, so every message is one `data:` line. */
+export const formatSse = (m: SseMessage): string => `${m.event ? `event: ${m.event}\n` : ''}${m.id !== undefined ? `id: ${m.id}\n` : ''}data: ${JSON.stringify(m.data)}\n\n`;
+
+/** Where an open stream is: the last sequence it sent and the case's snapshot after it (null: unknown). */
+interface Position {
+  sequence: number;
+  snapshot: PersistedSnapshot | null;
+}
+
+/**
+ * The live feeds of a case (GET /cases/:id/stream and /inspection). Everything that can fail
+ * (unknown case, stream cap, the catch-up of a resumed stream) fails before the first byte; then
+ * each wake-up from the CaseFeed reads the events after the last one sent and sends them in
+ * sequence order, one pump at a time per stream, so none is skipped or sent twice.
+ */
+@Injectable()
+export class CaseStreamService {
+  private readonly logger = new Logger('CaseStream');
+  private readonly repository = new CaseRepository();
+
+  constructor(
+    @Inject(Database) private readonly database: Database,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(CaseFeed) private readonly feed: CaseFeed,
+  ) {}
+
+  async open(args: { kind: StreamKind; caseId: string; lastEventId: number | null; response: Response }): Promise<void> {
+    const { kind, caseId, response } = args;
+    const row = await this.findCase(caseId);
+    if (!row) throw caseNotFound(caseId);
+    const resumeFrom = args.lastEventId !== null && args.lastEventId <= row.version ? args.lastEventId : null;
+
+    let ended = false;
+    let release: () => void = () => undefined;
+    let unwatch: () => void = () => undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
+      unwatch();
+      release();
+      if (!response.writableEnded) response.end();
+    };
+    // Throws 503 before any byte when the process is at PERCORSI_MAX_STREAMS or shutting down.
+    release = this.feed.openStream(end);
+    try {
+      const position: Position = { sequence: row.version, snapshot: row.snapshot };
+      const opening: SseMessage[] = kind === 'inspection' ? [{ data: actorEvent(row, this.clock.now()) }] : [];
+      if (resumeFrom === null) {
+        opening.push(...this.openingMessages(kind, row));
+      } else {
+        position.sequence = resumeFrom;
+        position.snapshot = await this.snapshotAt(row, resumeFrom);
+        opening.push(...(await this.catchUp(kind, row, position)));
+      }
+
+      response.status(200);
+      response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+      response.setHeader('Cache-Control', 'no-cache');
+      response.setHeader('X-Accel-Buffering', 'no');
+      response.flushHeaders();
+      response.on('close', end);
+      if (!response.socket || response.socket.destroyed) return end();
+      response.write(`retry: ${RETRY_MS}\n\n${opening.map(formatSse).join('')}`);
+
+      let pumping = false;
+      let again = false;
+      const pump = async (): Promise<void> => {
+        if (pumping) {
+          again = true;
+          return;
+        }
+        pumping = true;
+        try {
+          do {
+            again = false;
+            const current = await this.findCase(caseId);
+            if (ended) return;
+            if (!current) return end();
+            if (current.version > position.sequence) {
+              const messages = await this.catchUp(kind, current, position);
+              if (ended) return;
+              if (!response.write(messages.map(formatSse).join(''))) await drained(response);
+            }
+          } while (again && !ended);
+        } catch (error) {
+          // The client reconnects (EventSource does by itself) with Last-Event-ID and loses nothing.
+          this.logger.warn(`stream of case ${caseId} ended: ${error instanceof Error ? error.message : String(error)}`);
+          end();
+        } finally {
+          pumping = false;
+        }
+      };
+      unwatch = this.feed.watch(caseId, position.sequence, () => void pump());
+      heartbeat = setInterval(() => {
+        if (!ended) response.write(': heartbeat\n\n');
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
+      if (ended) return end();
+      // A commit between the first read and the watch must not wait for the next one.
+      void pump();
+    } catch (error) {
+      end();
+      throw error;
+    }
+  }
+
+  private findCase(id: string): Promise<CaseRow | null> {
+    return this.repository.findCase(this.database.dataSource.manager, id);
+  }
+
+  private openingMessages(kind: StreamKind, row: CaseRow): SseMessage[] {
+    const now = this.clock.now();
+    if (kind === 'case') return [{ event: 'case', id: row.version, data: { case: viewOf(row, now) } }];
+    const [event, snapshot] = initEvents(row, now);
+    return [{ data: event }, { id: row.version, data: snapshot }];
+  }
+
+  /**
+   * The messages for the events after `position` up to `row` (the case as just read), and the new
+   * position. Each event's case is rebuilt by replaying it on the snapshot before it (the same pure
+   * engine step that wrote it); the last one is the row itself. Should that be impossible (a case
+   * on a machine version no longer served), the intermediate ones carry the latest case.
+   */
+  private async catchUp(kind: StreamKind, row: CaseRow, position: Position): Promise<SseMessage[]> {
+    const events = await this.repository.eventsBetween(this.database.dataSource.manager, { caseId: row.id, after: position.sequence, upTo: row.version });
+    const snapshots = this.tryReplay(row, events, position.snapshot, position.sequence);
+    const now = this.clock.now();
+    const messages = events.flatMap((event, i): SseMessage[] => {
+      const snapshot = event.sequence === row.version ? row.snapshot : (snapshots?.[i] ?? row.snapshot);
+      const after = event.sequence === row.version ? row : rowAfter(row, event, snapshot);
+      if (kind === 'case') return [{ event: 'transition', id: event.sequence, data: { event: historyEntryOf(event), case: viewOf(after, now) } }];
+      const [eventMessage, snapshotMessage] = transitionEvents(row, event, snapshot);
+      return [{ data: eventMessage }, { id: event.sequence, data: snapshotMessage }];
+    });
+    position.sequence = row.version;
+    position.snapshot = row.snapshot;
+    return messages;
+  }
+
+  private tryReplay(row: CaseRow, events: EventRow[], from: PersistedSnapshot | null, fromSequence: number): PersistedSnapshot[] | null {
+    if (events.length <= 1 || row.machineVersion !== PATHWAYS[row.pathway as PathwayName].version) return null;
+    if (from === null && fromSequence > 0) return null;
+    try {
+      return replayOrProblem(row, events, from ?? undefined);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The snapshot after event `sequence`, by replaying the history up to it (null if it does not replay). */
+  private async snapshotAt(row: CaseRow, sequence: number): Promise<PersistedSnapshot | null> {
+    if (sequence === row.version) return row.snapshot;
+    if (sequence === 0 || row.machineVersion !== PATHWAYS[row.pathway as PathwayName].version) return null;
+    const events = await this.repository.eventsBetween(this.database.dataSource.manager, { caseId: row.id, after: 0, upTo: sequence });
+    try {
+      return replayOrProblem(row, events).at(-1) ?? null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Resolves when the response can take more, or is closed. */
+function drained(response: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}

@@ -1,0 +1,224 @@
+/**
+ * Headless Chromium for the browser tests (playwright-core drives Debian's /usr/bin/chromium; see
+ * ../shared/STACK-NOTES.md). Every page opened here may talk to the service under test only: any
+ * other request is aborted and recorded, and console errors and warnings, uncaught page errors and
+ * failed requests are collected, so that each test can end with `expectClean()`.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ROOT } from './service-process.js';
+
+/** The Chromium binary: Debian's package (`apt-get install -y chromium`). */
+export const CHROMIUM_PATH = process.env.PERCORSI_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Where the inspector's screenshots go (committed with the docs). */
+export const SCREENSHOTS_DIR = path.join(ROOT, 'docs', 'screenshots');
+
+/** A screen large enough for a whole diagram and the case panel. */
+export const VIEWPORT = { width: 1600, height: 1000 };
+
+/**
+ * Per-action and per-wait bound for Playwright (clicks, fills, locator waits). Generous: the machine
+ * has two noisy cores. It is a safety net that turns a hang into a readable failure, not a check
+ * that something is fast; keep it below the Jest timeout of the browser tests.
+ */
+export const ACTION_TIMEOUT_MS = 45_000;
+
+/** Jest timeout for one browser test. */
+export const BROWSER_TEST_TIMEOUT_MS = 120_000;
+
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** One headless Chromium; close it with `closeBrowser` in afterAll (it tolerates a failed launch). */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS, timeout: 60_000 });
+}
+
+/** Closes the browser if it was launched; never throws (afterAll must go on closing the app). */
+export async function closeBrowser(browser: Browser | undefined): Promise<void> {
+  if (!browser) return;
+  try {
+    await browser.close();
+  } catch {
+    // already gone
+  }
+}
+
+/** What a page did that it should not have. Every list is empty on a clean page. */
+export interface PageProblems {
+  /** Requests for anything but the service's origin (aborted before they left). */
+  external: string[];
+  /** Console messages of type error or warning. */
+  console: string[];
+  /** Uncaught exceptions and unhandled rejections in the page. */
+  pageErrors: string[];
+  /** Same-origin requests that failed (network error), except the ones the page cancelled itself. */
+  failedRequests: string[];
+}
+
+export interface InspectedPage {
+  page: Page;
+  context: BrowserContext;
+  /** The service's origin, e.g. http://127.0.0.1:41234. */
+  origin: string;
+  problems: PageProblems;
+  /** Every request the page made (method and URL), in order, same-origin or not. */
+  requests: string[];
+  /**
+   * Accepts console messages matching `pattern` from now on. Only for a message the test causes on
+   * purpose: Chromium logs every non-2xx fetch response ("Failed to load resource: the server
+   * responded with a status of 409"), so a test that makes the service refuse an event allows that one.
+   */
+  allowConsole(pattern: RegExp): void;
+  /** Throws, listing everything, unless the page made no external attempt, logged no error or warning (but the allowed ones), threw nothing and no request failed. */
+  expectClean(): void;
+  close(): Promise<void>;
+}
+
+export interface OpenPageOptions {
+  /** Path to open after the origin, e.g. '/inspector'; nothing is opened when omitted. */
+  path?: string;
+  viewport?: { width: number; height: number };
+  locale?: string;
+}
+
+/**
+ * A fresh browser context and page that may reach `baseUrl`'s origin only. Requests elsewhere are
+ * aborted and recorded in `problems.external`; service workers are blocked; WebSockets to other
+ * origins are closed and recorded too.
+ */
+export async function openPage(browser: Browser, baseUrl: string, options: OpenPageOptions = {}): Promise<InspectedPage> {
+  const origin = new URL(baseUrl).origin;
+  const context = await browser.newContext({
+    serviceWorkers: 'block',
+    viewport: options.viewport ?? VIEWPORT,
+    locale: options.locale ?? 'it-IT',
+    timezoneId: 'Europe/Rome',
+    acceptDownloads: false,
+  });
+  context.setDefaultTimeout(ACTION_TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+  const problems: PageProblems = { external: [], console: [], pageErrors: [], failedRequests: [] };
+  const requests: string[] = [];
+  const allowed: RegExp[] = [];
+  const sameOrigin = (url: string): boolean => {
+    try {
+      return new URL(url).origin === origin;
+    } catch {
+      return false;
+    }
+  };
+
+  await context.route('**/*', async (route) => {
+    const request = route.request();
+    if (sameOrigin(request.url())) {
+      await route.continue();
+    } else {
+      problems.external.push(`${request.method()} ${request.url()} (${request.resourceType()})`);
+      await route.abort('blockedbyclient');
+    }
+  });
+  await context.routeWebSocket(/.*/, async (ws) => {
+    const url = ws.url();
+    if (sameOrigin(url.replace(/^ws/, 'http'))) {
+      ws.connectToServer();
+    } else {
+      problems.external.push(`WEBSOCKET ${url}`);
+      await ws.close();
+    }
+  });
+
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    const type = message.type();
+    if ((type === 'error' || type === 'warning') && !allowed.some((pattern) => pattern.test(message.text()))) {
+      const where = message.location();
+      problems.console.push(`${type}: ${message.text()}${where.url ? ` (${where.url}:${where.lineNumber})` : ''}`);
+    }
+  });
+  page.on('pageerror', (error) => problems.pageErrors.push(error.stack ?? String(error)));
+  page.on('request', (request) => requests.push(`${request.method()} ${request.url()}`));
+  page.on('requestfailed', (request) => {
+    const url = request.url();
+    if (!sameOrigin(url)) return; // already in problems.external
+    const error = request.failure()?.errorText ?? 'unknown error';
+    // A stream the page closes (EventSource.close when another case opens) or a fetch it aborts
+    // (AbortController) ends as ERR_ABORTED: the page's own choice, not a failure.
+    if (error === 'net::ERR_ABORTED' && ['eventsource', 'fetch', 'xhr'].includes(request.resourceType())) return;
+    problems.failedRequests.push(`${request.method()} ${url} (${request.resourceType()}): ${error}`);
+  });
+  page.on('crash', () => problems.pageErrors.push('the page crashed'));
+
+  if (options.path !== undefined) await page.goto(`${origin}${options.path}`);
+
+  return {
+    page,
+    context,
+    origin,
+    problems,
+    requests,
+    allowConsole: (pattern) => {
+      allowed.push(pattern);
+    },
+    expectClean: () => {
+      const found = Object.entries(problems).filter(([, list]) => (list as string[]).length > 0);
+      if (found.length > 0) {
+        throw new Error(`the page was not clean:\n${found.map(([kind, list]) => `  ${kind}:\n${(list as string[]).map((l) => `    - ${l}`).join('\n')}`).join('\n')}`);
+      }
+    },
+    close: async () => {
+      try {
+        await context.close();
+      } catch {
+        // the browser is already closed
+      }
+    },
+  };
+}
+
+/**
+ * Polls `probe` until it returns a value `accept` likes (default: truthy), and returns that value.
+ * For conditions Playwright's locators cannot express (sets of ids, computed layouts). The bound only
+ * turns a hang into a readable failure; the message shows the last value seen.
+ */
+export async function waitFor<T>(
+  probe: () => Promise<T> | T,
+  options: { accept?: (value: T) => boolean; message?: string; timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const accept = options.accept ?? ((value: T) => Boolean(value));
+  const deadline = Date.now() + (options.timeoutMs ?? ACTION_TIMEOUT_MS);
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await probe();
+      lastError = undefined;
+      if (accept(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const seen = lastError ? `last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}` : `last value: ${JSON.stringify(last)}`;
+      throw new Error(`waitFor: ${options.message ?? 'condition not met'} (${seen})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  }
+}
+
+/** Saves a PNG of the page (or of an element) under docs/screenshots/, overwriting the last run's. */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOTS_DIR, { recursive: true });
+  const file = path.join(SCREENSHOTS_DIR, name);
+  await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });
+  return file;
+}
