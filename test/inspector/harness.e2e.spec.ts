@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
-import { BROWSER_TEST_TIMEOUT_MS, closeBrowser, launchBrowser, openPage, waitFor } from '../support/browser.js';
+import { BROWSER_TEST_TIMEOUT_MS, BROWSERS, closeBrowser, launchBrowser, openPage, waitFor } from '../support/browser.js';
 
 /**
  * The browser harness itself: a page that misbehaves in every way the inspector's tests guard
@@ -21,6 +21,7 @@ const PAGES: Record<string, { type: string; body: string }> = {
       '<script src="/bad.js"></script>',
     ].join(''),
   },
+  '/sw.js': { type: 'text/javascript', body: 'self.addEventListener("fetch", (event) => event.respondWith(fetch(event.request)));' },
   '/bad.js': {
     type: 'text/javascript',
     body: [
@@ -28,13 +29,17 @@ const PAGES: Record<string, { type: string; body: string }> = {
       'console.warn("careful");',
       'fetch("/broken").catch(() => {});',
       'fetch("http://203.0.113.7/api").catch(() => {});',
+      // A WebSocket elsewhere: closed by the WebSocket route, and recorded.
+      'new WebSocket("ws://203.0.113.7/socket");',
+      // A service worker: registration is blocked (it logs a warning) and none is installed.
+      'navigator.serviceWorker.register("/sw.js").then(() => navigator.serviceWorker.getRegistrations()).then((r) => { document.body.dataset.workers = String(r.length); });',
       'setTimeout(() => { throw new Error("uncaught in the page"); }, 0);',
       'document.body.dataset.done = "true";',
     ].join('\n'),
   },
 };
 
-describe('browser harness: what a test page may not do is caught', () => {
+describe.each(BROWSERS)('browser harness in %s: what a test page may not do is caught', (browserName) => {
   let server: Server;
   let base: string;
   let browser: Browser | undefined;
@@ -59,7 +64,7 @@ describe('browser harness: what a test page may not do is caught', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchBrowser();
+    browser = await launchBrowser(browserName);
   }, BROWSER_TEST_TIMEOUT_MS);
   afterAll(async () => {
     await closeBrowser(browser);
@@ -89,17 +94,30 @@ describe('browser harness: what a test page may not do is caught', () => {
       try {
         const { page, problems } = inspected;
         await page.locator('body[data-done="true"]').waitFor();
-        const seen = () => problems.external.length >= 3 && problems.pageErrors.length >= 1 && problems.failedRequests.length >= 1;
+        await page.locator('body[data-workers]').waitFor();
+        expect(await page.locator('body').getAttribute('data-workers')).toBe('0');
+        const seen = () => problems.external.length >= 4 && problems.pageErrors.length >= 1 && problems.failedRequests.length >= 1;
         await waitFor(seen, { message: 'the bad page to be recorded' });
         expect(problems.external).toEqual(
           expect.arrayContaining([
             expect.stringContaining('http://203.0.113.7/pixel.png'),
             expect.stringContaining('https://fonts.example.net/css'),
             expect.stringContaining('http://203.0.113.7/api'),
+            'WEBSOCKET ws://203.0.113.7/socket',
           ]),
         );
-        expect(problems.console).toEqual(expect.arrayContaining([expect.stringContaining('error: boom'), expect.stringContaining('warning: careful')]));
-        expect(problems.pageErrors).toEqual([expect.stringContaining('uncaught in the page')]);
+        expect(problems.console).toEqual(
+          expect.arrayContaining([
+            expect.stringContaining('error: boom'),
+            expect.stringContaining('warning: careful'),
+            expect.stringContaining('warning: Service Worker registration blocked'),
+          ]),
+        );
+        const pageErrors = [expect.stringContaining('uncaught in the page')];
+        // Firefox also reports the external fetch the route aborted as an error of the page.
+        if (browserName === 'firefox') pageErrors.push(expect.stringMatching(/^Cross-Origin Request Blocked: .* http:\/\/203\.0\.113\.7\/api/));
+        expect(problems.pageErrors).toHaveLength(pageErrors.length);
+        expect(problems.pageErrors).toEqual(expect.arrayContaining(pageErrors));
         expect(problems.failedRequests).toEqual([expect.stringContaining(`${base}/broken`)]);
         expect(() => inspected.expectClean()).toThrow(/external[\s\S]*203\.0\.113\.7/);
       } finally {

@@ -7,7 +7,7 @@ import type { AnyStateNode } from 'xstate';
 import { PATHWAYS } from '../../machines/index.js';
 import { ACT_DATE, DID_DATE, type EventInput } from '../../machines/testing/case-factory.js';
 import { afterAll, beforeAll } from '@jest/globals';
-import { BROWSER_TEST_TIMEOUT_MS, closeBrowser, launchBrowser, openPage, waitFor, type InspectedPage } from '../support/browser.js';
+import { BROWSER_TEST_TIMEOUT_MS, closeBrowser, launchBrowser, openPage, waitFor, type BrowserName, type InspectedPage } from '../support/browser.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import type { PageDocument } from './page-dom.js';
 
@@ -16,20 +16,24 @@ declare const document: PageDocument;
 
 export type PathwayName = 'person' | 'employer';
 
-/** What a browser test file shares: the service on a real database, an API client, one Chromium. */
+/** What the tests of one browser share: the service on a real database, an API client, the browser. */
 export interface InspectorSuite {
   t: TestApp;
   api: Client;
   browser: Browser;
+  browserName: BrowserName;
 }
 
-/** Starts the service and Chromium before the file's tests and closes both after them. */
-export function inspectorSuite(): InspectorSuite {
-  const suite = {} as InspectorSuite;
+/**
+ * Starts the service and the browser before the tests of the enclosing `describe` and closes both
+ * after them. Call it in one `describe` per browser (`describe.each(BROWSERS)`).
+ */
+export function inspectorSuite(browserName: BrowserName): InspectorSuite {
+  const suite = { browserName } as InspectorSuite;
   beforeAll(async () => {
     suite.t = await startTestApp();
     suite.api = client(suite.t.url);
-    suite.browser = await launchBrowser();
+    suite.browser = await launchBrowser(browserName);
   }, BROWSER_TEST_TIMEOUT_MS);
   afterAll(async () => {
     await closeBrowser(suite.browser);
@@ -268,7 +272,7 @@ export async function serviceCells(page: Page): Promise<Record<string, string>> 
 
 /** A fresh page on the service for one test: it must end clean (no external request, console error, page error or failed request). */
 export async function withPage(browser: Browser | undefined, origin: string, run: (inspected: InspectedPage) => Promise<void>): Promise<void> {
-  if (!browser) throw new Error('Chromium did not start');
+  if (!browser) throw new Error('the browser did not start');
   const inspected = await openPage(browser, origin);
   try {
     await run(inspected);

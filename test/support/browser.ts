@@ -1,16 +1,27 @@
 /**
- * Headless Chromium for the browser tests (playwright-core drives Debian's /usr/bin/chromium; see
- * ../shared/STACK-NOTES.md). Every page opened here may talk to the service under test only: any
- * other request is aborted and recorded, and console errors and warnings, uncaught page errors and
- * failed requests are collected, so that each test can end with `expectClean()`.
+ * Headless Chromium and Firefox for the browser tests: playwright-core drives Debian's
+ * /usr/bin/chromium (over CDP) and /usr/bin/firefox-esr (over WebDriver BiDi, the `moz-firefox`
+ * channel; see ../shared/STACK-NOTES.md). Every page opened here may talk to the service under test
+ * only: any other request is aborted and recorded, and console errors and warnings, uncaught page
+ * errors and failed requests are collected, so that each test can end with `expectClean()`.
+ *
+ * playwright-core is pinned to 1.61.1: 1.65 sends BiDi commands Firefox ESR 153 does not know
+ * (`emulation.setMediaFeaturesOverride` on `newPage`), and 1.61.1 drives both browsers.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, firefox, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from './service-process.js';
+
+/** The browsers every inspector test runs in (one `describe` per browser). */
+export const BROWSERS = ['chromium', 'firefox'] as const;
+export type BrowserName = (typeof BROWSERS)[number];
 
 /** The Chromium binary: Debian's package (`apt-get install -y chromium`). */
 export const CHROMIUM_PATH = process.env.PERCORSI_CHROMIUM ?? '/usr/bin/chromium';
+
+/** The Firefox binary: Debian's package (`apt-get install -y firefox-esr`). */
+export const FIREFOX_PATH = process.env.PERCORSI_FIREFOX ?? '/usr/bin/firefox-esr';
 
 /** Where the inspector's screenshots go (committed with the docs). */
 export const SCREENSHOTS_DIR = path.join(ROOT, 'docs', 'screenshots');
@@ -28,7 +39,7 @@ export const ACTION_TIMEOUT_MS = 45_000;
 /** Jest timeout for one browser test. */
 export const BROWSER_TEST_TIMEOUT_MS = 120_000;
 
-const LAUNCH_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -39,9 +50,21 @@ const LAUNCH_ARGS = [
   '--disable-quic',
 ];
 
-/** One headless Chromium; close it with `closeBrowser` in afterAll (it tolerates a failed launch). */
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS, timeout: 60_000 });
+/** One headless browser; close it with `closeBrowser` in afterAll (it tolerates a failed launch). */
+export async function launchBrowser(name: BrowserName): Promise<Browser> {
+  switch (name) {
+    case 'chromium':
+      return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    case 'firefox':
+      return firefox.launch({ channel: 'moz-firefox', executablePath: FIREFOX_PATH, headless: true, timeout: 60_000 });
+  }
+}
+
+/** Which of BROWSERS a page runs in. */
+export function browserOf(page: Page): BrowserName {
+  const name = page.context().browser()?.browserType().name();
+  if (name !== 'chromium' && name !== 'firefox') throw new Error(`a page in an unexpected browser: ${name}`);
+  return name;
 }
 
 /** Closes the browser if it was launched; never throws (afterAll must go on closing the app). */
@@ -77,7 +100,8 @@ export interface InspectedPage {
   /**
    * Accepts console messages matching `pattern` from now on. Only for a message the test causes on
    * purpose: Chromium logs every non-2xx fetch response ("Failed to load resource: the server
-   * responded with a status of 409"), so a test that makes the service refuse an event allows that one.
+   * responded with a status of 409"), so a test that makes the service refuse an event allows that one
+   * (Firefox logs nothing for it: the pattern is an allowance, not an expectation).
    */
   allowConsole(pattern: RegExp): void;
   /** Throws, listing everything, unless the page made no external attempt, logged no error or warning (but the allowed ones), threw nothing and no request failed. */
@@ -92,14 +116,22 @@ export interface OpenPageOptions {
   locale?: string;
 }
 
+/** How each browser names a request the page cancelled itself. */
+const ABORTED_BY_PAGE = new Set(['net::ERR_ABORTED', 'NS_BINDING_ABORTED']);
+
 /**
  * A fresh browser context and page that may reach `baseUrl`'s origin only. Requests elsewhere are
  * aborted and recorded in `problems.external`; service workers are blocked; WebSockets to other
- * origins are closed and recorded too.
+ * origins are closed and recorded too. The same in Chromium and Firefox: `context.route`,
+ * `routeWebSocket` and `serviceWorkers: 'block'` all work under WebDriver BiDi (the harness tests
+ * prove each one in both browsers).
  */
 export async function openPage(browser: Browser, baseUrl: string, options: OpenPageOptions = {}): Promise<InspectedPage> {
   const origin = new URL(baseUrl).origin;
   const context = await browser.newContext({
+    // Playwright's own script in every page, in both browsers: navigator.serviceWorker.register
+    // only logs a warning (so a page that tries is not clean), and no worker can answer a request
+    // past context.route.
     serviceWorkers: 'block',
     viewport: options.viewport ?? VIEWPORT,
     locale: options.locale ?? 'it-IT',
@@ -125,6 +157,7 @@ export async function openPage(browser: Browser, baseUrl: string, options: OpenP
       await route.continue();
     } else {
       problems.external.push(`${request.method()} ${request.url()} (${request.resourceType()})`);
+      // Under BiDi (Firefox) the error code is not passed on: the request fails all the same.
       await route.abort('blockedbyclient');
     }
   });
@@ -153,8 +186,9 @@ export async function openPage(browser: Browser, baseUrl: string, options: OpenP
     if (!sameOrigin(url)) return; // already in problems.external
     const error = request.failure()?.errorText ?? 'unknown error';
     // A stream the page closes (EventSource.close when another case opens) or a fetch it aborts
-    // (AbortController) ends as ERR_ABORTED: the page's own choice, not a failure.
-    if (error === 'net::ERR_ABORTED' && ['eventsource', 'fetch', 'xhr'].includes(request.resourceType())) return;
+    // (AbortController) ends as net::ERR_ABORTED in Chromium, NS_BINDING_ABORTED in Firefox: the
+    // page's own choice, not a failure.
+    if (ABORTED_BY_PAGE.has(error) && ['eventsource', 'fetch', 'xhr'].includes(request.resourceType())) return;
     problems.failedRequests.push(`${request.method()} ${url} (${request.resourceType()}): ${error}`);
   });
   page.on('crash', () => problems.pageErrors.push('the page crashed'));
@@ -215,8 +249,15 @@ export async function waitFor<T>(
   }
 }
 
-/** Saves a PNG of the page (or of an element) under docs/screenshots/, overwriting the last run's. */
+/**
+ * Saves a PNG of the page under docs/screenshots/, overwriting the last run's. Chromium only: the
+ * docs' pictures come from Chromium, and in Firefox Playwright's screenshot injects a <style> that
+ * the page's CSP (`style-src 'self'`) refuses, so the page would log a CSP error caused by the tool.
+ * Tests call it when `browserName === 'chromium'`; a call from another browser is a test bug.
+ */
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  const browser = browserOf(page);
+  if (browser !== 'chromium') throw new Error(`saveScreenshot(${name}) in ${browser}: screenshots are taken in Chromium only`);
   await mkdir(SCREENSHOTS_DIR, { recursive: true });
   const file = path.join(SCREENSHOTS_DIR, name);
   await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });

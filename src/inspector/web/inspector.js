@@ -215,8 +215,13 @@ function follow() {
     setLiveStatus(words().live, 'live');
     const data = JSON.parse(String(message.data));
     const view = /** @type {CaseView} */ (data.case);
-    if (!state.case || view.id !== state.case.id || view.version < state.case.version) return;
-    if (view.version === state.case.version && state.transitions) return;
+    if (!state.case || view.id !== state.case.id) return;
+    if (data.event) appendStep(data.event, view);
+    if (view.version < state.case.version) return;
+    if (view.version === state.case.version && state.transitions) {
+      renderReplay();
+      return;
+    }
     state.case = { ...state.case, ...view };
     void refreshCase();
   };
@@ -224,12 +229,26 @@ function follow() {
   stream.addEventListener('transition', onCase);
 }
 
-/** After the case changed: its panel, what it may do next, its history. */
+/**
+ * A new event of the open case (from the live feed or the page's own write) as a replay step: the
+ * case after it is in the message, so the history grows without replaying it all again.
+ * @param {Omit<ReplayStep, 'statePaths' | 'services' | 'context'>} event @param {CaseView} view
+ */
+function appendStep(event, view) {
+  const last = state.steps[state.steps.length - 1];
+  // Out of order or after a gap: the next full load (refreshCase) puts the history right.
+  if (!last || event.sequence !== last.sequence + 1 || view.version !== event.sequence) return;
+  const { sequence, type, payload, actor, occurredAt, recordedAt } = event;
+  state.steps.push({ sequence, type, payload, actor, occurredAt, recordedAt, statePaths: view.statePaths, services: view.services, context: view.context });
+}
+
+/** After the case changed: its panel, what it may do next, and its history if steps are missing. */
 async function refreshCase() {
   const c = state.case;
   if (!c) return;
   renderCase();
-  await Promise.all([loadTransitions(), loadReplay()]);
+  const last = state.steps[state.steps.length - 1];
+  await Promise.all([loadTransitions(), last && last.sequence >= c.version ? Promise.resolve() : loadReplay()]);
   if (state.case !== c && state.case?.id !== c.id) return;
   renderCase();
 }
@@ -503,6 +522,7 @@ async function fireEvent(submit) {
     form.hidden = true;
     form.replaceChildren();
     state.formEvent = null;
+    appendStep(answer.event, answer.case);
     if (state.case && answer.case.version > state.case.version) {
       state.case = { ...state.case, ...answer.case };
       await refreshCase();
