@@ -138,6 +138,7 @@ async function main() {
     log(`${watchers.length} streams open; load: ${RATE}/s, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured, posted through B`);
 
     const committed = new Map<string, { caseId: string; respondedAt: number }>();
+    const requestMs: number[] = [];
     const busy = new Set<string>();
     let errors = 0;
     let skipped = 0;
@@ -156,13 +157,17 @@ async function main() {
       }
       const caseId = free[Math.floor(Math.random() * free.length)];
       busy.add(caseId);
+      const sentAt = wallClockMs();
       inFlight.push(
         post(agent, b, `/cases/${caseId}/events`, EVENT).then(
           (res) => {
             busy.delete(caseId);
             if (res.status !== 200) return void (errors += 1);
             const id = (JSON.parse(res.text) as { event: { id: string } }).event.id;
-            if (due >= measureStart) committed.set(id, { caseId, respondedAt: res.at });
+            if (due >= measureStart) {
+              committed.set(id, { caseId, respondedAt: res.at });
+              requestMs.push(res.at - sentAt);
+            }
           },
           () => {
             busy.delete(caseId);
@@ -189,7 +194,7 @@ async function main() {
     const report = {
       machine: { cpus: os.cpus().length, loadAverage1m: round(os.loadavg()[0]) },
       settings: { cases: CASES, watchersPerCase: WATCHERS, streams, rate: RATE, seconds: SECONDS },
-      transitions: { measured: committed.size, errors, skippedAllCasesBusy: skipped },
+      transitions: { measured: committed.size, errors, skippedAllCasesBusy: skipped, requestMs: distribution(requestMs) },
       deliveries: { expected: committed.size * WATCHERS, missing, duplicates: watchers.reduce((s, w) => s + w.duplicates, 0) },
       responseToPageMs: { sameReplica: distribution(latency.sameReplica), otherReplica: distribution(latency.otherReplica) },
       memoryMiB: {
