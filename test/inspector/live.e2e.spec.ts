@@ -25,6 +25,38 @@ describe.each(BROWSERS)('inspector in %s: persisted cases, live and replayed', (
   const suite = inspectorSuite(browserName);
 
   it(
+    'an unknown case id is answered in words, in the chosen language, and the open case stays',
+    () =>
+      withPage(suite.browser, suite.t.url, async (inspected) => {
+        const { page, origin } = inspected;
+        const live = await driveCase(suite.api, 'person', PERSON_STEPS.slice(0, 2));
+        await gotoInspector(page, origin);
+        await openCaseById(page, live);
+        await waitForCase(page, live);
+        const unknown = '00000000-0000-4000-8000-000000000000';
+        inspected.allowConsole(/the server responded with a status of 404/);
+        for (const language of ['it', 'en'] as const) {
+          await chooseLanguage(page, language);
+          const expected = await suite.api.get(`/cases/${unknown}`, { 'Accept-Language': language });
+          expect(expected.status).toBe(404);
+          await page.locator('#case-id').fill(unknown);
+          await page.locator('#open-case').click();
+          await waitFor(async () => squash(await page.locator('#notice').textContent()), {
+            accept: (text) => text.includes(squash(expected.body.detail as string)),
+            message: `the notice in ${language}`,
+          });
+          expect(await page.locator('#notice').isVisible()).toBe(true);
+          // The case that was open is still the one shown.
+          expect(await page.locator('#case-view').getAttribute('data-case-id')).toBe(live.id);
+        }
+        // Opening a real case clears the notice.
+        await openCaseById(page, live);
+        await page.locator('#notice').waitFor({ state: 'hidden' });
+      }),
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'a case opened from the list follows the events another client posts, without a reload',
     () =>
       withPage(suite.browser, suite.t.url, async ({ page, origin }) => {

@@ -258,6 +258,7 @@ async function openCase(id) {
   const trimmed = id.trim();
   if (!trimmed) return;
   try {
+    clearNotice();
     const view = /** @type {CaseView} */ (await api(`/cases/${encodeURIComponent(trimmed)}`, { language: state.lang }));
     state.case = view;
     state.transitions = null;
@@ -385,15 +386,26 @@ function renderEvents() {
   }
 }
 
-/** @param {unknown} error */
-function showError(error) {
-  const result = $('event-result');
+/**
+ * A failure in words: under the event form for the open case's events, otherwise (opening a case,
+ * the list, the sandbox, the start) in the notice under the page's header.
+ * @param {unknown} error @param {'event' | 'notice'} [where]
+ */
+function showError(error, where = 'notice') {
+  const result = $(where === 'event' ? 'event-result' : 'notice');
+  result.hidden = false;
   result.dataset.outcome = 'error';
   const body = error instanceof ApiProblem ? error.body : null;
   const lines = [body?.title ? `${words().error}: ${body.title}` : `${words().error}: ${String(error instanceof Error ? error.message : error)}`];
   if (body?.detail) lines.push(String(body.detail));
   for (const e of body?.errors ?? []) lines.push(`${e.field}: ${e.message ?? e.problem}`);
   result.replaceChildren(...lines.map((l) => h('p', {}, [l])));
+}
+
+function clearNotice() {
+  const notice = $('notice');
+  notice.hidden = true;
+  notice.replaceChildren();
 }
 
 function clearResult() {
@@ -535,7 +547,7 @@ async function fireEvent(submit) {
         h('p', { class: 'result-title' }, [`${words().refused}: ${String(body.type)} — ${error.body.title ?? ''}`]),
         h('ul', { class: 'reasons' }, error.body.reasons.map((/** @type {Reason} */ r) => h('li', { 'data-code': r.code }, [r.message]))),
       );
-    } else showError(error);
+    } else showError(error, 'event');
   }
 }
 
@@ -745,4 +757,4 @@ async function start() {
   document.body.dataset.ready = 'true';
 }
 
-void start().catch(showError);
+void start().catch((error) => showError(error));
