@@ -57,6 +57,34 @@ describe.each(BROWSERS)('inspector in %s: persisted cases, live and replayed', (
   );
 
   it(
+    'a case whose history cannot be replayed (an older machine version) still opens, and the page says why',
+    () =>
+      withPage(suite.browser, suite.t.url, async (inspected) => {
+        const { page, origin } = inspected;
+        const old = await driveCase(suite.api, 'person', PERSON_STEPS.slice(0, 2));
+        await suite.t.dataSource.query(`UPDATE cases SET machine_version = '0.9.0' WHERE id = $1`, [old.id]);
+        const replay = await suite.api.get(`/cases/${old.id}/replay`, { 'Accept-Language': 'it' });
+        expect(replay.status).toBe(409);
+        expect(replay.body.code).toBe('CASE_MACHINE_OUTDATED');
+        inspected.allowConsole(/the server responded with a status of 409/);
+        await gotoInspector(page, origin);
+        await chooseLanguage(page, 'it');
+        await openCaseById(page, old);
+        await waitFor(async () => squash(await page.locator('#notice').textContent()), {
+          accept: (text) => text.includes(squash(replay.body.detail as string)),
+          message: 'the replay problem in the notice',
+        });
+        // The case itself is shown: its states and services, as the API reports them.
+        expect(await page.locator('#case-view').getAttribute('data-version')).toBe(String(old.version));
+        await waitForActive(page, expectedActive('person', old.statesAt[old.version]), 'the outdated case');
+        expect(await page.locator('#services tr[data-service="A1"]').getAttribute('data-status')).toBe('completed');
+        // And followed live all the same.
+        await waitForLive(page);
+      }),
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'a case opened from the list follows the events another client posts, without a reload',
     () =>
       withPage(suite.browser, suite.t.url, async ({ page, origin }) => {

@@ -223,7 +223,7 @@ function follow() {
       return;
     }
     state.case = { ...state.case, ...view };
-    void refreshCase();
+    void refreshCase().catch((error) => showError(error));
   };
   stream.addEventListener('case', onCase);
   stream.addEventListener('transition', onCase);
@@ -248,9 +248,12 @@ async function refreshCase() {
   if (!c) return;
   renderCase();
   const last = state.steps[state.steps.length - 1];
-  await Promise.all([loadTransitions(), last && last.sequence >= c.version ? Promise.resolve() : loadReplay()]);
+  // One failing (a case on a machine version no longer served cannot be replayed) leaves the other.
+  const results = await Promise.allSettled([loadTransitions(), last && last.sequence >= c.version ? Promise.resolve() : loadReplay()]);
   if (state.case !== c && state.case?.id !== c.id) return;
   renderCase();
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) showError(/** @type {PromiseRejectedResult} */ (failed).reason);
 }
 
 /** @param {string} id */
@@ -681,10 +684,14 @@ async function setLanguage(lang) {
 }
 
 function wire() {
-  $('language').addEventListener('change', (e) => void setLanguage(/** @type {Language} */ (/** @type {HTMLSelectElement} */ (e.target).value)));
+  $('language').addEventListener('change', (e) => {
+    void setLanguage(/** @type {Language} */ (/** @type {HTMLSelectElement} */ (e.target).value)).catch((error) => showError(error));
+  });
   $('pathway').addEventListener('change', (e) => {
     state.pathway = /** @type {HTMLSelectElement} */ (e.target).value;
-    void drawDiagram().then(() => zoomToFit());
+    void drawDiagram()
+      .then(() => zoomToFit())
+      .catch((error) => showError(error));
   });
   $('zoom-in').addEventListener('click', () => {
     state.zoom = Math.min(3, state.zoom * 1.25);
