@@ -25,6 +25,7 @@ import pg from 'pg';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
 import { wallClockMs } from './support/webhook-receiver.js';
+import { distribution, request, round, sleep } from './support/measure.js';
 
 const databaseUrl = requireDatabaseUrl('bench:feed');
 const CASES = integer('BENCH_CASES', 50);
@@ -36,38 +37,11 @@ const SCHEMA = `bench_${randomBytes(5).toString('hex')}`;
 const EVENT = JSON.stringify({ type: 'INFORMATION_GIVEN', referral: 'A2' });
 
 const log = (message: string) => process.stderr.write(`[bench:feed] ${message}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (n: number, digits = 2) => Number(n.toFixed(digits));
-
-function distribution(values: number[]) {
-  const sorted = Float64Array.from(values).sort();
-  const q = (p: number) => (sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]) : null);
-  return { count: sorted.length, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted.length ? round(sorted[sorted.length - 1]) : null };
-}
-
 /** Resident memory of a process, in MiB (Linux). */
 function rssMiB(pid: number | null): number | null {
   if (pid === null) return null;
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? round(Number(match[1]) / 1024, 1) : null;
-}
-
-function post(agent: http.Agent, service: ServiceUnderTest, path: string, body: string): Promise<{ status: number; text: string; at: number }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { agent, host: service.host, port: service.port, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (response) => {
-        const at = wallClockMs();
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text, at }));
-        response.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** One open stream: the arrival time of each transition's event id. */
@@ -124,7 +98,7 @@ async function main() {
 
     const caseIds: string[] = [];
     for (let i = 0; i < CASES; i++) {
-      const opened = await post(agent, b, '/cases', JSON.stringify({ pathway: 'person', subject: `BENCH-FEED-${i}` }));
+      const opened = await request(agent, b, 'POST', '/cases', JSON.stringify({ pathway: 'person', subject: `BENCH-FEED-${i}` }));
       if (opened.status !== 201) throw new Error(`opening a case: ${opened.status} ${opened.text}`);
       caseIds.push((JSON.parse(opened.text) as { id: string }).id);
     }
@@ -159,7 +133,7 @@ async function main() {
       busy.add(caseId);
       const sentAt = wallClockMs();
       inFlight.push(
-        post(agent, b, `/cases/${caseId}/events`, EVENT).then(
+        request(agent, b, 'POST', `/cases/${caseId}/events`, EVENT).then(
           (res) => {
             busy.delete(caseId);
             if (res.status !== 200) return void (errors += 1);

@@ -29,6 +29,7 @@ import { EVENT_BODIES, precomputeWrites, type StepWrite } from './support/person
 import { cloneCases } from './support/seed-cases.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
+import { round } from './support/measure.js';
 
 const databaseUrl = requireDatabaseUrl('bench');
 
@@ -110,8 +111,6 @@ class Window {
     };
   }
 }
-
-const round = (n: number, digits: number) => Number(n.toFixed(digits));
 
 // ---- service side: HTTP keep-alive clients ----
 

@@ -40,6 +40,7 @@ import { cloneCases } from './support/seed-cases.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
 import { forkWebhookReceiver, startWebhookReceiver, wallClockMs, type WebhookReceiver } from './support/webhook-receiver.js';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
+import { distribution, request, round, sleep } from './support/measure.js';
 
 const databaseUrl = requireDatabaseUrl('bench:webhooks');
 
@@ -75,43 +76,8 @@ process.on('SIGINT', () => {
   log('interrupted: stopping the load, then the service, then dropping the schema (Ctrl-C again: exit now)');
 });
 
-const round = (n: number, digits: number) => Number(n.toFixed(digits));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Nearest-rank percentiles of a list of milliseconds. */
-function distribution(values: number[]) {
-  const sorted = Float64Array.from(values).sort();
-  const q = (p: number) => (sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))], 2) : null);
-  return { count: sorted.length, min: q(0), p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted.length ? round(sorted[sorted.length - 1], 2) : null };
-}
-
 /** The service's setting: the environment's value (it passes through to the child) or the default. */
 const setting = (name: string) => process.env[name] ?? CONFIG_VARIABLES.find((v) => v.name === name)?.default ?? null;
-
-function request(agent: http.Agent, service: ServiceUnderTest, method: string, path: string, body?: string): Promise<{ status: number; text: string; at: number }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: service.host,
-        port: service.port,
-        method,
-        path,
-        headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (response) => {
-        const at = wallClockMs();
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text, at }));
-        response.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** One committed transition, as the client saw it. */
 interface Committed {

@@ -1,26 +1,9 @@
-import { startService, type RunningService } from '../support/service-process.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { ACT_DATE, DID_DATE } from '../../machines/testing/case-factory.js';
 import { CaseFeed } from '../../src/cases/case-feed.js';
+import { startService, type RunningService } from '../support/service-process.js';
 import { openSse, transitions, type SseStream } from '../support/sse-client.js';
+import { aCaseInGuidance, GUIDANCE } from '../support/repeatable-cases.js';
 import { client, newTestDatabase, startTestApp, type Client, type TestApp, type TestDatabase } from '../support/test-app.js';
-
-const GUIDANCE = { type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60, at: ACT_DATE };
-const TO_GUIDANCE = [
-  { type: 'INTAKE_SESSION_HELD', mode: 'individual', minutes: 30, at: DID_DATE },
-  { type: 'REGISTRY_UPDATED', at: DID_DATE },
-  { type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other', at: DID_DATE },
-  { type: 'DID_CERTIFICATION_REQUESTED', at: DID_DATE },
-  { type: 'PATTO_SIGNED', at: DID_DATE },
-];
-
-/** A person case with the patto signed (version 6): guidance sessions can then be recorded again and again. */
-async function aCaseInGuidance(api: Client, body: Record<string, unknown> = {}): Promise<string> {
-  const opened = await api.post('/cases', { pathway: 'person', subject: `P-${Math.random()}`, ...body });
-  expect(opened.status).toBe(201);
-  for (const step of TO_GUIDANCE) expect((await api.post(`/cases/${opened.body.id}/events`, step)).status).toBe(200);
-  return opened.body.id as string;
-}
 
 /** The parts of a case view that do not depend on the reading time. */
 const stable = (view: any) => ({ ...view, deadlines: undefined });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { replayHistory, type PathwayName } from '../../machines/index.js';
-import { ACT_DATE, DID_DATE } from '../../machines/testing/case-factory.js';
+import { ACT_DATE } from '../../machines/testing/case-factory.js';
 import { CaseService } from '../../src/cases/case.service.js';
+import { aCaseInGuidance, GUIDANCE } from '../support/repeatable-cases.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 
 /** Rebuilds a case from its history alone: CASE_OPENED's input, then each stored event (the shared replay). */
@@ -10,21 +11,6 @@ function replay(pathway: PathwayName, events: { sequence: number; type: string; 
   return replayHistory({ pathway, events }).at(-1)!;
 }
 
-/** A person case with the patto signed: guidance sessions can then be recorded again and again. */
-async function aCaseInGuidance(api: Client): Promise<string> {
-  const id = (await api.post('/cases', { pathway: 'person', subject: `P-${Math.random()}` })).body.id as string;
-  const steps = [
-    { type: 'INTAKE_SESSION_HELD', mode: 'individual', minutes: 30, at: DID_DATE },
-    { type: 'REGISTRY_UPDATED', at: DID_DATE },
-    { type: 'DID_RECEIVED', didDate: DID_DATE, deadlineGroup: 'other', at: DID_DATE },
-    { type: 'DID_CERTIFICATION_REQUESTED', at: DID_DATE },
-    { type: 'PATTO_SIGNED', at: DID_DATE },
-  ];
-  for (const step of steps) expect((await api.post(`/cases/${id}/events`, step)).status).toBe(200);
-  return id;
-}
-
-const GUIDANCE = { type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60, at: ACT_DATE };
 
 describe('concurrent writers on one case', () => {
   let t: TestApp;

@@ -8,6 +8,19 @@ export interface Target {
   event: Record<string, unknown>;
 }
 
+/** A.3 guidance, which a person case with the Patto signed can record again and again. */
+export const GUIDANCE = { type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60, at: ACT_DATE };
+
+/** A person case taken through intake and the Patto (version 6): guidance sessions can follow, again and again. */
+export async function aCaseInGuidance(api: Client, body: Record<string, unknown> = {}): Promise<string> {
+  const opened = await api.post('/cases', { pathway: 'person', subject: `P-${Math.random()}`, ...body });
+  expect(opened.status).toBe(201);
+  for (const event of [...PERSON_STAGES.intake, ...PERSON_STAGES.intakeRecorded, ...PERSON_STAGES.pattoSigned]) {
+    expect((await api.post(`/cases/${opened.body.id}/events`, event)).status).toBe(200);
+  }
+  return opened.body.id as string;
+}
+
 /**
  * `count` person cases for load and crash tests: the even ones get A.1 information again and again
  * (allowed from anywhere), the odd ones are taken through intake and the Patto and then get A.3
@@ -29,7 +42,7 @@ export async function openRepeatableCases(api: Client, args: { count: number; su
       expect({ type: event.type, status: res.status }).toEqual({ type: event.type, status: 200 });
       setup.add(res.body.event.id);
     }
-    targets.push({ id, event: { type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60, at: ACT_DATE } });
+    targets.push({ id, event: GUIDANCE });
   }
   return { targets, setup };
 }

@@ -1,0 +1,45 @@
+/** What the HTTP benchmarks share: rounding, waiting, percentiles, one request with its arrival time. */
+import http from 'node:http';
+import { wallClockMs } from './webhook-receiver.js';
+
+export const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Nearest-rank percentiles of a list of milliseconds. */
+export function distribution(values: number[]) {
+  const sorted = Float64Array.from(values).sort();
+  const q = (p: number) => (sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]) : null);
+  return { count: sorted.length, min: q(0), p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted.length ? round(sorted[sorted.length - 1]) : null };
+}
+
+/** One request on a keep-alive agent; `at` is when the response's headers arrived (wall clock). */
+export function request(
+  agent: http.Agent,
+  target: { host: string; port: number },
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; text: string; at: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: target.host,
+        port: target.port,
+        method,
+        path,
+        headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        const at = wallClockMs();
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text, at }));
+        response.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
