@@ -15,6 +15,7 @@ import { Clock, SystemClock } from './common/clock.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
+import { ReplicaChannels } from './database/replica-channels.js';
 import { MetricsController } from './webhooks/metrics.controller.js';
 import { AddressGuard } from './webhooks/address-policy.js';
 import { OutboxSignal } from './webhooks/outbox-signal.js';
@@ -74,6 +75,7 @@ export class AppModule implements NestModule {
         { provide: Database, useValue: args.database },
         { provide: Clock, useValue: args.clock ?? new SystemClock() },
         { provide: OutboxSignal, useValue: new OutboxSignal() },
+        ReplicaChannels,
         { provide: SecretBox, useFactory: () => SecretBox.fromConfig(config) },
         { provide: AddressGuard, useValue: new AddressGuard({ allowHttp: config.webhooks.allowHttp, allowlist: config.webhooks.allowlist }) },
         {

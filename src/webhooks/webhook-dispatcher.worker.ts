@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import pg from 'pg';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
+import { ReplicaChannels } from '../database/replica-channels.js';
 import { OutboxSignal } from './outbox-signal.js';
 import { MAX_ATTEMPTS, nextAttemptAt, parseRetryAfter, shouldDisable } from './retry-schedule.js';
 import { SecretBox } from './secret-box.js';
@@ -12,8 +12,6 @@ import { WebhookSender, type SendResult } from './webhook-sender.js';
 import { signatureHeaders } from './webhook-signer.js';
 import { OUTBOX_CHANNEL } from './webhook-sql.js';
 
-/** Commits within this window wake the other replicas with one NOTIFY. */
-const NOTIFY_BATCH_MS = 20;
 /** Wake-ups within this window (commits, finished attempts) lead to one claim. */
 const WAKE_COALESCE_MS = 3;
 
@@ -23,8 +21,8 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 /**
  * Delivers the outbox. Claims due deliveries (FOR UPDATE SKIP LOCKED, with a lease, so several
  * replicas can run it and a crashed one's claims are taken over), makes each HTTP call outside any
- * transaction, then records the attempt and what follows. Woken in-process after a commit, by
- * NOTIFY from other replicas (PostgreSQL), and by a short poll.
+ * transaction, then records the attempt and what follows. Woken in-process after a commit, by the
+ * other replicas' commits (ReplicaChannels: NOTIFY on PostgreSQL), and by a short poll.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -35,9 +33,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private woken = false;
-  private listener: pg.Client | null = null;
-  private unsubscribe: (() => void) | null = null;
-  private notifyScheduled = false;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -46,43 +42,38 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     @Inject(SecretBox) private readonly secrets: SecretBox,
     @Inject(WebhookSender) private readonly sender: WebhookSender,
     @Inject(WebhookMetrics) private readonly metrics: WebhookMetrics,
-    @Inject(OutboxSignal) private readonly signal: OutboxSignal,
-  ) {}
+    @Inject(OutboxSignal) signal: OutboxSignal,
+    @Inject(ReplicaChannels) channels: ReplicaChannels,
+  ) {
+    // After a local commit that queued deliveries: wake this dispatcher, and (batched) the other
+    // replicas' (even when this process does not dispatch); theirs wake this one.
+    this.unsubscribe.push(
+      signal.subscribe(() => {
+        this.wake();
+        channels.notify(OUTBOX_CHANNEL);
+      }),
+      channels.subscribe(OUTBOX_CHANNEL, () => this.wake()),
+    );
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.webhooks.dispatch) return;
     this.running = true;
-    this.unsubscribe = this.signal.subscribe(() => this.committed());
-    if (this.config.databaseUrl) void this.listen(this.config.databaseUrl);
     this.loop = this.run();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.wake();
     await this.loop;
     // Deliveries in flight finish (each is bounded by the timeout); a kill instead leaves them to the lease.
     await Promise.allSettled([...this.inFlight]);
-    const listener = this.listener;
-    this.listener = null;
-    await listener?.end().catch(() => undefined);
   }
 
   wake(): void {
     this.woken = true;
     this.wakeUp?.();
-  }
-
-  /** After a local commit: wake this dispatcher, and (batched) the other replicas' through NOTIFY. */
-  private committed(): void {
-    this.wake();
-    if (!this.listener || this.notifyScheduled) return;
-    this.notifyScheduled = true;
-    setTimeout(() => {
-      this.notifyScheduled = false;
-      this.listener?.query(`NOTIFY ${OUTBOX_CHANNEL}`).catch(() => undefined);
-    }, NOTIFY_BATCH_MS).unref();
   }
 
   /**
@@ -228,34 +219,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     if (!result.ok && failures && shouldDisable({ ...failures, failingSince: failures.failingSince && new Date(failures.failingSince), now })) {
       await this.repository.disableSubscription(this.database.dataSource.manager, { id: delivery.subscriptionId, reason: 'failing', now });
       this.logger.warn(`subscription ${delivery.subscriptionId} disabled after ${failures.consecutiveFailures} consecutive failures`);
-    }
-  }
-
-  /** LISTEN on a connection of its own (PostgreSQL only: the embedded database has one connection). */
-  private async listen(url: string): Promise<void> {
-    let delay = 500;
-    while (this.running) {
-      const client = new pg.Client({ connectionString: url, application_name: 'percorsi-webhooks' });
-      try {
-        await client.connect();
-        client.on('notification', () => this.wake());
-        const closed = new Promise<void>((resolve) => {
-          client.on('error', () => resolve());
-          client.on('end', () => resolve());
-        });
-        await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-        this.listener = client;
-        delay = 500;
-        // Deliveries committed while not listening are found by the poll; wake once now anyway.
-        this.wake();
-        await closed;
-      } catch {
-        await client.end().catch(() => undefined);
-      }
-      if (this.listener === client) this.listener = null;
-      if (!this.running) return;
-      await new Promise((resolve) => setTimeout(resolve, delay).unref());
-      delay = Math.min(delay * 2, 30_000);
     }
   }
 }

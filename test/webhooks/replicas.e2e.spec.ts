@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Clock } from '../../src/common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
+import { ReplicaChannels } from '../../src/database/replica-channels.js';
 import { OutboxSignal } from '../../src/webhooks/outbox-signal.js';
 import { SecretBox } from '../../src/webhooks/secret-box.js';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.worker.js';
@@ -179,6 +180,7 @@ function secondDispatcher(t: TestApp): { dispatcher: WebhookDispatcher; metrics:
     t.app.get(WebhookSender),
     metrics,
     t.app.get(OutboxSignal),
+    t.app.get(ReplicaChannels),
   );
   return { dispatcher, metrics };
 }
