@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { CaseFeed } from '../../src/cases/case-feed.js';
-import { startService, type RunningService } from '../support/service-process.js';
+import { processesOnOneDatabase } from '../support/service-process.js';
 import { openSse, transitions, type SseStream } from '../support/sse-client.js';
 import { aCaseInGuidance, GUIDANCE } from '../support/repeatable-cases.js';
-import { client, newTestDatabase, startTestApp, type Client, type TestApp, type TestDatabase } from '../support/test-app.js';
+import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 
 /** The parts of a case view that do not depend on the reading time. */
 const stable = (view: any) => ({ ...view, deadlines: undefined });
@@ -272,27 +272,15 @@ describe('stream limits and shutdown', () => {
   });
 });
 
-
 // Two processes on one database: only PostgreSQL has more than one connection (and NOTIFY). On the
 // embedded database there is one process, so this test exists on PostgreSQL only (not skipped).
 if (process.env.DATABASE_URL) {
   describe('case streams across replicas (PostgreSQL)', () => {
-    let database: TestDatabase;
-    const services: RunningService[] = [];
-
-    beforeAll(async () => {
-      database = await newTestDatabase();
-    });
-    afterAll(async () => {
-      for (const service of services) await service.stop();
-      await database.drop();
-    });
+    const processes = processesOnOneDatabase();
 
     it('an event posted to replica B reaches a stream open on replica A, and the stream ends cleanly on SIGTERM', async () => {
-      const a = await startService({ database });
-      services.push(a);
-      const b = await startService({ database });
-      services.push(b);
+      const a = await processes.start();
+      const b = await processes.start();
       const id = (await client(a.url).post('/cases', { pathway: 'person', subject: 'REPLICAS' })).body.id as string;
       const stream = await openSse(`${a.url}/cases/${id}/stream`);
       const inspection = await openSse(`${a.url}/cases/${id}/inspection`);

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { applyEvent, startCase, type PathwayName, type PersistedSnapshot } from '../../machines/index.js';
 import { openRepeatableCases, type Target } from '../support/repeatable-cases.js';
-import { startService, type RunningService } from '../support/service-process.js';
-import { client, newTestDatabase, type Client, type TestDatabase } from '../support/test-app.js';
+import { processesOnOneDatabase } from '../support/service-process.js';
+import { client, type Client } from '../support/test-app.js';
 
 /** A 2xx answer to an event post: what the service promised is in the history. */
 interface Ack {
@@ -56,21 +56,10 @@ function replay(pathway: PathwayName, events: any[]): PersistedSnapshot {
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 describe('the process killed (SIGKILL) while clients post events, then restarted', () => {
-  let database: TestDatabase;
-  const services: RunningService[] = [];
-
-  beforeAll(async () => {
-    database = await newTestDatabase();
-  });
-
-  afterAll(async () => {
-    for (const service of services) await service.stop();
-    await database.drop();
-  });
+  const processes = processesOnOneDatabase();
 
   it('keeps every acknowledged event in the history, and nothing half-written', async () => {
-    const first = await startService({ database });
-    services.push(first);
+    const first = await processes.start();
     let api = client(first.url);
 
     // Six people's cases: three get A.1 information again and again (allowed from anywhere), three
@@ -133,8 +122,7 @@ describe('the process killed (SIGKILL) while clients post events, then restarted
     expect(lost.length).toBeGreaterThan(0);
 
     // A new process on the same data folder or schema.
-    const second = await startService({ database });
-    services.push(second);
+    const second = await processes.start();
     api = client(second.url);
 
     const acked = new Map(acks.map((a) => [a.eventId, a]));

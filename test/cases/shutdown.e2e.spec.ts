@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, spawnService, startService, type RunningService } from '../support/service-process.js';
-import { client, newTestDatabase, type TestDatabase } from '../support/test-app.js';
+import { freePort, processesOnOneDatabase, spawnService } from '../support/service-process.js';
+import { client } from '../support/test-app.js';
 
 const EVENT = { type: 'INFORMATION_GIVEN', referral: 'A2' };
 
@@ -52,21 +52,10 @@ function post(base: string, pathname: string, body: unknown, hold = 0) {
 }
 
 describe('graceful shutdown', () => {
-  let database: TestDatabase;
-  const services: RunningService[] = [];
-
-  beforeAll(async () => {
-    database = await newTestDatabase();
-  });
-
-  afterAll(async () => {
-    for (const service of services) await service.stop();
-    await database.drop();
-  });
+  const processes = processesOnOneDatabase();
 
   it('on SIGTERM finishes every request it accepted, refuses new ones, exits 0, and keeps the data', async () => {
-    const service = await startService({ database, env: { PERCORSI_SHUTDOWN_TIMEOUT_MS: '10000' } });
-    services.push(service);
+    const service = await processes.start({ PERCORSI_SHUTDOWN_TIMEOUT_MS: '10000' });
     const api = client(service.url);
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
@@ -105,8 +94,7 @@ describe('graceful shutdown', () => {
     expect(service.output()).not.toMatch(/error|shutdown took longer/i);
 
     // What was answered is what is stored.
-    const restarted = await startService({ database });
-    services.push(restarted);
+    const restarted = await processes.start();
     const again = client(restarted.url);
     const acked = outcomes.map((o) => (o as { body: any }).body.event);
     expect(new Set(acked.map((e) => e.id)).size).toBe(22);
@@ -124,8 +112,7 @@ describe('graceful shutdown', () => {
   }, 60_000);
 
   it('with a drain period, fails readiness at once but keeps serving until the listener closes', async () => {
-    const service = await startService({ database, env: { PERCORSI_SHUTDOWN_DRAIN_MS: '3000' } });
-    services.push(service);
+    const service = await processes.start({ PERCORSI_SHUTDOWN_DRAIN_MS: '3000' });
     const api = client(service.url);
     expect((await api.get('/health')).status).toBe(200);
     service.kill('SIGTERM');

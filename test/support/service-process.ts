@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestDatabase } from './test-app.js';
+import { afterAll, beforeAll } from '@jest/globals';
+import { newTestDatabase, type TestDatabase } from './test-app.js';
 
 /** The repository root: src/main.ts is started from here. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -152,4 +153,28 @@ export async function startService(options: { database: TestDatabase; env?: Reco
       }
     },
   });
+}
+
+/**
+ * For a describe block: a fresh database (made before its tests) and `start`, which starts a
+ * service process on it; after the tests every process started is stopped and the database dropped.
+ */
+export function processesOnOneDatabase(): { start(env?: Record<string, string>): Promise<RunningService> } {
+  let database: TestDatabase | undefined;
+  const services: RunningService[] = [];
+  beforeAll(async () => {
+    database = await newTestDatabase();
+  });
+  afterAll(async () => {
+    for (const service of services) await service.stop();
+    await database?.drop();
+  });
+  return {
+    start: async (env) => {
+      if (!database) throw new Error('the test database was not made');
+      const service = await startService({ database, env });
+      services.push(service);
+      return service;
+    },
+  };
 }
