@@ -5,22 +5,16 @@ import { ProblemException } from '../common/problem.js';
 import { Database } from '../database/database.js';
 import { CaseRepository, type CaseRow, type EventRow } from './case.repository.js';
 import { caseNotFound, machineOutdated } from './case.service.js';
-import { derive } from './case-view.js';
+import { derive, historyEntryOf, type HistoryEntry } from './case-view.js';
 
-/** The case as it was right after one event of its history. */
-export interface ReplayStep {
-  sequence: number;
-  type: string;
-  payload: Record<string, unknown>;
-  actor: Record<string, unknown>;
-  occurredAt: string;
-  recordedAt: string;
+/** The case as it was right after one event of its history: the event as /history shows it, and the case then. */
+export type ReplayStep = Pick<HistoryEntry, 'sequence' | 'type' | 'payload' | 'actor' | 'occurredAt' | 'recordedAt'> & {
   state: unknown;
   statePaths: string[];
   status: string;
   services: Record<string, string>;
   context: unknown;
-}
+};
 
 export interface CaseReplay {
   caseId: string;
@@ -91,18 +85,7 @@ export function rowAfter(row: CaseRow, event: EventRow, snapshot: PersistedSnaps
 }
 
 function stepOf(row: CaseRow, event: EventRow, snapshot: PersistedSnapshot): ReplayStep {
-  const after = derive(row.pathway as PathwayName, snapshot);
-  return {
-    sequence: event.sequence,
-    type: event.type,
-    payload: event.payload,
-    actor: event.actor,
-    occurredAt: new Date(event.occurredAt).toISOString(),
-    recordedAt: new Date(event.recordedAt).toISOString(),
-    state: snapshot.value,
-    statePaths: after.statePaths,
-    status: after.status,
-    services: after.services,
-    context: snapshot.context,
-  };
+  const { sequence, type, payload, actor, occurredAt, recordedAt } = historyEntryOf(event);
+  const { statePaths, status, services } = derive(row.pathway as PathwayName, snapshot);
+  return { sequence, type, payload, actor, occurredAt, recordedAt, state: snapshot.value, statePaths, status, services, context: snapshot.context };
 }

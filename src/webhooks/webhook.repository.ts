@@ -64,16 +64,9 @@ export interface AttemptRow {
   outcome: string;
 }
 
-export interface AttemptRecord {
-  deliveryId: string;
+/** An attempt to record (the row to be, without its id) and what it does to the delivery. */
+export interface AttemptRecord extends Omit<AttemptRow, 'id' | 'outcome'> {
   subscriptionId: string;
-  attempt: number;
-  startedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  errorClass: string | null;
-  error: string | null;
-  responseBody: string;
   /** What the delivery becomes. */
   outcome: 'succeeded' | 'retrying' | 'failed' | 'paused';
   nextAttemptAt: Date | null;
