@@ -1,23 +1,41 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import prettier from 'eslint-config-prettier';
 
 // machines/ decides, src/ persists and talks: nothing in machines/ imports Nest, TypeORM, pg or node:*.
 const IMPURE = {
   patterns: [
-    { group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'pg', 'pg-*', '@electric-sql/*'], message: 'machines/ is pure: no framework or database imports.' },
+    {
+      group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'pg', 'pg-*', '@electric-sql/*'],
+      message: 'machines/ is pure: no framework or database imports.',
+    },
     { group: ['node:*'], message: 'machines/ is pure: no Node built-ins (no I/O).' },
     { group: ['../src/*', '../../src/*'], message: 'machines/ must not depend on src/.' },
   ],
-  paths: ['fs', 'fs/promises', 'path', 'http', 'https', 'net', 'os', 'child_process', 'crypto', 'url', 'stream', 'events', 'worker_threads', 'process'].map(
-    (name) => ({ name, message: 'machines/ is pure: no Node built-ins (no I/O).' }),
-  ),
+  paths: [
+    'fs',
+    'fs/promises',
+    'path',
+    'http',
+    'https',
+    'net',
+    'os',
+    'child_process',
+    'crypto',
+    'url',
+    'stream',
+    'events',
+    'worker_threads',
+    'process',
+  ].map((name) => ({ name, message: 'machines/ is pure: no Node built-ins (no I/O).' })),
 };
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'docs/', '*.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
+  prettier,
   {
     languageOptions: {
       globals: { ...globals.node },
@@ -50,7 +68,11 @@ export default tseslint.config(
     files: ['machines/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', IMPURE],
-      'no-restricted-globals': ['error', { name: 'process', message: 'machines/ is pure: no process.' }, { name: 'fetch', message: 'machines/ is pure: no I/O.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'machines/ is pure: no process.' },
+        { name: 'fetch', message: 'machines/ is pure: no I/O.' },
+      ],
     },
   },
 );

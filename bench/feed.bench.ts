@@ -89,7 +89,12 @@ async function main() {
   const watchers: Watcher[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: CASES + 4 });
   try {
-    const env = { DATABASE_URL: databaseUrl, PERCORSI_DB_SCHEMA: SCHEMA, PERCORSI_LOG_LEVEL: 'warn', PERCORSI_SECRET_KEY: randomBytes(32).toString('hex') };
+    const env = {
+      DATABASE_URL: databaseUrl,
+      PERCORSI_DB_SCHEMA: SCHEMA,
+      PERCORSI_LOG_LEVEL: 'warn',
+      PERCORSI_SECRET_KEY: randomBytes(32).toString('hex'),
+    };
     log(`starting replicas A and B (schema ${SCHEMA})`);
     const a = await startService({ mode: 'child', env });
     services.push(a);

@@ -51,8 +51,28 @@ function layer(cat: string): string {
   if (['(idle)', '(program)', '(garbage collector)', '(root)'].includes(cat)) return cat;
   if (cat === 'xstate' || cat.startsWith('machines/')) return 'engine: xstate + machines/';
   if (cat.startsWith('src/')) return 'service code: src/';
-  if (['pg', 'pg-protocol', 'pg-pool', 'pg-types', 'postgres-array', 'postgres-date', 'typeorm'].includes(cat)) return 'database client: pg + typeorm';
-  if (cat.startsWith('@nestjs/') || cat.startsWith('pino') || cat.startsWith('nestjs-pino') || ['express', 'router', 'body-parser', 'raw-body', 'send', 'finalhandler', 'on-finished', 'type-is', 'content-type', 'iconv-lite', 'qs', 'rxjs', 'path-to-regexp'].includes(cat))
+  if (['pg', 'pg-protocol', 'pg-pool', 'pg-types', 'postgres-array', 'postgres-date', 'typeorm'].includes(cat))
+    return 'database client: pg + typeorm';
+  if (
+    cat.startsWith('@nestjs/') ||
+    cat.startsWith('pino') ||
+    cat.startsWith('nestjs-pino') ||
+    [
+      'express',
+      'router',
+      'body-parser',
+      'raw-body',
+      'send',
+      'finalhandler',
+      'on-finished',
+      'type-is',
+      'content-type',
+      'iconv-lite',
+      'qs',
+      'rxjs',
+      'path-to-regexp',
+    ].includes(cat)
+  )
     return 'HTTP framework: nest + express + pino-http';
   if (cat.startsWith('node:')) return 'Node core: http, net, streams, events, timers';
   return cat.startsWith('(native') ? cat : `other: ${cat}`;
@@ -73,7 +93,8 @@ const inclusiveByOwnFunction = new Map<string, number>();
 const add = (map: Map<string, number>, key: string, value: number) => map.set(key, (map.get(key) ?? 0) + value);
 
 const stackHas = (id: number, name: string): boolean => {
-  for (let n: ProfileNode | undefined = byId.get(id); n; n = byId.get(parent.get(n.id) ?? -1)) if (n.callFrame.functionName === name) return true;
+  for (let n: ProfileNode | undefined = byId.get(id); n; n = byId.get(parent.get(n.id) ?? -1))
+    if (n.callFrame.functionName === name) return true;
   return false;
 };
 const first = fromFunction ? profile.samples.findIndex((id) => stackHas(id, fromFunction)) : 0;
@@ -106,10 +127,14 @@ const table = (title: string, map: Map<string, number>, limit = top) => {
   [...map.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, limit)
-    .forEach(([key, us]) => console.log(`${((100 * us) / total()).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${key}`));
+    .forEach(([key, us]) =>
+      console.log(`${((100 * us) / total()).toFixed(1).padStart(6)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${key}`),
+    );
 };
 
-console.log(`${file}: ${(total() / 1e6).toFixed(1)} s sampled${first > 0 ? ` (the first ${(skipped / 1e6).toFixed(1)} s, before ${fromFunction}, left out)` : ''}`);
+console.log(
+  `${file}: ${(total() / 1e6).toFixed(1)} s sampled${first > 0 ? ` (the first ${(skipped / 1e6).toFixed(1)} s, before ${fromFunction}, left out)` : ''}`,
+);
 table('self time by layer', selfByLayer);
 table('self time by package', selfByCategory);
 table('inclusive time by package (on the stack)', inclusiveByCategory);

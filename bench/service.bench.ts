@@ -176,7 +176,13 @@ const RAW_UPDATE = `UPDATE cases SET snapshot = $2, status = $3, state_paths = $
 const RAW_INSERT = `INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, actor, occurred_at, recorded_at, idempotency_key)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
 
-async function rawClient(client: pg.Client, caseIds: string[], writes: StepWrite[], window: Window, trips: { count: number }): Promise<void> {
+async function rawClient(
+  client: pg.Client,
+  caseIds: string[],
+  writes: StepWrite[],
+  window: Window,
+  trips: { count: number },
+): Promise<void> {
   const query = (text: string, values?: unknown[]) => {
     trips.count++;
     return client.query(text, values);
@@ -218,7 +224,8 @@ async function rawClient(client: pg.Client, caseIds: string[], writes: StepWrite
 
 // ---- seeding ----
 
-const perClient = (ids: string[]): string[][] => Array.from({ length: CLIENTS }, (_, i) => ids.slice(i * CASES_PER_CLIENT, (i + 1) * CASES_PER_CLIENT));
+const perClient = (ids: string[]): string[][] =>
+  Array.from({ length: CLIENTS }, (_, i) => ids.slice(i * CASES_PER_CLIENT, (i + 1) * CASES_PER_CLIENT));
 
 async function checkpoint(admin: pg.Client): Promise<void> {
   // Both phases start from a clean checkpoint, so that neither pays for the other's dirty pages.
@@ -229,7 +236,11 @@ async function checkpoint(admin: pg.Client): Promise<void> {
 
 /** CPU over the whole phase (warm-up included), so per transition it is divided by every request of the phase. */
 const cpuSummary = (report: CpuReport | null, requests: number) =>
-  report && { machineBusyPercent: report.machineBusyPercent, seconds: report.cpuSeconds, msPerTransition: report.cpuMsPerTransition(requests) };
+  report && {
+    machineBusyPercent: report.machineBusyPercent,
+    seconds: report.cpuSeconds,
+    msPerTransition: report.cpuMsPerTransition(requests),
+  };
 
 async function main(): Promise<void> {
   const writes = precomputeWrites();
@@ -243,7 +254,9 @@ async function main(): Promise<void> {
   };
   try {
     const [{ server_version: serverVersion, synchronous_commit: synchronousCommit }] = (
-      await admin.query(`SELECT current_setting('server_version') AS server_version, current_setting('synchronous_commit') AS synchronous_commit`)
+      await admin.query(
+        `SELECT current_setting('server_version') AS server_version, current_setting('synchronous_commit') AS synchronous_commit`,
+      )
     ).rows as { server_version: string; synchronous_commit: string }[];
     const loadBefore = os.loadavg()[0];
 
@@ -267,7 +280,12 @@ async function main(): Promise<void> {
 
     // One case opened through the API, cloned for both sides.
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-    const opened = await post(agent, service, '/cases', JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', office: 'CPI Bench', input: {} }));
+    const opened = await post(
+      agent,
+      service,
+      '/cases',
+      JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', office: 'CPI Bench', input: {} }),
+    );
     if (opened.status !== 201) throw new Error(`opening the template case failed: ${opened.status} ${opened.text}`);
     const templateId = (JSON.parse(opened.text) as { id: string }).id;
     await admin.query(`SET search_path = "${SCHEMA}"`);
@@ -297,7 +315,11 @@ async function main(): Promise<void> {
     log(`raw: ${CLIENTS} pg connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s`);
     const clients = await Promise.all(
       serviceCases.map(async () => {
-        const client = new pg.Client({ connectionString: databaseUrl, application_name: 'percorsi-bench-raw', options: `-c search_path=${SCHEMA}` });
+        const client = new pg.Client({
+          connectionString: databaseUrl,
+          application_name: 'percorsi-bench-raw',
+          options: `-c search_path=${SCHEMA}`,
+        });
         await client.connect();
         return client;
       }),
@@ -324,7 +346,11 @@ async function main(): Promise<void> {
     const ratio = round(serviceResult.transitionsPerSec / rawResult.transitionsPerSec, 3);
     const targets = {
       ratioAtLeast1: { target: TARGET_RATIO, value: ratio, met: ratio >= TARGET_RATIO },
-      p99AtMost50Ms: { target: TARGET_P99_MS, value: serviceResult.p99Ms, met: serviceResult.p99Ms !== null && serviceResult.p99Ms <= TARGET_P99_MS },
+      p99AtMost50Ms: {
+        target: TARGET_P99_MS,
+        value: serviceResult.p99Ms,
+        met: serviceResult.p99Ms !== null && serviceResult.p99Ms <= TARGET_P99_MS,
+      },
     };
     const snapshotBytes = writes.map((w) => w.snapshotBytes);
     console.log(
@@ -360,7 +386,10 @@ async function main(): Promise<void> {
     );
     log(`ratio service/raw ${ratio} (target >= ${TARGET_RATIO}): ${targets.ratioAtLeast1.met ? 'met' : 'NOT met'}`);
     log(`service p99 ${serviceResult.p99Ms} ms (target <= ${TARGET_P99_MS} ms): ${targets.p99AtMost50Ms.met ? 'met' : 'NOT met'}`);
-    for (const [side, window] of [['service', serviceWindow], ['raw', rawWindow]] as const) {
+    for (const [side, window] of [
+      ['service', serviceWindow],
+      ['raw', rawWindow],
+    ] as const) {
       if (window.exhaustedClients > 0) log(`${side}: ${window.exhaustedClients} clients ran out of cases: raise BENCH_CASES_PER_CLIENT`);
     }
   } finally {

@@ -207,7 +207,9 @@ function parseMetrics(text: string) {
   for (const line of text.split('\n')) {
     const attempt = /^percorsi_webhook_attempts_total\{outcome="([^"]+)",error_class="([^"]+)"\} (\S+)$/.exec(line);
     if (attempt) attempts[attempt[2] === 'none' ? attempt[1] : `${attempt[1]}/${attempt[2]}`] = Number(attempt[3]);
-    const gauge = /^percorsi_webhook_(deliveries_pending|deliveries_paused|deliveries_in_flight|oldest_pending_age_seconds) (\S+)$/.exec(line);
+    const gauge = /^percorsi_webhook_(deliveries_pending|deliveries_paused|deliveries_in_flight|oldest_pending_age_seconds) (\S+)$/.exec(
+      line,
+    );
     if (gauge) gauges[gauge[1]] = Number(gauge[2]);
   }
   return { attempts, backlog: gauges };
@@ -232,7 +234,9 @@ async function main(): Promise<void> {
   };
   try {
     const [{ server_version: serverVersion, synchronous_commit: synchronousCommit }] = (
-      await admin.query(`SELECT current_setting('server_version') AS server_version, current_setting('synchronous_commit') AS synchronous_commit`)
+      await admin.query(
+        `SELECT current_setting('server_version') AS server_version, current_setting('synchronous_commit') AS synchronous_commit`,
+      )
     ).rows as { server_version: string; synchronous_commit: string }[];
     const loadBefore = os.loadavg()[0];
 
@@ -253,7 +257,13 @@ async function main(): Promise<void> {
     });
     agent = new http.Agent({ keepAlive: true, maxSockets: ACTIVE_CASES + 4 });
 
-    const opened = await request(agent, service, 'POST', '/cases', JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', office: 'CPI Bench', input: {} }));
+    const opened = await request(
+      agent,
+      service,
+      'POST',
+      '/cases',
+      JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', office: 'CPI Bench', input: {} }),
+    );
     if (opened.status !== 201) throw new Error(`opening the template case failed: ${opened.status} ${opened.text}`);
     const templateId = (JSON.parse(opened.text) as { id: string }).id;
     await admin.query(`SET search_path = "${SCHEMA}"`);
@@ -261,7 +271,13 @@ async function main(): Promise<void> {
     const caseIds = await cloneCases(admin, templateId, CASES, 'wh');
     await admin.query('ANALYZE cases; ANALYZE case_events');
     // Subscribed after the seeding: the template's CASE_OPENED is not part of the run.
-    const subscribed = await request(agent, service, 'POST', '/webhooks/subscriptions', JSON.stringify({ url: receiver.url, description: 'bench' }));
+    const subscribed = await request(
+      agent,
+      service,
+      'POST',
+      '/webhooks/subscriptions',
+      JSON.stringify({ url: receiver.url, description: 'bench' }),
+    );
     if (subscribed.status !== 201) throw new Error(`subscribing failed: ${subscribed.status} ${subscribed.text}`);
     await receiver.setSecret((JSON.parse(subscribed.text) as { secret: string }).secret);
     await admin.query('CHECKPOINT').catch(() => log('CHECKPOINT not permitted'));
@@ -338,8 +354,16 @@ async function main(): Promise<void> {
     const latency = distribution(fromRecordedAt);
     const targets = {
       rateSustained: { target: RATE, value: achieved, met: achieved >= RATE * RATE_TOLERANCE },
-      p50AtMost20Ms: { target: TARGET_P50_MS, value: latency.p50, met: latency.p50 !== null && latency.p50 <= TARGET_P50_MS && missingMeasured === 0 },
-      p99AtMost200Ms: { target: TARGET_P99_MS, value: latency.p99, met: latency.p99 !== null && latency.p99 <= TARGET_P99_MS && missingMeasured === 0 },
+      p50AtMost20Ms: {
+        target: TARGET_P50_MS,
+        value: latency.p50,
+        met: latency.p50 !== null && latency.p50 <= TARGET_P50_MS && missingMeasured === 0,
+      },
+      p99AtMost200Ms: {
+        target: TARGET_P99_MS,
+        value: latency.p99,
+        met: latency.p99 !== null && latency.p99 <= TARGET_P99_MS && missingMeasured === 0,
+      },
     };
     console.log(
       JSON.stringify(
@@ -367,7 +391,10 @@ async function main(): Promise<void> {
             orderViolations: report.orderViolations,
             drainSeconds: round(Math.max(0, lastReceipt - loadEnd) / 1000, 2),
           },
-          commitToReceiptMs: { fromRecordedAt: latency, fromResponse: { ...distribution(fromResponse), negative: fromResponse.filter((v) => v < 0).length } },
+          commitToReceiptMs: {
+            fromRecordedAt: latency,
+            fromResponse: { ...distribution(fromResponse), negative: fromResponse.filter((v) => v < 0).length },
+          },
           targets,
           perSecond: perSecond.map((values, s) => {
             const d = distribution(values);

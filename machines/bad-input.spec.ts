@@ -6,17 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { applyEvent } from './engine.js';
 import { explain, type Refusal } from './explain.js';
 import type { PathwayName } from './pathways.js';
-import {
-  ACT_DATE,
-  CPI,
-  NOW,
-  aPersonCase,
-  anEmployerCase,
-  session,
-  type CaseDriver,
-  type EventInput,
-} from './testing/case-factory.js';
-
+import { ACT_DATE, CPI, NOW, aPersonCase, anEmployerCase, session, type CaseDriver, type EventInput } from './testing/case-factory.js';
 
 /** Sends a raw value as the event, bypassing the driver's envelope, and expects a refusal. */
 function rawRefusal(pathway: PathwayName, driver: CaseDriver, event: unknown): Refusal {
@@ -131,8 +121,18 @@ describe('malformed payloads (PAYLOAD_INVALID, naming the fields)', () => {
     ['mode unknown', () => aPersonCase('new'), intake(30, 'online'), ['mode:enum']],
     ['mode a number', () => aPersonCase('new'), intake(30, 5), ['mode:type']],
     ['an unknown extra field', () => aPersonCase('new'), { ...intake(), room: 'B12' }, ['room:unknown']],
-    ['a misspelt field', () => aPersonCase('new'), { type: 'INTAKE_SESSION_HELD', mode: 'individual', minute: 30 }, ['minutes:required', 'minute:unknown']],
-    ['several problems at once', () => aPersonCase('new'), { ...intake('30', 'online'), extra: true }, ['mode:enum', 'minutes:type', 'extra:unknown']],
+    [
+      'a misspelt field',
+      () => aPersonCase('new'),
+      { type: 'INTAKE_SESSION_HELD', mode: 'individual', minute: 30 },
+      ['minutes:required', 'minute:unknown'],
+    ],
+    [
+      'several problems at once',
+      () => aPersonCase('new'),
+      { ...intake('30', 'online'), extra: true },
+      ['mode:enum', 'minutes:type', 'extra:unknown'],
+    ],
     ['referral not A2/external', () => aPersonCase('new'), { type: 'INFORMATION_GIVEN', referral: 'A3' }, ['referral:enum']],
     ['reason missing', () => aPersonCase('new'), { type: 'WITHDRAWN' }, ['reason:required']],
     ['reason empty', () => aPersonCase('new'), { type: 'WITHDRAWN', reason: '' }, ['reason:required']],
@@ -140,20 +140,80 @@ describe('malformed payloads (PAYLOAD_INVALID, naming the fields)', () => {
     ['reason a number', () => aPersonCase('new'), { type: 'WITHDRAWN', reason: 42 }, ['reason:type']],
     ['reason too long', () => aPersonCase('new'), { type: 'WITHDRAWN', reason: 'x'.repeat(2001) }, ['reason:range']],
     ['didDate missing', () => aPersonCase('intake'), { type: 'DID_RECEIVED', deadlineGroup: 'other' }, ['didDate:required']],
-    ['deadlineGroup unknown', () => aPersonCase('intake'), { type: 'DID_RECEIVED', didDate: '2026-09-01', deadlineGroup: 'young' }, ['deadlineGroup:enum']],
-    ['targets not a list', () => aPersonCase('new'), { type: 'TARGET_PROFILE_RECORDED', targets: 'disabled', languageMediation: false }, ['targets:type']],
-    ['targets with an unknown target', () => aPersonCase('new'), { type: 'TARGET_PROFILE_RECORDED', targets: ['pirate'], languageMediation: false }, ['targets:enum']],
-    ['targets repeated', () => aPersonCase('new'), { type: 'TARGET_PROFILE_RECORDED', targets: ['disabled', 'disabled'], languageMediation: false }, ['targets:format']],
-    ['languageMediation not a boolean', () => aPersonCase('new'), { type: 'TARGET_PROFILE_RECORDED', targets: [], languageMediation: 'yes' }, ['languageMediation:type']],
-    ['contract type unknown', () => aPersonCase('interview'), { type: 'HIRED', contractType: 'handshake', contractStartDate: '2026-10-15' }, ['contractType:enum']],
-    ['contract start missing', () => aPersonCase('interview'), { type: 'HIRED', contractType: 'permanent' }, ['contractStartDate:required']],
+    [
+      'deadlineGroup unknown',
+      () => aPersonCase('intake'),
+      { type: 'DID_RECEIVED', didDate: '2026-09-01', deadlineGroup: 'young' },
+      ['deadlineGroup:enum'],
+    ],
+    [
+      'targets not a list',
+      () => aPersonCase('new'),
+      { type: 'TARGET_PROFILE_RECORDED', targets: 'disabled', languageMediation: false },
+      ['targets:type'],
+    ],
+    [
+      'targets with an unknown target',
+      () => aPersonCase('new'),
+      { type: 'TARGET_PROFILE_RECORDED', targets: ['pirate'], languageMediation: false },
+      ['targets:enum'],
+    ],
+    [
+      'targets repeated',
+      () => aPersonCase('new'),
+      { type: 'TARGET_PROFILE_RECORDED', targets: ['disabled', 'disabled'], languageMediation: false },
+      ['targets:format'],
+    ],
+    [
+      'languageMediation not a boolean',
+      () => aPersonCase('new'),
+      { type: 'TARGET_PROFILE_RECORDED', targets: [], languageMediation: 'yes' },
+      ['languageMediation:type'],
+    ],
+    [
+      'contract type unknown',
+      () => aPersonCase('interview'),
+      { type: 'HIRED', contractType: 'handshake', contractStartDate: '2026-10-15' },
+      ['contractType:enum'],
+    ],
+    [
+      'contract start missing',
+      () => aPersonCase('interview'),
+      { type: 'HIRED', contractType: 'permanent' },
+      ['contractStartDate:required'],
+    ],
     ['employer channel unknown', () => anEmployerCase('new'), { type: 'COMPANY_CONTACTED', channel: 'pigeon' }, ['channel:enum']],
-    ['employer minutes as a string', () => anEmployerCase('new'), { type: 'EMPLOYER_INTAKE_HELD', mode: 'individual', minutes: '30' }, ['minutes:type']],
-    ['employer minutes over 720', () => anEmployerCase('new'), { type: 'EMPLOYER_INTAKE_HELD', mode: 'individual', minutes: 721 }, ['minutes:range']],
-    ['employer location missing', () => anEmployerCase('contacted'), { type: 'SCOUTING_MEETING_HELD', ...session('individual', 30) }, ['location:required']],
-    ['employer positions zero', () => anEmployerCase('intake'), { type: 'VACANCY_RECORDED', vacancyId: 'V-9', profile: 'Cook', positions: 0 }, ['positions:range']],
+    [
+      'employer minutes as a string',
+      () => anEmployerCase('new'),
+      { type: 'EMPLOYER_INTAKE_HELD', mode: 'individual', minutes: '30' },
+      ['minutes:type'],
+    ],
+    [
+      'employer minutes over 720',
+      () => anEmployerCase('new'),
+      { type: 'EMPLOYER_INTAKE_HELD', mode: 'individual', minutes: 721 },
+      ['minutes:range'],
+    ],
+    [
+      'employer location missing',
+      () => anEmployerCase('contacted'),
+      { type: 'SCOUTING_MEETING_HELD', ...session('individual', 30) },
+      ['location:required'],
+    ],
+    [
+      'employer positions zero',
+      () => anEmployerCase('intake'),
+      { type: 'VACANCY_RECORDED', vacancyId: 'V-9', profile: 'Cook', positions: 0 },
+      ['positions:range'],
+    ],
     ['employer vacancyId missing', () => anEmployerCase('actionPlan'), { type: 'CANDIDATE_PUT_FORWARD' }, ['vacancyId:required']],
-    ['employer unknown extra field', () => anEmployerCase('new'), { type: 'COMPANY_CONTACTED', channel: 'phone', salary: 1000 }, ['salary:unknown']],
+    [
+      'employer unknown extra field',
+      () => anEmployerCase('new'),
+      { type: 'COMPANY_CONTACTED', channel: 'phone', salary: 1000 },
+      ['salary:unknown'],
+    ],
   ];
 
   it.each(rows)('%s', (_label, setup, event, problems) => {
@@ -161,7 +221,12 @@ describe('malformed payloads (PAYLOAD_INVALID, naming the fields)', () => {
     const refusal = driver.refuse(event);
     expect(refusal.reasons.map((r) => r.code)).toEqual(['PAYLOAD_INVALID']);
     expect(payloadProblems(refusal)).toEqual(problems);
-    const explanation = explain(driver.machineSnapshot, { at: ACT_DATE, operator: driver.operator, ...event, receivedAt: NOW.toISOString() });
+    const explanation = explain(driver.machineSnapshot, {
+      at: ACT_DATE,
+      operator: driver.operator,
+      ...event,
+      receivedAt: NOW.toISOString(),
+    });
     expect(explanation).toEqual({ allowed: false, ...refusal });
   });
 
@@ -219,15 +284,18 @@ describe('dates', () => {
   it.each([
     ['person', () => aPersonCase('new'), intake()],
     ['employer', () => anEmployerCase('new'), { type: 'COMPANY_CONTACTED', channel: 'phone' }],
-  ] as [string, () => CaseDriver, EventInput][])('%s: an act dated after the clock (beyond the tolerance) is DATE_IN_FUTURE', (_p, setup, event) => {
-    for (const at of [future(FIVE_MINUTES + 1000), '2027-01-01', '2099-12-31T00:00:00Z']) {
-      const refusal = setup().refuse({ ...event, at });
-      expect(refusal.reasons.map((r) => r.code)).toEqual(['DATE_IN_FUTURE']);
-      expect(refusal.reasons[0].message.en).toContain(at);
-    }
-    setup().apply({ ...event, at: future(FIVE_MINUTES) });
-    setup().apply({ ...event, at: NOW.toISOString() });
-  });
+  ] as [string, () => CaseDriver, EventInput][])(
+    '%s: an act dated after the clock (beyond the tolerance) is DATE_IN_FUTURE',
+    (_p, setup, event) => {
+      for (const at of [future(FIVE_MINUTES + 1000), '2027-01-01', '2099-12-31T00:00:00Z']) {
+        const refusal = setup().refuse({ ...event, at });
+        expect(refusal.reasons.map((r) => r.code)).toEqual(['DATE_IN_FUTURE']);
+        expect(refusal.reasons[0].message.en).toContain(at);
+      }
+      setup().apply({ ...event, at: future(FIVE_MINUTES) });
+      setup().apply({ ...event, at: NOW.toISOString() });
+    },
+  );
 
   it('the future is judged against the service clock, not the date in the event', () => {
     const driver = aPersonCase('new');

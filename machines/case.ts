@@ -87,13 +87,12 @@ export const emptyPatto = (): PattoRecord => ({ signedAt: null, refusedAt: null,
 
 // Readers for payload fields. Guards run before actions, so actions read fields that were validated;
 // guards themselves must not trust the payload and use the tolerant forms.
-export const text = (event: CaseEvent, field: string): string | null =>
-  typeof event[field] === 'string' ? (event[field]) : null;
+export const text = (event: CaseEvent, field: string): string | null => (typeof event[field] === 'string' ? event[field] : null);
 
 export const textOr = (event: CaseEvent, field: string, fallback: string): string => text(event, field) ?? fallback;
 
 export const integer = (event: CaseEvent, field: string): number | null =>
-  typeof event[field] === 'number' && Number.isInteger(event[field]) ? (event[field]) : null;
+  typeof event[field] === 'number' && Number.isInteger(event[field]) ? event[field] : null;
 
 export const list = (event: CaseEvent, field: string): string[] =>
   Array.isArray(event[field]) ? (event[field] as unknown[]).filter((v): v is string => typeof v === 'string') : [];

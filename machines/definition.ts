@@ -72,7 +72,8 @@ const REGION_WORDS: Record<string, Text> = {
 };
 
 /** The `meta` the machines put on state nodes: the service a region delivers, the outcome a final state records. */
-const metaOf = (node: AnyStateNode): { service?: ServiceKey; outcome?: string } => (node.meta ?? {}) as { service?: ServiceKey; outcome?: string };
+const metaOf = (node: AnyStateNode): { service?: ServiceKey; outcome?: string } =>
+  (node.meta ?? {}) as { service?: ServiceKey; outcome?: string };
 
 /** A state node in words, such as "A.3 Orientamento professionale: in corso". */
 export function stateLabel(node: AnyStateNode, lang: Language): string {

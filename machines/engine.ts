@@ -76,8 +76,7 @@ export function restore(name: PathwayName | Pathway, persisted: unknown): AnyMac
   }
 }
 
-export const persist = (snapshot: AnyMachineSnapshot): PersistedSnapshot =>
-  snapshot.machine.getPersistedSnapshot(snapshot);
+export const persist = (snapshot: AnyMachineSnapshot): PersistedSnapshot => snapshot.machine.getPersistedSnapshot(snapshot);
 
 export type StartResult = { ok: true; snapshot: PersistedSnapshot } | { ok: false; refusal: Refusal };
 
@@ -103,8 +102,7 @@ export function startCase(args: { pathway: PathwayName; input?: unknown }): Star
 }
 
 export type StepResult =
-  | { ok: true; snapshot: PersistedSnapshot; event: CaseEvent; status: 'active' | 'done'; value: unknown }
-  | { ok: false; refusal: Refusal };
+  { ok: true; snapshot: PersistedSnapshot; event: CaseEvent; status: 'active' | 'done'; value: unknown } | { ok: false; refusal: Refusal };
 
 /**
  * The engine step: restore a persisted snapshot, apply one event with XState's pure `transition`,
@@ -117,9 +115,7 @@ export function applyEvent(args: { pathway: PathwayName; snapshot: unknown; even
   const current = restore(pathway, args.snapshot);
   const raw = args.event;
   const event =
-    typeof raw === 'object' && raw !== null && !Array.isArray(raw)
-      ? ({ ...(raw), receivedAt: args.now.toISOString() } as CaseEvent)
-      : raw;
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? ({ ...raw, receivedAt: args.now.toISOString() } as CaseEvent) : raw;
   const refuse = (): StepResult => {
     const explanation = explain(current, event);
     return explanation.allowed

@@ -97,7 +97,13 @@ function notAvailableReason(pathway: Pathway, type: string): Reason {
  * skipped; when the payload itself is invalid, the other payload guards are skipped too, as
  * their verdicts on a malformed payload would only add noise.
  */
-function failedGuards(pathway: Pathway, snapshot: AnyMachineSnapshot, t: AnyTransitionDefinition, event: CaseEvent, scope: Scope): Reason[] {
+function failedGuards(
+  pathway: Pathway,
+  snapshot: AnyMachineSnapshot,
+  t: AnyTransitionDefinition,
+  event: CaseEvent,
+  scope: Scope,
+): Reason[] {
   const implementations = snapshot.machine.implementations.guards as Record<string, (a: GuardArgs<unknown>, p: unknown) => boolean>;
   const args = { context: snapshot.context as unknown, event };
   const uses = guardUses(t.guard);
@@ -128,7 +134,8 @@ const dedupe = (reasons: Reason[]): Reason[] => {
 /** Evaluates an event against the candidate transitions of a snapshot, within a scope. */
 function evaluate(pathway: Pathway, snapshot: AnyMachineSnapshot, event: CaseEvent, scope: Scope): Explanation {
   if (snapshot.status !== 'active') return { allowed: false, kind: 'case_closed', reasons: [closedReason(snapshot)] };
-  if (!Object.hasOwn(pathway.events, event.type)) return { allowed: false, kind: 'unknown_event', reasons: [unknownReason(pathway, event.type)] };
+  if (!Object.hasOwn(pathway.events, event.type))
+    return { allowed: false, kind: 'unknown_event', reasons: [unknownReason(pathway, event.type)] };
   const candidates = getNextTransitions(snapshot).filter((t) => t.eventType === event.type);
   if (candidates.length === 0) {
     return { allowed: false, kind: 'not_available', reasons: [notAvailableReason(pathway, event.type)] };

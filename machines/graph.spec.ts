@@ -32,16 +32,18 @@ const RECORD_ONLY = new Set([
 
 const serializeState = (s: AnyMachineSnapshot): string => {
   const c = s.context as Record<string, unknown>;
-  const facts = Object.entries(c).filter(([key]) => !RECORD_ONLY.has(key)).map(([key, value]) => {
-    if (key === 'services') {
-      return Object.entries(value as Record<ServiceKey, { sessions: unknown[] }>).map(([k, r]) =>
-        Math.min(r.sessions.length, SERVICES[k as ServiceKey].minMeetings),
-      );
-    }
-    if (Array.isArray(value)) return Math.min(value.length, 1);
-    if (value && typeof value === 'object') return Object.values(value).map((v) => (v === null ? 0 : 1));
-    return value === null ? 0 : 1;
-  });
+  const facts = Object.entries(c)
+    .filter(([key]) => !RECORD_ONLY.has(key))
+    .map(([key, value]) => {
+      if (key === 'services') {
+        return Object.entries(value as Record<ServiceKey, { sessions: unknown[] }>).map(([k, r]) =>
+          Math.min(r.sessions.length, SERVICES[k as ServiceKey].minMeetings),
+        );
+      }
+      if (Array.isArray(value)) return Math.min(value.length, 1);
+      if (value && typeof value === 'object') return Object.values(value).map((v) => (v === null ? 0 : 1));
+      return value === null ? 0 : 1;
+    });
   return JSON.stringify([s.value, facts]);
 };
 

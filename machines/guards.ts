@@ -100,7 +100,10 @@ export const minimumMinutes = (key: ServiceKey, mode: DeliveryMode): number | nu
 export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<CaseContextBase> {
   // Events of another pathway never reach these guards: explain and the engine refuse them first.
   const reportOf = (event: CaseEvent) =>
-    payloadReport([...ENVELOPE_FIELDS, ...(Object.hasOwn(events, event.type) ? events[event.type].fields : [])], event, ['type', 'receivedAt']);
+    payloadReport([...ENVELOPE_FIELDS, ...(Object.hasOwn(events, event.type) ? events[event.type].fields : [])], event, [
+      'type',
+      'receivedAt',
+    ]);
   return {
     payloadValid: {
       code: 'PAYLOAD_INVALID',

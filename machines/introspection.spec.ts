@@ -234,7 +234,9 @@ describe('machine versions', () => {
 describe('availableEvents: person', () => {
   it('lists what a new case can do, and what it cannot yet', () => {
     const available = availableEvents(aPersonCase('new').machineSnapshot);
-    expect(available.allowed).toEqual(expect.arrayContaining(['INFORMATION_GIVEN', 'INTAKE_SESSION_HELD', 'WITHDRAWN', 'TARGET_PROFILE_RECORDED']));
+    expect(available.allowed).toEqual(
+      expect.arrayContaining(['INFORMATION_GIVEN', 'INTAKE_SESSION_HELD', 'WITHDRAWN', 'TARGET_PROFILE_RECORDED']),
+    );
     expect(available.allowed).not.toContain('GUIDANCE_SESSION_HELD');
     const guidance = blockedEntry(available, 'GUIDANCE_SESSION_HELD');
     expect(guidance.kind).toBe('guards_failed');
@@ -391,7 +393,9 @@ describe('availableEvents agrees with the engine', () => {
         if (blocked) {
           const listedCodes = blocked.reasons.map((r) => r.code);
           const refusedAsListed =
-            !result.ok && result.refusal.kind === blocked.kind && listedCodes.every((c) => result.refusal.reasons.some((r) => r.code === c));
+            !result.ok &&
+            result.refusal.kind === blocked.kind &&
+            listedCodes.every((c) => result.refusal.reasons.some((r) => r.code === c));
           if (!refusedAsListed) mismatches.push(`${operator.kind} ${type}: blocked (${blocked.kind} ${listedCodes.join(',')}) but ${sent}`);
         } else if (result.ok) {
           applied += 1;
@@ -428,7 +432,10 @@ describe('serviceStatuses: person', () => {
     expect(statuses(aPersonCase('counselling'))).toMatchObject({ A4: 'active', A5: 'not_started' });
     expect(statuses(aPersonCase('jobSearch'))).toMatchObject({ A4: 'active', A5: 'active', A6: 'not_started' });
     expect(statuses(aPersonCase('matching'))).toMatchObject({ A5: 'active', A6: 'active' });
-    expect(statuses(aPersonCase('new').apply({ type: 'INFORMATION_GIVEN', referral: 'A2' }))).toMatchObject({ A1: 'completed', A2: 'not_started' });
+    expect(statuses(aPersonCase('new').apply({ type: 'INFORMATION_GIVEN', referral: 'A2' }))).toMatchObject({
+      A1: 'completed',
+      A2: 'not_started',
+    });
   });
 
   it('keeps A.4 not applicable until a specific need is recorded', () => {
@@ -496,7 +503,12 @@ describe('serviceStatuses: employer', () => {
 
 describe('legalDeadlines', () => {
   const deadlines = (driver: CaseDriver, now: Date = NOW) =>
-    Object.fromEntries(legalDeadlines(driver.machineSnapshot, now).map((d): [string, Omit<DeadlineStatus, 'id' | 'text'>] => [d.id, { dueBy: d.dueBy, metAt: d.metAt, state: d.state }]));
+    Object.fromEntries(
+      legalDeadlines(driver.machineSnapshot, now).map((d): [string, Omit<DeadlineStatus, 'id' | 'text'>] => [
+        d.id,
+        { dueBy: d.dueBy, metAt: d.metAt, state: d.state },
+      ]),
+    );
 
   /** A case whose DID (and intake, Patto) date from January 2026, long before ACT_DATE. */
   const EARLY = '2026-01-10';

@@ -85,9 +85,24 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
       en: 'From any point of the network, or together with information (A.1)',
     }),
     outputs: [
-      { id: 'registry', text: { it: 'Scheda anagrafica registrata o aggiornata su SILP', en: 'Registry record registered or updated on SILP' } },
-      { id: 'did', text: { it: 'DID recepita e richiesta di certificazione inviata al CPI', en: 'DID received and certification requested from the CPI' } },
-      { id: 'patto', text: { it: 'Patto di Servizio sottoscritto (o mancata firma registrata)', en: 'Patto di Servizio signed (or the refusal recorded)' } },
+      {
+        id: 'registry',
+        text: { it: 'Scheda anagrafica registrata o aggiornata su SILP', en: 'Registry record registered or updated on SILP' },
+      },
+      {
+        id: 'did',
+        text: {
+          it: 'DID recepita e richiesta di certificazione inviata al CPI',
+          en: 'DID received and certification requested from the CPI',
+        },
+      },
+      {
+        id: 'patto',
+        text: {
+          it: 'Patto di Servizio sottoscritto (o mancata firma registrata)',
+          en: 'Patto di Servizio signed (or the refusal recorded)',
+        },
+      },
     ],
     indicators: ['2.1', '2.2'],
   },
@@ -109,8 +124,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
       },
     },
     outputs: [
-      { id: 'pai', text: { it: 'PAI sottoscritto e registrato (o mancata firma registrata)', en: 'PAI signed and recorded (or the refusal recorded)' } },
-      { id: 'training', text: { it: 'Avvio, iscrizione e conclusione di un corso di formazione', en: 'Training course started, enrolled, completed' } },
+      {
+        id: 'pai',
+        text: { it: 'PAI sottoscritto e registrato (o mancata firma registrata)', en: 'PAI signed and recorded (or the refusal recorded)' },
+      },
+      {
+        id: 'training',
+        text: { it: 'Avvio, iscrizione e conclusione di un corso di formazione', en: 'Training course started, enrolled, completed' },
+      },
     ],
     indicators: ['3.1', '3.2', '3.3', '3.4', '3.5', '3.6'],
   },
@@ -132,7 +153,10 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
       },
     },
     outputs: [
-      { id: 'skills_assessment', text: { it: 'Bilancio delle competenze e progetto professionale', en: 'Skills assessment and professional project' } },
+      {
+        id: 'skills_assessment',
+        text: { it: 'Bilancio delle competenze e progetto professionale', en: 'Skills assessment and professional project' },
+      },
       { id: 'pai_update', text: { it: 'Aggiornamento del PAI', en: 'The PAI updated' } },
     ],
     indicators: ['4.1'],
@@ -195,7 +219,10 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
       en: 'The company is reached by the network',
     }),
     outputs: [
-      { id: 'interest', text: { it: "Manifestazione d'interesse al servizio di incontro D/O", en: 'Interest in the matching service expressed' } },
+      {
+        id: 'interest',
+        text: { it: "Manifestazione d'interesse al servizio di incontro D/O", en: 'Interest in the matching service expressed' },
+      },
       { id: 'vacancies_detected', text: { it: 'Rilevazione delle vacancies', en: 'Vacancies detected' } },
     ],
     indicators: ['7.1', '7.2'],
@@ -213,7 +240,10 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     }),
     outputs: [
       { id: 'vacancies_recorded', text: { it: 'Rilevazione delle vacancies', en: 'Vacancies recorded' } },
-      { id: 'patto', text: { it: 'Patto di Servizio sottoscritto e registrato su SILP', en: 'Patto di Servizio signed and recorded on SILP' } },
+      {
+        id: 'patto',
+        text: { it: 'Patto di Servizio sottoscritto e registrato su SILP', en: 'Patto di Servizio signed and recorded on SILP' },
+      },
       { id: 'action_plan', text: { it: "Apertura del Piano d'azione dell'impresa", en: "The company's action plan opened" } },
     ],
     indicators: ['8.1', '8.2', '8.3', '8.4'],
@@ -235,7 +265,12 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
         en: 'After intake (B.2) and the signing of the Patto di Servizio',
       },
     },
-    outputs: [{ id: 'action_plan_record', text: { it: "Registrazione nel Piano d'azione dell'impresa", en: "Recorded in the company's action plan" } }],
+    outputs: [
+      {
+        id: 'action_plan_record',
+        text: { it: "Registrazione nel Piano d'azione dell'impresa", en: "Recorded in the company's action plan" },
+      },
+    ],
     indicators: ['9.1'],
   },
   B4: {
@@ -270,7 +305,10 @@ export const EMPLOYER_SERVICES: EmployerServiceKey[] = ['B1', 'B2', 'B3', 'B4'];
 export const INDICATORS: Record<string, Text> = {
   '1.1': { it: 'N. utenti che hanno fruito del servizio di informazione', en: 'Users informed' },
   '2.1': { it: "N. utenti che hanno fruito dell'accoglienza", en: 'Users in intake' },
-  '2.2': { it: 'N. utenti che hanno firmato il Patto di servizio; data della firma', en: 'Users who signed the Patto, and the signing date' },
+  '2.2': {
+    it: 'N. utenti che hanno firmato il Patto di servizio; data della firma',
+    en: 'Users who signed the Patto, and the signing date',
+  },
   '3.1': { it: 'N. utenti colloquiati per orientamento ed elaborazione del PAI', en: 'Users interviewed for guidance with a PAI drawn up' },
   '3.2': { it: 'Data di apertura del PAI', en: 'PAI opening date' },
   '3.3': { it: 'N. utenti che non hanno firmato il PAI', en: 'Users who did not sign the PAI' },
@@ -281,7 +319,10 @@ export const INDICATORS: Record<string, Text> = {
   '5.1': { it: "N. utenti che hanno usufruito dell'accompagnamento", en: 'Users accompanied' },
   '5.2': { it: 'N. tirocini attivati', en: 'Traineeships activated' },
   '6.1': { it: 'N. utenti che hanno ricevuto servizi di preselezione', en: 'Users pre-selected' },
-  '6.2': { it: 'N. utenti inviati ai colloqui di selezione (coerenza con 10.1)', en: 'Users sent to selection interviews (must agree with 10.1)' },
+  '6.2': {
+    it: 'N. utenti inviati ai colloqui di selezione (coerenza con 10.1)',
+    en: 'Users sent to selection interviews (must agree with 10.1)',
+  },
   '6.3': { it: 'N. utenti inseriti al lavoro (contratto)', en: 'Users placed in work (with a contract)' },
   '6.4': { it: 'Data avvio contratto', en: 'Contract start date' },
   '7.1': { it: 'N. aziende contattate', en: 'Companies contacted' },
@@ -485,5 +526,4 @@ export const LIMITS = {
   maxTextLength: 2000,
 } as const;
 
-export const serviceLabel = (key: ServiceKey, lang: Language): string =>
-  `${SERVICES[key].code} ${SERVICES[key].name[lang]}`;
+export const serviceLabel = (key: ServiceKey, lang: Language): string => `${SERVICES[key].code} ${SERVICES[key].name[lang]}`;

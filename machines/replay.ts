@@ -33,15 +33,21 @@ export class HistoryNotReplayableError extends Error {
  * `from` continues a replay: the snapshot after the event just before `events[0]` (then the first
  * event need not be the opening). Throws HistoryNotReplayableError, never anything else.
  */
-export function replayHistory(args: { pathway: PathwayName; events: readonly StoredEvent[]; from?: PersistedSnapshot }): PersistedSnapshot[] {
+export function replayHistory(args: {
+  pathway: PathwayName;
+  events: readonly StoredEvent[];
+  from?: PersistedSnapshot;
+}): PersistedSnapshot[] {
   const snapshots: PersistedSnapshot[] = [];
   let snapshot = args.from ?? null;
   let expected = args.events[0]?.sequence ?? 1;
   for (const event of args.events) {
-    if (event.sequence !== expected) throw new HistoryNotReplayableError(event.sequence, `expected event ${expected}: the history has a gap`);
+    if (event.sequence !== expected)
+      throw new HistoryNotReplayableError(event.sequence, `expected event ${expected}: the history has a gap`);
     expected += 1;
     if (snapshot === null) {
-      if (event.sequence !== 1 || event.type !== OPENING_EVENT) throw new HistoryNotReplayableError(event.sequence, `the history must begin with ${OPENING_EVENT} at sequence 1`);
+      if (event.sequence !== 1 || event.type !== OPENING_EVENT)
+        throw new HistoryNotReplayableError(event.sequence, `the history must begin with ${OPENING_EVENT} at sequence 1`);
       const started = startCase({ pathway: args.pathway, input: event.payload.input });
       if (!started.ok) throw new HistoryNotReplayableError(event.sequence, 'the opening data are refused by the machine', started.refusal);
       snapshot = started.snapshot;

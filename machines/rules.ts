@@ -47,27 +47,39 @@ export function serviceActions<C extends CaseContextBase>() {
     ({ ...context.services, [key]: change(context.services[key] ?? emptyServiceRecord()) }) as ServiceMap<C>;
   return {
     /** Starts the service if needed and records a session of it. */
-    recordSession: update<GuardParams>(({ context, event }, params) => ({
-      services: withService(context, params.service as ServiceKey, (r) => ({
-        ...r,
-        // A session recorded late, but held earlier, moves the start back.
-        startedAt: r.startedAt !== null && !(msOf(event.at) < msOf(r.startedAt)) ? r.startedAt : event.at,
-        sessions: [...r.sessions, sessionOf(event)],
-      })),
-    }) as Partial<C>),
+    recordSession: update<GuardParams>(
+      ({ context, event }, params) =>
+        ({
+          services: withService(context, params.service as ServiceKey, (r) => ({
+            ...r,
+            // A session recorded late, but held earlier, moves the start back.
+            startedAt: r.startedAt !== null && !(msOf(event.at) < msOf(r.startedAt)) ? r.startedAt : event.at,
+            sessions: [...r.sessions, sessionOf(event)],
+          })),
+        }) as Partial<C>,
+    ),
     /** Starts a service with an act that is not a session (B.1 contact, B.4 first candidate). */
-    startService: update<GuardParams>(({ context, event }, params) => ({
-      services: withService(context, params.service as ServiceKey, (r) => ({ ...r, startedAt: r.startedAt ?? event.at })),
-    }) as Partial<C>),
-    completeService: update<GuardParams>(({ context, event }, params) => ({
-      services: withService(context, params.service as ServiceKey, (r) => ({ ...r, completedAt: event.at })),
-    }) as Partial<C>),
+    startService: update<GuardParams>(
+      ({ context, event }, params) =>
+        ({
+          services: withService(context, params.service as ServiceKey, (r) => ({ ...r, startedAt: r.startedAt ?? event.at })),
+        }) as Partial<C>,
+    ),
+    completeService: update<GuardParams>(
+      ({ context, event }, params) =>
+        ({
+          services: withService(context, params.service as ServiceKey, (r) => ({ ...r, completedAt: event.at })),
+        }) as Partial<C>,
+    ),
     /** Closing a case records the outcome and ends every service under way on that day. */
-    close: update<{ outcome: string }>(({ context, event }, params) => ({
-      outcome: { kind: params.outcome, at: event.at, reason: text(event, 'reason') },
-      services: Object.fromEntries(
-        Object.entries(context.services).map(([k, r]) => [k, r && r.startedAt && !r.completedAt ? { ...r, completedAt: event.at } : r]),
-      ),
-    }) as Partial<C>),
+    close: update<{ outcome: string }>(
+      ({ context, event }, params) =>
+        ({
+          outcome: { kind: params.outcome, at: event.at, reason: text(event, 'reason') },
+          services: Object.fromEntries(
+            Object.entries(context.services).map(([k, r]) => [k, r && r.startedAt && !r.completedAt ? { ...r, completedAt: event.at } : r]),
+          ),
+        }) as Partial<C>,
+    ),
   };
 }

@@ -1,4 +1,12 @@
-import { Inject, Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -65,11 +73,20 @@ export class AppModule implements NestModule {
               return id;
             },
             redact: ['req.headers.authorization', 'req.headers.cookie'],
-            customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info'),
+            customLogLevel: (_request, response, error) =>
+              error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
           },
         }),
       ],
-      controllers: [CasesController, CaseStreamController, PathwaysController, HealthController, WebhooksController, MetricsController, InspectorController],
+      controllers: [
+        CasesController,
+        CaseStreamController,
+        PathwaysController,
+        HealthController,
+        WebhooksController,
+        MetricsController,
+        InspectorController,
+      ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Database, useValue: args.database },
@@ -77,10 +94,14 @@ export class AppModule implements NestModule {
         { provide: OutboxSignal, useValue: new OutboxSignal() },
         ReplicaChannels,
         { provide: SecretBox, useFactory: () => SecretBox.fromConfig(config) },
-        { provide: AddressGuard, useValue: new AddressGuard({ allowHttp: config.webhooks.allowHttp, allowlist: config.webhooks.allowlist }) },
+        {
+          provide: AddressGuard,
+          useValue: new AddressGuard({ allowHttp: config.webhooks.allowHttp, allowlist: config.webhooks.allowlist }),
+        },
         {
           provide: WebhookSender,
-          useFactory: (guard: AddressGuard) => new WebhookSender({ guard, timeoutMs: config.webhooks.timeoutMs, userAgent: 'Percorsi-Webhooks/0.3' }),
+          useFactory: (guard: AddressGuard) =>
+            new WebhookSender({ guard, timeoutMs: config.webhooks.timeoutMs, userAgent: 'Percorsi-Webhooks/0.3' }),
           inject: [AddressGuard],
         },
         { provide: WebhookMetrics, useValue: new WebhookMetrics() },

@@ -19,7 +19,11 @@ export async function createApp(args: { config: AppConfig; clock?: Clock }): Pro
   try {
     const module = AppModule.forRoot({ config: args.config, database, clock: args.clock });
     // Nest's start-up chatter (one line per route) stays out of the logs; warnings and errors show.
-    const app = await NestFactory.create<NestExpressApplication>(module, { bodyParser: false, logger: ['fatal', 'error', 'warn'], abortOnError: false });
+    const app = await NestFactory.create<NestExpressApplication>(module, {
+      bodyParser: false,
+      logger: ['fatal', 'error', 'warn'],
+      abortOnError: false,
+    });
     const express = app.getHttpAdapter().getInstance();
     // ETags are case versions, set by the handlers; no hash of every body.
     express.set('etag', false);

@@ -36,16 +36,18 @@ async function main(): Promise<void> {
     force.unref();
     // Readiness fails first, so that a load balancer stops routing here before the listener closes.
     app.get(HealthController).drain();
-    new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs)).then(() => app.close()).then(
-      () => {
-        logger.log('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs))
+      .then(() => app.close())
+      .then(
+        () => {
+          logger.log('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error(`shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -83,7 +83,10 @@ export interface CpuMeter {
 export interface CpuReport {
   machineBusyPercent: number;
   /** Plus one entry per extra process given to startCpuMeter. */
-  cpuSeconds: { service: number | null; benchProcess: number; postgres: number; postgresBackground: number; other: number } & Record<string, number | null>;
+  cpuSeconds: { service: number | null; benchProcess: number; postgres: number; postgresBackground: number; other: number } & Record<
+    string,
+    number | null
+  >;
   cpuMsPerTransition: (transitions: number) => Record<string, number | null>;
 }
 
@@ -93,14 +96,21 @@ export interface CpuReport {
  * `applicationName` from the service's process (or this one). `extra` names other processes of the
  * benchmark to measure apart (by pid), which are then not counted in `other`.
  */
-export async function startCpuMeter(admin: pg.Client, servicePid: number | null, applicationName: string, extra: Record<string, number> = {}): Promise<CpuMeter> {
+export async function startCpuMeter(
+  admin: pg.Client,
+  servicePid: number | null,
+  applicationName: string,
+  extra: Record<string, number> = {},
+): Promise<CpuMeter> {
   const clientPid = servicePid ?? process.pid;
   const machine0 = machineTicks();
   if (!machine0) return { stop: () => Promise.resolve(null) };
   const bench0 = process.cpuUsage();
   const service0 = servicePid ? processTicks(servicePid) : 0;
   const extra0 = Object.fromEntries(Object.entries(extra).map(([name, pid]) => [name, processTicks(pid)]));
-  const pg0 = new Map((await postgresPids(admin, clientPid, applicationName)).map(({ pid, background }) => [pid, { ticks: processTicks(pid), background }]));
+  const pg0 = new Map(
+    (await postgresPids(admin, clientPid, applicationName)).map(({ pid, background }) => [pid, { ticks: processTicks(pid), background }]),
+  );
   return {
     stop: async () => {
       const pids = new Map([...pg0].map(([pid, p]) => [pid, p.background]));
@@ -119,10 +129,19 @@ export async function startCpuMeter(admin: pg.Client, servicePid: number | null,
       const busy = (machine1.busy - machine0.busy) * TICK_SECONDS;
       const postgresSeconds = postgres * TICK_SECONDS;
       const backgroundSeconds = background * TICK_SECONDS;
-      const extraSeconds = Object.fromEntries(Object.entries(extra).map(([name, pid]) => [name, (processTicks(pid) - extra0[name]) * TICK_SECONDS]));
+      const extraSeconds = Object.fromEntries(
+        Object.entries(extra).map(([name, pid]) => [name, (processTicks(pid) - extra0[name]) * TICK_SECONDS]),
+      );
       const extraTotal = Object.values(extraSeconds).reduce((a, b) => a + b, 0);
       const other = Math.max(0, busy - bench - (service ?? 0) - postgresSeconds - backgroundSeconds - extraTotal);
-      const seconds = { service, benchProcess: bench, postgres: postgresSeconds, postgresBackground: backgroundSeconds, ...extraSeconds, other };
+      const seconds = {
+        service,
+        benchProcess: bench,
+        postgres: postgresSeconds,
+        postgresBackground: backgroundSeconds,
+        ...extraSeconds,
+        other,
+      };
       const r = (n: number) => Number(n.toFixed(2));
       return {
         machineBusyPercent: r((100 * (machine1.busy - machine0.busy)) / (machine1.total - machine0.total)),
@@ -135,7 +154,12 @@ export async function startCpuMeter(admin: pg.Client, servicePid: number | null,
           other: r(other),
         },
         cpuMsPerTransition: (transitions: number) =>
-          Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, v === null || transitions === 0 ? null : Number(((1000 * v) / transitions).toFixed(3))])),
+          Object.fromEntries(
+            Object.entries(seconds).map(([k, v]) => [
+              k,
+              v === null || transitions === 0 ? null : Number(((1000 * v) / transitions).toFixed(3)),
+            ]),
+          ),
       };
     },
   };

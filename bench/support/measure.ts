@@ -8,8 +8,16 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 /** Nearest-rank percentiles of a list of milliseconds. */
 export function distribution(values: number[]) {
   const sorted = Float64Array.from(values).sort();
-  const q = (p: number) => (sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]) : null);
-  return { count: sorted.length, min: q(0), p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted.length ? round(sorted[sorted.length - 1]) : null };
+  const q = (p: number) =>
+    sorted.length ? round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]) : null;
+  return {
+    count: sorted.length,
+    min: q(0),
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: sorted.length ? round(sorted[sorted.length - 1]) : null,
+  };
 }
 
 /** One request on a keep-alive agent; `at` is when the response's headers arrived (wall clock). */

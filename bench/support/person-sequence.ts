@@ -42,7 +42,14 @@ export const EVENT_BODIES: ({ type: string; at: string } & Record<string, unknow
 /** What the service writes for one event of the sequence: the case columns and the event row. */
 export interface StepWrite {
   update: CaseUpdate;
-  event: { type: string; payload: Record<string, unknown>; stateBefore: unknown; stateAfter: unknown; actor: Record<string, unknown>; occurredAt: Date };
+  event: {
+    type: string;
+    payload: Record<string, unknown>;
+    stateBefore: unknown;
+    stateAfter: unknown;
+    actor: Record<string, unknown>;
+    occurredAt: Date;
+  };
   snapshotBytes: number;
 }
 
@@ -52,7 +59,12 @@ export function precomputeWrites(now = new Date()): StepWrite[] {
   if (!started.ok) throw new Error(`cannot open a person case: ${JSON.stringify(started.refusal.reasons)}`);
   let snapshot: PersistedSnapshot = started.snapshot;
   return EVENT_BODIES.map((body) => {
-    const step = applyEvent({ pathway: 'person', snapshot, event: { ...body, operator: { id: BENCH_ACTOR.id, kind: BENCH_ACTOR.kind } }, now });
+    const step = applyEvent({
+      pathway: 'person',
+      snapshot,
+      event: { ...body, operator: { id: BENCH_ACTOR.id, kind: BENCH_ACTOR.kind } },
+      now,
+    });
     if (!step.ok) throw new Error(`${body.type} refused: ${step.refusal.reasons.map((r) => r.code).join(', ')}`);
     const write: StepWrite = {
       update: derive('person', step.snapshot),

@@ -123,7 +123,10 @@ type Reply = { id: number; value: unknown } | { ready: string };
 
 /** The receiver as a child process of its own, with its own event loop. */
 export async function forkWebhookReceiver(): Promise<WebhookReceiver> {
-  const child = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--child'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const waiting = new Map<number, (value: unknown) => void>();
   let next = 0;
   const url = await new Promise<string>((resolve, reject) => {
@@ -164,8 +167,7 @@ if (process.argv.includes('--child') && process.send) {
     if (request.op === 'secret') {
       core.setSecret(request.secret);
       send({ id: request.id, value: null });
-    }
-    else if (request.op === 'count') send({ id: request.id, value: core.count() });
+    } else if (request.op === 'count') send({ id: request.id, value: core.count() });
     else void core.finish().then((report) => send({ id: request.id, value: report }));
   });
   process.on('disconnect', () => process.exit(0));

@@ -145,7 +145,9 @@ export const employerMachine = setup({
   actions: {
     ...serviceActions<EmployerContext>(),
     contacted: update(({ event }: Args) => ({ contact: { at: event.at, channel: textOr(event, 'channel', 'other') } })),
-    vacanciesDetected: update(({ context, event }: Args) => ({ vacanciesDetected: context.vacanciesDetected + (integer(event, 'count') ?? 0) })),
+    vacanciesDetected: update(({ context, event }: Args) => ({
+      vacanciesDetected: context.vacanciesDetected + (integer(event, 'count') ?? 0),
+    })),
     interestExpressed: update(({ event }: Args) => ({ interestExpressedAt: event.at })),
     companyRecordUpdated: update(({ event }: Args) => ({ companyRecordUpdatedAt: event.at })),
     vacancyRecorded: update(({ context, event }: Args) => ({
@@ -164,9 +166,14 @@ export const employerMachine = setup({
       patto: { ...context.patto, refusedAt: event.at, refusalReason: text(event, 'reason') },
     })),
     actionPlanOpened: update(({ event }: Args) => ({ actionPlanOpenedAt: event.at })),
-    consultingTopic: update(({ context, event }: Args) => ({ consultingTopics: [...context.consultingTopics, textOr(event, 'topic', '')] })),
+    consultingTopic: update(({ context, event }: Args) => ({
+      consultingTopics: [...context.consultingTopics, textOr(event, 'topic', '')],
+    })),
     candidatePutForward: update(({ context, event }: Args) => ({
-      candidates: [...context.candidates, { at: event.at, vacancyId: textOr(event, 'vacancyId', ''), personCaseId: text(event, 'personCaseId') }],
+      candidates: [
+        ...context.candidates,
+        { at: event.at, vacancyId: textOr(event, 'vacancyId', ''), personCaseId: text(event, 'personCaseId') },
+      ],
     })),
     hiringDeclared: update(({ context, event }: Args) => ({
       hiringDeclarations: [...context.hiringDeclarations, { at: event.at, vacancyId: textOr(event, 'vacancyId', '') }],

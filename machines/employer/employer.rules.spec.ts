@@ -5,18 +5,26 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { explain } from '../explain.js';
-import { ACCREDITED, ACT_DATE, anEmployerCase, assertReadable, session, type CaseDriver, type EmployerStage, type EventInput } from '../testing/case-factory.js';
+import {
+  ACCREDITED,
+  ACT_DATE,
+  anEmployerCase,
+  assertReadable,
+  session,
+  type CaseDriver,
+  type EmployerStage,
+  type EventInput,
+} from '../testing/case-factory.js';
 import { EMPLOYER_EVENTS } from './employer.events.js';
 import type { EmployerContext } from './employer.machine.js';
 
 const ctx = (driver: CaseDriver): EmployerContext => driver.snapshot.context as EmployerContext;
 
-
-
-
-
-
-const scouting = (minutes = 30, mode = 'individual'): EventInput => ({ type: 'SCOUTING_MEETING_HELD', ...session(mode, minutes), location: 'office' });
+const scouting = (minutes = 30, mode = 'individual'): EventInput => ({
+  type: 'SCOUTING_MEETING_HELD',
+  ...session(mode, minutes),
+  location: 'office',
+});
 const intake = (minutes = 30, mode = 'individual'): EventInput => ({ type: 'EMPLOYER_INTAKE_HELD', ...session(mode, minutes) });
 const companyRecord = { type: 'COMPANY_RECORD_UPDATED' };
 const vacancy = { type: 'VACANCY_RECORDED', vacancyId: 'V-1', profile: 'Welder', positions: 2 };
@@ -25,7 +33,12 @@ const candidate = (vacancyId = 'V-1'): EventInput => ({ type: 'CANDIDATE_PUT_FOR
 
 /** B.2 run to completion (Patto signed, action plan opened) without any B.1. */
 const b2OnlyCompleted = (): CaseDriver =>
-  anEmployerCase('new').apply(intake()).apply(companyRecord).apply(vacancy).apply({ type: 'PATTO_SIGNED' }).apply({ type: 'ACTION_PLAN_OPENED' });
+  anEmployerCase('new')
+    .apply(intake())
+    .apply(companyRecord)
+    .apply(vacancy)
+    .apply({ type: 'PATTO_SIGNED' })
+    .apply({ type: 'ACTION_PLAN_OPENED' });
 
 /** B.1 completed, B.2 under way with company record and vacancy but no Patto yet. */
 const b1DoneB2Open = (): CaseDriver => anEmployerCase('interest').apply(intake()).apply(companyRecord).apply(vacancy);
@@ -41,7 +54,9 @@ describe('employer access rules', () => {
     });
 
     it('allows interest after a scouting meeting, completing B.1 (7.2)', () => {
-      const driver = anEmployerCase('scoutingMeeting').apply({ type: 'VACANCIES_DETECTED', count: 3 }).apply({ type: 'INTEREST_EXPRESSED' });
+      const driver = anEmployerCase('scoutingMeeting')
+        .apply({ type: 'VACANCIES_DETECTED', count: 3 })
+        .apply({ type: 'INTEREST_EXPRESSED' });
       expect(driver.regions.B1).toBe('completed');
       expect(ctx(driver).interestExpressedAt).toBe(ACT_DATE);
       expect(ctx(driver).vacanciesDetected).toBe(3);
@@ -168,7 +183,9 @@ describe('employer access rules', () => {
     it('refuses to complete matching without feedback (FEEDBACK_NOT_RECORDED), then allows it', () => {
       const driver = anEmployerCase('candidate');
       expect(driver.codes({ type: 'MATCHING_COMPLETED' })).toEqual(['FEEDBACK_NOT_RECORDED']);
-      driver.apply({ type: 'EMPLOYER_FEEDBACK_RECORDED', vacancyId: 'V-1', feedback: 'Good candidate' }).apply({ type: 'MATCHING_COMPLETED' });
+      driver
+        .apply({ type: 'EMPLOYER_FEEDBACK_RECORDED', vacancyId: 'V-1', feedback: 'Good candidate' })
+        .apply({ type: 'MATCHING_COMPLETED' });
       expect(driver.regions.B4).toBe('completed');
       expect(ctx(driver).feedback).toEqual([{ at: ACT_DATE, vacancyId: 'V-1', feedback: 'Good candidate' }]);
     });
@@ -243,7 +260,12 @@ describe('employer minimum durations, at the exact boundary', () => {
     const before = ctx(driver).services[service].sessions.length;
     driver.apply(event(30, 'individual'));
     expect(ctx(driver).services[service].sessions).toHaveLength(before + 1);
-    expect(ctx(driver).services[service].sessions.at(-1)).toEqual({ at: ACT_DATE, mode: 'individual', minutes: 30, operatorId: ACCREDITED.id });
+    expect(ctx(driver).services[service].sessions.at(-1)).toEqual({
+      at: ACT_DATE,
+      mode: 'individual',
+      minutes: 30,
+      operatorId: ACCREDITED.id,
+    });
   });
 
   it.each(rows)('%s refuses a group session (DELIVERY_MODE_NOT_ALLOWED)', (_label, stage, event) => {
@@ -273,7 +295,11 @@ describe('employer explain names every failed guard, in both languages', () => {
     const explanation = explain(driver.machineSnapshot, driver.stamped(event));
     expect(explanation).toEqual({ allowed: false, ...driver.refuse(event) });
     if (explanation.allowed) return;
-    expect(explanation.reasons.map((r) => r.code)).toEqual(['PRECEDING_SERVICE_NOT_COMPLETED', 'PATTO_NOT_SIGNED', 'DELIVERY_MODE_NOT_ALLOWED']);
+    expect(explanation.reasons.map((r) => r.code)).toEqual([
+      'PRECEDING_SERVICE_NOT_COMPLETED',
+      'PATTO_NOT_SIGNED',
+      'DELIVERY_MODE_NOT_ALLOWED',
+    ]);
   });
 
   it('ACTION_PLAN_OPENED before intake is not available, naming where it is accepted', () => {

@@ -266,7 +266,6 @@ const updateTraining = (context: PersonContext, change: Partial<PersonContext['t
 
 const guards = { ...commonGuards(PERSON_EVENTS), ...personGuards } as GuardCatalogue<PersonContext>;
 
-
 export const PERSON_GUARDS = guards;
 
 /**
@@ -283,7 +282,10 @@ export const personMachine = setup({
   actions: {
     ...serviceActions<PersonContext>(),
     informed: update(({ context, event }: Args) => ({
-      referrals: [...context.referrals, { at: event.at, to: textOr(event, 'referral', 'A2'), externalService: text(event, 'externalService') }],
+      referrals: [
+        ...context.referrals,
+        { at: event.at, to: textOr(event, 'referral', 'A2'), externalService: text(event, 'externalService') },
+      ],
       services: {
         ...context.services,
         A1: {

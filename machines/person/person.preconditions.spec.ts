@@ -21,7 +21,8 @@ describe('complex-target preconditions', () => {
     expect(after.network.filter((p) => p.metAt === null).map((p) => p.key)).toEqual(['cpi_targeted_placement', 'inps', 'social_services']);
     expect(after.operator[0].metAt).not.toBeNull();
 
-    for (const partner of ['cpi_targeted_placement', 'inps', 'social_services']) driver.apply({ type: 'NETWORK_INTEGRATION_RECORDED', partner });
+    for (const partner of ['cpi_targeted_placement', 'inps', 'social_services'])
+      driver.apply({ type: 'NETWORK_INTEGRATION_RECORDED', partner });
     expect(complexTargetPreconditions(driver.machineSnapshot).complete).toBe(true);
   });
 

@@ -25,23 +25,23 @@ import type { PersonContext } from './person.machine.js';
 
 const ctx = (driver: CaseDriver): PersonContext => driver.snapshot.context as PersonContext;
 
-
-
-
 const reasonWith = (refusal: Refusal, code: string): Reason => {
   const reason = refusal.reasons.find((r) => r.code === code);
   if (!reason) throw new Error(`no ${code} in ${JSON.stringify(refusal.reasons.map((r) => r.code))}`);
   return reason;
 };
 
-
-
 const guidance = (minutes = 60, mode = 'individual'): EventInput => ({ type: 'GUIDANCE_SESSION_HELD', ...session(mode, minutes) });
 const counselling = (minutes = 60, mode = 'individual'): EventInput => ({ type: 'COUNSELLING_MEETING_HELD', ...session(mode, minutes) });
 const jobSearch = (minutes = 120, mode = 'individual'): EventInput => ({ type: 'JOB_SEARCH_SESSION_HELD', ...session(mode, minutes) });
 const matching = (minutes = 120, mode = 'individual'): EventInput => ({ type: 'MATCHING_SESSION_HELD', ...session(mode, minutes) });
 const intake = (minutes = 30, mode = 'individual'): EventInput => ({ type: 'INTAKE_SESSION_HELD', ...session(mode, minutes) });
-const hired = (contractStartDate = '2026-10-15'): EventInput => ({ type: 'HIRED', contractType: 'permanent', contractStartDate, vacancyId: 'V-1' });
+const hired = (contractStartDate = '2026-10-15'): EventInput => ({
+  type: 'HIRED',
+  contractType: 'permanent',
+  contractStartDate,
+  vacancyId: 'V-1',
+});
 
 describe('person access rules', () => {
   describe('A.2 Patto: registry updated, DID received and certification requested', () => {
@@ -321,7 +321,14 @@ describe('person access rules', () => {
 describe('person minimum durations, at the exact boundary', () => {
   // Each row: the stage where a session starts the service, and one where a later session is held
   // (the minimum applies to every session, not only the first).
-  type Row = [label: string, first: PersonStage, later: PersonStage, event: (minutes: number, mode: string) => EventInput, mode: string, min: number];
+  type Row = [
+    label: string,
+    first: PersonStage,
+    later: PersonStage,
+    event: (minutes: number, mode: string) => EventInput,
+    mode: string,
+    min: number,
+  ];
   const rows: Row[] = [
     ['A.2 individual', 'new', 'intake', intake, 'individual', 30],
     ['A.2 group', 'new', 'intake', intake, 'group', 60],
@@ -467,7 +474,11 @@ describe('CPI-only acts and complex targets', () => {
     });
 
     it('an empty target profile removes the precondition again', () => {
-      const driver = aPersonCase('new', { targets: ['detainee'] }).apply({ type: 'TARGET_PROFILE_RECORDED', targets: [], languageMediation: false });
+      const driver = aPersonCase('new', { targets: ['detainee'] }).apply({
+        type: 'TARGET_PROFILE_RECORDED',
+        targets: [],
+        languageMediation: false,
+      });
       expect(driver.codes(integration)).toEqual(['NO_COMPLEX_TARGET']);
     });
   });
@@ -486,7 +497,11 @@ describe('person dates', () => {
     ['A.3 PAI refused', () => aPersonCase('guidance'), { type: 'PAI_REFUSED', reason: 'No' }],
     ['A.3 training referred', () => aPersonCase('paiSigned'), referred],
     ['A.3 training enrolled', () => aPersonCase('paiSigned').apply(referred), { type: 'TRAINING_ENROLLED' }],
-    ['A.3 training completed', () => aPersonCase('paiSigned').apply(referred).apply({ type: 'TRAINING_ENROLLED' }), { type: 'TRAINING_COMPLETED' }],
+    [
+      'A.3 training completed',
+      () => aPersonCase('paiSigned').apply(referred).apply({ type: 'TRAINING_ENROLLED' }),
+      { type: 'TRAINING_COMPLETED' },
+    ],
     ['A.4 specific need', () => aPersonCase('guidance'), { type: 'SPECIFIC_NEED_RECORDED', description: 'x' }],
     ['A.4 first meeting', () => aPersonCase('needRecorded'), counselling()],
     ['A.4 later meeting', () => aPersonCase('counselling'), counselling()],
@@ -564,7 +579,11 @@ describe('explain names every failed guard, in both languages', () => {
     expect(explanation.allowed).toBe(false);
     if (explanation.allowed) return;
     expect(explanation.kind).toBe('guards_failed');
-    expect(explanation.reasons.map((r) => r.code)).toEqual(['PRECEDING_SERVICE_NOT_COMPLETED', 'PATTO_NOT_SIGNED', 'DURATION_BELOW_MINIMUM']);
+    expect(explanation.reasons.map((r) => r.code)).toEqual([
+      'PRECEDING_SERVICE_NOT_COMPLETED',
+      'PATTO_NOT_SIGNED',
+      'DURATION_BELOW_MINIMUM',
+    ]);
     explanation.reasons.forEach(assertReadable);
     expect(explanation.reasons.map((r) => r.guard)).toEqual(['precedingServicesCompleted', 'pattoSigned', 'minimumDuration']);
     const refusal = driver.refuse(event);
@@ -629,17 +648,20 @@ describe('acts after the Patto', () => {
 });
 
 describe('A.1 information: from any point of the network, its output a referral', () => {
-  it.each(['new', 'intake', 'pattoSigned', 'guidance', 'matching'] as const)('is available at stage %s and records the referral', (stage) => {
-    const driver = aPersonCase(stage);
-    driver.apply({ type: 'INFORMATION_GIVEN', referral: 'external', externalService: 'Servizio disabili ASL' });
-    driver.apply({ type: 'INFORMATION_GIVEN', referral: 'A2' });
-    const context = driver.context as { referrals: { to: string; externalService: string | null }[] };
-    expect(context.referrals).toEqual([
-      expect.objectContaining({ to: 'external', externalService: 'Servizio disabili ASL' }),
-      expect.objectContaining({ to: 'A2', externalService: null }),
-    ]);
-    expect(driver.machineSnapshot.value).toMatchObject({ open: { A1: 'completed' } });
-  });
+  it.each(['new', 'intake', 'pattoSigned', 'guidance', 'matching'] as const)(
+    'is available at stage %s and records the referral',
+    (stage) => {
+      const driver = aPersonCase(stage);
+      driver.apply({ type: 'INFORMATION_GIVEN', referral: 'external', externalService: 'Servizio disabili ASL' });
+      driver.apply({ type: 'INFORMATION_GIVEN', referral: 'A2' });
+      const context = driver.context as { referrals: { to: string; externalService: string | null }[] };
+      expect(context.referrals).toEqual([
+        expect.objectContaining({ to: 'external', externalService: 'Servizio disabili ASL' }),
+        expect.objectContaining({ to: 'A2', externalService: null }),
+      ]);
+      expect(driver.machineSnapshot.value).toMatchObject({ open: { A1: 'completed' } });
+    },
+  );
 
   it('refuses a referral to anything but A.2 or an external service (PAYLOAD_INVALID)', () => {
     const refusal = aPersonCase('new').refuse({ type: 'INFORMATION_GIVEN', referral: 'A6' });

@@ -86,7 +86,12 @@ export class CaseFeed implements BeforeApplicationShutdown {
    */
   openStream(end: () => void): () => void {
     if (this.closing) {
-      throw new ProblemException('SHUTTING_DOWN', { it: 'Il servizio si sta arrestando.', en: 'The service is shutting down.' }, {}, { 'Retry-After': '5' });
+      throw new ProblemException(
+        'SHUTTING_DOWN',
+        { it: 'Il servizio si sta arrestando.', en: 'The service is shutting down.' },
+        {},
+        { 'Retry-After': '5' },
+      );
     }
     if (this.streams.size >= this.config.maxStreams) {
       throw new ProblemException(
@@ -130,7 +135,10 @@ export class CaseFeed implements BeforeApplicationShutdown {
     if (this.polling || this.watched.size === 0 || this.closing) return;
     this.polling = true;
     try {
-      const rows = await this.database.dataSource.query<{ id: string; version: number }[]>('SELECT id, version FROM cases WHERE id = ANY($1)', [[...this.watched.keys()]]);
+      const rows = await this.database.dataSource.query<{ id: string; version: number }[]>(
+        'SELECT id, version FROM cases WHERE id = ANY($1)',
+        [[...this.watched.keys()]],
+      );
       for (const row of rows) {
         const entry = this.watched.get(row.id);
         if (entry && row.version > entry.version) this.moved(row.id, row.version);

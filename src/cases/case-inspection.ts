@@ -78,7 +78,12 @@ export function initEvents(row: CaseRow, now: Date): InspectionEvent[] {
   const init = { type: 'xstate.init', input: row.input };
   return [
     { ...base(row, `${row.id}:init`, row.createdAt), type: '@xstate.event', event: init },
-    { ...base(row, `${row.id}:${row.version}:snapshot`, now), type: '@xstate.snapshot', event: init, snapshot: inspectedSnapshot(row.snapshot) },
+    {
+      ...base(row, `${row.id}:${row.version}:snapshot`, now),
+      type: '@xstate.snapshot',
+      event: init,
+      snapshot: inspectedSnapshot(row.snapshot),
+    },
   ];
 }
 
@@ -87,7 +92,17 @@ export function transitionEvents(row: CaseRow, event: EventRow, snapshot: Persis
   const actor = event.actor as { id?: unknown; kind?: unknown };
   const sourceId = typeof actor.id === 'string' ? `operator:${actor.id}` : undefined;
   return [
-    { ...base(row, `${row.id}:${event.sequence}:event`, event.recordedAt), type: '@xstate.event', event: event.payload, ...(sourceId ? { sourceId } : {}) },
-    { ...base(row, `${row.id}:${event.sequence}:snapshot`, event.recordedAt), type: '@xstate.snapshot', event: event.payload, snapshot: inspectedSnapshot(snapshot) },
+    {
+      ...base(row, `${row.id}:${event.sequence}:event`, event.recordedAt),
+      type: '@xstate.event',
+      event: event.payload,
+      ...(sourceId ? { sourceId } : {}),
+    },
+    {
+      ...base(row, `${row.id}:${event.sequence}:snapshot`, event.recordedAt),
+      type: '@xstate.snapshot',
+      event: event.payload,
+      snapshot: inspectedSnapshot(snapshot),
+    },
   ];
 }

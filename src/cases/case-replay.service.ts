@@ -87,5 +87,17 @@ export function rowAfter(row: CaseRow, event: EventRow, snapshot: PersistedSnaps
 function stepOf(row: CaseRow, event: EventRow, snapshot: PersistedSnapshot): ReplayStep {
   const { sequence, type, payload, actor, occurredAt, recordedAt } = historyEntryOf(event);
   const { statePaths, status, services } = derive(row.pathway as PathwayName, snapshot);
-  return { sequence, type, payload, actor, occurredAt, recordedAt, state: snapshot.value, statePaths, status, services, context: snapshot.context };
+  return {
+    sequence,
+    type,
+    payload,
+    actor,
+    occurredAt,
+    recordedAt,
+    state: snapshot.value,
+    statePaths,
+    status,
+    services,
+    context: snapshot.context,
+  };
 }

@@ -16,7 +16,6 @@ const CASE_STATUSES = ['active', 'done'];
 export const MAX_PAGE = 200;
 const DEFAULT_PAGE = 50;
 
-
 export interface CreateCaseRequest {
   pathway: PathwayName;
   subject: string;
@@ -40,21 +39,29 @@ function text(errors: FieldIssue[], field: string, value: unknown, max: number, 
   }
   const trimmed = value.trim();
   if (trimmed.length === 0) errors.push({ field, problem: 'required' });
-  else if (trimmed.length > max) errors.push({ field, problem: 'range', message: { it: `al massimo ${max} caratteri`, en: `at most ${max} characters` } });
+  else if (trimmed.length > max)
+    errors.push({ field, problem: 'range', message: { it: `al massimo ${max} caratteri`, en: `at most ${max} characters` } });
   return trimmed;
 }
 
 export function parseCreateCase(body: unknown): CreateCaseRequest {
-  if (!isPlainObject(body)) throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
+  if (!isPlainObject(body))
+    throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
   const errors: FieldIssue[] = [];
   for (const key of Object.keys(body)) {
     if (!['pathway', 'subject', 'office', 'input', 'practice'].includes(key)) errors.push({ field: key, problem: 'unknown' });
   }
   if (body.pathway === undefined) errors.push({ field: 'pathway', problem: 'required' });
-  else if (!isPathwayName(body.pathway)) errors.push({ field: 'pathway', problem: 'enum', message: { it: `uno tra ${PATHWAY_NAMES.join(', ')}`, en: `one of ${PATHWAY_NAMES.join(', ')}` } });
+  else if (!isPathwayName(body.pathway))
+    errors.push({
+      field: 'pathway',
+      problem: 'enum',
+      message: { it: `uno tra ${PATHWAY_NAMES.join(', ')}`, en: `one of ${PATHWAY_NAMES.join(', ')}` },
+    });
   const subject = text(errors, 'subject', body.subject, 200, true);
   const office = text(errors, 'office', body.office, 100, false);
-  if (body.input !== undefined && !isPlainObject(body.input)) errors.push({ field: 'input', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } });
+  if (body.input !== undefined && !isPlainObject(body.input))
+    errors.push({ field: 'input', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } });
   if (body.practice !== undefined && typeof body.practice !== 'boolean') errors.push({ field: 'practice', problem: 'type' });
   if (errors.length > 0) throw validationFailed(errors);
   return {
@@ -71,13 +78,24 @@ export function parseCreateCase(body: unknown): CreateCaseRequest {
  * `receivedAt` the service's clock, so neither may come from the body; `at` defaults to now.
  */
 export function parseEventBody(body: unknown, now: Date): Record<string, unknown> & { type: string; at: unknown } {
-  if (!isPlainObject(body)) throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
+  if (!isPlainObject(body))
+    throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
   const errors: FieldIssue[] = [];
   if (body.type === undefined) errors.push({ field: 'type', problem: 'required' });
   else if (typeof body.type !== 'string') errors.push({ field: 'type', problem: 'type', message: { it: 'una stringa', en: 'a string' } });
-  else if (!EVENT_TYPE.test(body.type)) errors.push({ field: 'type', problem: 'format', message: { it: 'il nome di un evento, come PATTO_SIGNED', en: 'an event name such as PATTO_SIGNED' } });
+  else if (!EVENT_TYPE.test(body.type))
+    errors.push({
+      field: 'type',
+      problem: 'format',
+      message: { it: 'il nome di un evento, come PATTO_SIGNED', en: 'an event name such as PATTO_SIGNED' },
+    });
   for (const field of ['operator', 'receivedAt']) {
-    if (field in body) errors.push({ field, problem: 'unknown', message: { it: 'lo imposta il servizio, non il client', en: 'set by the service, not by the client' } });
+    if (field in body)
+      errors.push({
+        field,
+        problem: 'unknown',
+        message: { it: 'lo imposta il servizio, non il client', en: 'set by the service, not by the client' },
+      });
   }
   if (errors.length > 0) throw validationFailed(errors);
   return { ...body, type: body.type as string, at: body.at ?? now.toISOString() };
@@ -86,7 +104,13 @@ export function parseEventBody(body: unknown, now: Date): Record<string, unknown
 export function parseIdempotencyKey(header: string | undefined): string | null {
   if (header === undefined) return null;
   if (!IDEMPOTENCY_KEY.test(header)) {
-    throw validationFailed([{ field: 'header:Idempotency-Key', problem: 'format', message: { it: 'da 1 a 255 caratteri ASCII visibili', en: '1 to 255 visible ASCII characters' } }]);
+    throw validationFailed([
+      {
+        field: 'header:Idempotency-Key',
+        problem: 'format',
+        message: { it: 'da 1 a 255 caratteri ASCII visibili', en: '1 to 255 visible ASCII characters' },
+      },
+    ]);
   }
   return header;
 }
@@ -97,7 +121,13 @@ export function parseIfMatch(header: string | undefined): number[] | '*' | null 
   if (header.trim() === '*') return '*';
   const versions = header.split(',').map((tag) => /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(tag)?.[1]);
   if (versions.some((v) => v === undefined)) {
-    throw validationFailed([{ field: 'header:If-Match', problem: 'format', message: { it: 'l’ETag del caso, ad esempio "3"', en: 'the ETag of the case, e.g. "3"' } }]);
+    throw validationFailed([
+      {
+        field: 'header:If-Match',
+        problem: 'format',
+        message: { it: 'l’ETag del caso, ad esempio "3"', en: 'the ETag of the case, e.g. "3"' },
+      },
+    ]);
   }
   return versions.map(Number);
 }
@@ -106,7 +136,6 @@ export function parseIfMatch(header: string | undefined): number[] | '*' | null 
 export type ListQuery = CaseFilter;
 
 const QUERY_KEYS = ['pathway', 'status', 'state', 'service', 'serviceStatus', 'office', 'subject', 'practice', 'cursor', 'limit'];
-
 
 export function parseListQuery(query: Record<string, unknown>): ListQuery {
   const errors: FieldIssue[] = [];
@@ -127,15 +156,22 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
   const status = one('status');
   if (status !== undefined && !CASE_STATUSES.includes(status)) errors.push({ field: 'query:status', problem: 'enum' });
   const service = one('service');
-  if (service !== undefined && !/^(A[1-6]|B[1-4])$/.test(service)) errors.push({ field: 'query:service', problem: 'format', message: { it: 'un servizio, come A3', en: 'a service key such as A3' } });
+  if (service !== undefined && !/^(A[1-6]|B[1-4])$/.test(service))
+    errors.push({ field: 'query:service', problem: 'format', message: { it: 'un servizio, come A3', en: 'a service key such as A3' } });
   const serviceStatus = one('serviceStatus');
-  if (serviceStatus !== undefined && !SERVICE_STATUSES.includes(serviceStatus)) errors.push({ field: 'query:serviceStatus', problem: 'enum' });
+  if (serviceStatus !== undefined && !SERVICE_STATUSES.includes(serviceStatus))
+    errors.push({ field: 'query:serviceStatus', problem: 'enum' });
   if ((service === undefined) !== (serviceStatus === undefined)) {
-    errors.push({ field: service === undefined ? 'query:service' : 'query:serviceStatus', problem: 'required', message: { it: 'service e serviceStatus vanno indicati insieme', en: 'service and serviceStatus go together' } });
+    errors.push({
+      field: service === undefined ? 'query:service' : 'query:serviceStatus',
+      problem: 'required',
+      message: { it: 'service e serviceStatus vanno indicati insieme', en: 'service and serviceStatus go together' },
+    });
   }
   const limit = one('limit');
   if (limit !== undefined) {
-    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE) errors.push({ field: 'query:limit', problem: 'range', message: { it: `da 1 a ${MAX_PAGE}`, en: `1 to ${MAX_PAGE}` } });
+    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE)
+      errors.push({ field: 'query:limit', problem: 'range', message: { it: `da 1 a ${MAX_PAGE}`, en: `1 to ${MAX_PAGE}` } });
     else result.limit = Number(limit);
   }
   const cursor = one('cursor');
@@ -147,7 +183,8 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
   const [state, office, subject] = [one('state'), one('office'), one('subject')];
   // Practice cases (the inspector's sandbox) are listed only when asked for: practice=true, or all.
   const practiceText = one('practice') ?? 'false';
-  if (!['true', 'false', 'all'].includes(practiceText)) errors.push({ field: 'query:practice', problem: 'enum', message: { it: 'true, false o all', en: 'true, false or all' } });
+  if (!['true', 'false', 'all'].includes(practiceText))
+    errors.push({ field: 'query:practice', problem: 'enum', message: { it: 'true, false o all', en: 'true, false or all' } });
   const practice = practiceText === 'all' ? undefined : practiceText === 'true';
   if (errors.length > 0) throw validationFailed(errors);
   return { ...result, pathway, status, state, service, serviceStatus, office, subject, practice };
@@ -179,10 +216,13 @@ const SEQUENCE = /^\d{1,15}$/;
  */
 export function parseLastEventId(header: string | undefined, query: Record<string, unknown>): number | null {
   const fromQuery = query.lastEventId;
-  const [field, raw] = header !== undefined && header.trim() !== '' ? ['header:Last-Event-ID', header.trim()] : ['query:lastEventId', fromQuery];
+  const [field, raw] =
+    header !== undefined && header.trim() !== '' ? ['header:Last-Event-ID', header.trim()] : ['query:lastEventId', fromQuery];
   if (raw === undefined) return null;
   if (typeof raw !== 'string' || !SEQUENCE.test(raw)) {
-    throw validationFailed([{ field, problem: 'format', message: { it: 'un numero di sequenza (intero ≥ 0)', en: 'a sequence number (integer ≥ 0)' } }]);
+    throw validationFailed([
+      { field, problem: 'format', message: { it: 'un numero di sequenza (intero ≥ 0)', en: 'a sequence number (integer ≥ 0)' } },
+    ]);
   }
   return Number(raw);
 }

@@ -9,7 +9,8 @@ import { CaseStreamService } from './case-stream.service.js';
 const LAST_EVENT_ID = {
   name: 'Last-Event-ID',
   required: false,
-  description: 'Resume after this sequence (EventSource sends it when it reconnects): the events after it are sent first, then live ones. Also `?lastEventId=`.',
+  description:
+    'Resume after this sequence (EventSource sends it when it reconnects): the events after it are sent first, then live ones. Also `?lastEventId=`.',
 };
 
 /** The OpenAPI description shared by the two live feeds. */
@@ -36,8 +37,8 @@ export class CaseStreamController {
   @StreamEndpoint(
     'Follow a case live (Server-Sent Events)',
     'text/event-stream. First `retry: 2000`, then `event: case` (`id` = version, data `{"case": Case}`), then one `event: transition` per committed event in sequence order ' +
-    '(`id` = sequence, data `{"event": HistoryEntry, "case": Case after it}`). A comment line every 15 s keeps the connection alive. ' +
-    'With Last-Event-ID the transitions after it come first, without the `case` message. Errors come before any stream byte, as problem+json.',
+      '(`id` = sequence, data `{"event": HistoryEntry, "case": Case after it}`). A comment line every 15 s keeps the connection alive. ' +
+      'With Last-Event-ID the transitions after it come first, without the `case` message. Errors come before any stream byte, as problem+json.',
   )
   async stream(
     @Param('id') id: string,
@@ -52,9 +53,9 @@ export class CaseStreamController {
   @Get(':id/inspection')
   @StreamEndpoint(
     'Follow a case as XState inspection events (Server-Sent Events)',
-    'For Stately\'s inspector (@statelyai/inspect: pass each message\'s data to `inspector.adapter.send`). Unnamed messages (EventSource `onmessage`): ' +
-    'one `@xstate.actor` (the case; sessionId = rootId = case id; the machine definition), then `@xstate.event` `xstate.init` and `@xstate.snapshot` of the current state, ' +
-    'then for each committed event an `@xstate.event` (the stored payload; sourceId `operator:<id>`) and an `@xstate.snapshot` (`id` = sequence). Last-Event-ID as for /stream.',
+    "For Stately's inspector (@statelyai/inspect: pass each message's data to `inspector.adapter.send`). Unnamed messages (EventSource `onmessage`): " +
+      'one `@xstate.actor` (the case; sessionId = rootId = case id; the machine definition), then `@xstate.event` `xstate.init` and `@xstate.snapshot` of the current state, ' +
+      'then for each committed event an `@xstate.event` (the stored payload; sourceId `operator:<id>`) and an `@xstate.snapshot` (`id` = sequence). Last-Event-ID as for /stream.',
   )
   async inspection(
     @Param('id') id: string,
@@ -70,7 +71,7 @@ export class CaseStreamController {
   @ApiOperation({
     summary: 'The case after each event of its history',
     description:
-      'Replays the stored history through the running machine: CASE_OPENED\'s input, then every event with its own receivedAt. One step per event, up to `upTo` ' +
+      "Replays the stored history through the running machine: CASE_OPENED's input, then every event with its own receivedAt. One step per event, up to `upTo` " +
       '(default: all). 409 CASE_MACHINE_OUTDATED for a case on another machine version, 409 CASE_HISTORY_NOT_REPLAYABLE if the machine refuses its history.',
   })
   @ApiQuery({ name: 'upTo', required: false, description: 'The last sequence to include (integer ≥ 1).' })

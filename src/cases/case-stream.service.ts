@@ -24,7 +24,8 @@ export const HEARTBEAT_MS = 15_000;
 export const RETRY_MS = 2000;
 
 /** JSON never holds a raw line break, so every message is one `data:` line. */
-export const formatSse = (m: SseMessage): string => `${m.event ? `event: ${m.event}\n` : ''}${m.id !== undefined ? `id: ${m.id}\n` : ''}data: ${JSON.stringify(m.data)}\n\n`;
+export const formatSse = (m: SseMessage): string =>
+  `${m.event ? `event: ${m.event}\n` : ''}${m.id !== undefined ? `id: ${m.id}\n` : ''}data: ${JSON.stringify(m.data)}\n\n`;
 
 /** Where an open stream is: the last sequence it sent and the case's snapshot after it (null: unknown). */
 interface Position {
@@ -149,13 +150,18 @@ export class CaseStreamService {
    * on a machine version no longer served), the intermediate ones carry the latest case.
    */
   private async catchUp(kind: StreamKind, row: CaseRow, position: Position): Promise<SseMessage[]> {
-    const events = await this.repository.eventsBetween(this.database.dataSource.manager, { caseId: row.id, after: position.sequence, upTo: row.version });
+    const events = await this.repository.eventsBetween(this.database.dataSource.manager, {
+      caseId: row.id,
+      after: position.sequence,
+      upTo: row.version,
+    });
     const snapshots = this.tryReplay(row, events, position.snapshot, position.sequence);
     const now = this.clock.now();
     const messages = events.flatMap((event, i): SseMessage[] => {
       const snapshot = event.sequence === row.version ? row.snapshot : (snapshots?.[i] ?? row.snapshot);
       const after = event.sequence === row.version ? row : rowAfter(row, event, snapshot);
-      if (kind === 'case') return [{ event: 'transition', id: event.sequence, data: { event: historyEntryOf(event), case: viewOf(after, now) } }];
+      if (kind === 'case')
+        return [{ event: 'transition', id: event.sequence, data: { event: historyEntryOf(event), case: viewOf(after, now) } }];
       const [eventMessage, snapshotMessage] = transitionEvents(row, event, snapshot);
       return [{ data: eventMessage }, { id: event.sequence, data: snapshotMessage }];
     });

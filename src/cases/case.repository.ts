@@ -199,7 +199,10 @@ export class CaseRepository {
   }
 
   /** Inserts a new case with its opening event (sequence 1), in one statement. */
-  async insertCase(db: EntityManager, args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null }): Promise<{ deliveries: number }> {
+  async insertCase(
+    db: EntityManager,
+    args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null },
+  ): Promise<{ deliveries: number }> {
     const { row, event, idempotency } = args;
     const rows: { deliveries: number }[] = await db.query(
       `WITH inserted AS (
@@ -278,18 +281,20 @@ export class CaseRepository {
   }
 
   async history(db: EntityManager, args: { caseId: string; afterSequence: number; limit: number }): Promise<EventRow[]> {
-    return db.query(
-      `SELECT ${EVENT_COLUMNS} FROM case_events WHERE case_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
-      [args.caseId, args.afterSequence, args.limit],
-    );
+    return db.query(`SELECT ${EVENT_COLUMNS} FROM case_events WHERE case_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`, [
+      args.caseId,
+      args.afterSequence,
+      args.limit,
+    ]);
   }
 
   /** The events with `after` < sequence <= `upTo`, in order (streams and replays). */
   async eventsBetween(db: EntityManager, args: { caseId: string; after: number; upTo: number }): Promise<EventRow[]> {
-    return db.query(
-      `SELECT ${EVENT_COLUMNS} FROM case_events WHERE case_id = $1 AND sequence > $2 AND sequence <= $3 ORDER BY sequence`,
-      [args.caseId, args.after, args.upTo],
-    );
+    return db.query(`SELECT ${EVENT_COLUMNS} FROM case_events WHERE case_id = $1 AND sequence > $2 AND sequence <= $3 ORDER BY sequence`, [
+      args.caseId,
+      args.after,
+      args.upTo,
+    ]);
   }
 }
 

@@ -19,10 +19,28 @@ import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../webhooks/outbox-signal.js';
 import { CaseFeed } from './case-feed.js';
-import { CaseRepository, IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation, type CaseRow, type IdempotencyWrite, type StoredResponse } from './case.repository.js';
+import {
+  CaseRepository,
+  IDEMPOTENCY_PRIMARY_KEY,
+  isUniqueViolation,
+  type CaseRow,
+  type IdempotencyWrite,
+  type StoredResponse,
+} from './case.repository.js';
 import { encodeCursor } from '../common/request-parsing.js';
 import { parseCreateCase, parseEventBody, type ListQuery } from './case-requests.js';
-import { derive, etagOf, fieldIn, historyEntryOf, reasonIn, summaryOf, viewOf, type CaseSummary, type CaseView, type HistoryEntry } from './case-view.js';
+import {
+  derive,
+  etagOf,
+  fieldIn,
+  historyEntryOf,
+  reasonIn,
+  summaryOf,
+  viewOf,
+  type CaseSummary,
+  type CaseView,
+  type HistoryEntry,
+} from './case-view.js';
 
 /** The answer to a write: what the controller sends, and whether it is a stored one replayed. */
 export interface WriteResult {
@@ -100,7 +118,14 @@ export class CaseService {
     const event = {
       id: randomUUID(),
       type: CASE_OPENED,
-      payload: { type: CASE_OPENED, at: now.toISOString(), subject: row.subject, office: row.office, input: row.input, ...(row.practice ? { practice: true } : {}) },
+      payload: {
+        type: CASE_OPENED,
+        at: now.toISOString(),
+        subject: row.subject,
+        office: row.office,
+        input: row.input,
+        ...(row.practice ? { practice: true } : {}),
+      },
       stateBefore: null,
       stateAfter: started.snapshot.value,
       actor: actorRecord(args.actor),
@@ -108,7 +133,11 @@ export class CaseService {
       idempotencyKey: args.idempotency?.key ?? null,
     };
     try {
-      const { deliveries } = await this.repository.insertCase(this.db, { row, event, idempotency: remember(scope, args.idempotency, result) });
+      const { deliveries } = await this.repository.insertCase(this.db, {
+        row,
+        event,
+        idempotency: remember(scope, args.idempotency, result),
+      });
       if (deliveries > 0) this.outbox.notify();
     } catch (error) {
       // The same key, sent at the same time: the other request won; answer as it did.

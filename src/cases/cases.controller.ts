@@ -12,7 +12,8 @@ import { CaseService, requestHash, type WriteResult } from './case.service.js';
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
   required: false,
-  description: 'Any string of 1-255 visible ASCII characters. A retry with the same key and body gets the first response (header Idempotent-Replayed: true) and applies nothing again; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED.',
+  description:
+    'Any string of 1-255 visible ASCII characters. A retry with the same key and body gets the first response (header Idempotent-Replayed: true) and applies nothing again; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED.',
 };
 
 @ApiTags('cases')
@@ -44,7 +45,9 @@ export class CasesController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
     const idempotencyKey = parseIdempotencyKey(key);
-    const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: requestHash('POST', '/cases', { body, actor: [actor.id, actor.kind] }) } : null;
+    const idempotency = idempotencyKey
+      ? { key: idempotencyKey, requestHash: requestHash('POST', '/cases', { body, actor: [actor.id, actor.kind] }) }
+      : null;
     return send(response, await this.cases.openCase({ body, actor, idempotency }));
   }
 
@@ -62,7 +65,10 @@ export class CasesController {
   @ApiOkResponse({
     schema: {
       type: 'object',
-      properties: { items: { type: 'array', items: { $ref: '#/components/schemas/CaseSummary' } }, nextCursor: { type: 'string', nullable: true } },
+      properties: {
+        items: { type: 'array', items: { $ref: '#/components/schemas/CaseSummary' } },
+        nextCursor: { type: 'string', nullable: true },
+      },
     },
   })
   @ApiProblems('VALIDATION_FAILED')
@@ -89,10 +95,20 @@ export class CasesController {
     schema: {
       type: 'object',
       properties: {
-        allowed: { type: 'array', items: { type: 'object', properties: { event: { type: 'string' }, service: { type: 'string' }, summary: { type: 'string' } } } },
+        allowed: {
+          type: 'array',
+          items: { type: 'object', properties: { event: { type: 'string' }, service: { type: 'string' }, summary: { type: 'string' } } },
+        },
         blocked: {
           type: 'array',
-          items: { type: 'object', properties: { event: { type: 'string' }, kind: { type: 'string' }, reasons: { type: 'array', items: { $ref: '#/components/schemas/Reason' } } } },
+          items: {
+            type: 'object',
+            properties: {
+              event: { type: 'string' },
+              kind: { type: 'string' },
+              reasons: { type: 'array', items: { $ref: '#/components/schemas/Reason' } },
+            },
+          },
         },
       },
     },
@@ -109,12 +125,25 @@ export class CasesController {
     description:
       '`{type, at?, ...payload}` (events and their fields: GET /pathways/:name). The operator is the acting user; `at` defaults to now. One atomic write: the event joins the history and the case moves, or nothing changes.',
   })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag read with the case ("<version>"): 412 VERSION_CONFLICT if it has moved since.' })
+  @ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'The ETag read with the case ("<version>"): 412 VERSION_CONFLICT if it has moved since.',
+  })
   @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiBody({ schema: { type: 'object', required: ['type'], properties: { type: { type: 'string', example: 'PATTO_SIGNED' }, at: { type: 'string', format: 'date' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { type: 'string', example: 'PATTO_SIGNED' }, at: { type: 'string', format: 'date' } },
+    },
+  })
   @ApiOkResponse({
     description: 'Applied; ETag is the new version.',
-    schema: { type: 'object', properties: { event: { $ref: '#/components/schemas/HistoryEntry' }, case: { $ref: '#/components/schemas/Case' } } },
+    schema: {
+      type: 'object',
+      properties: { event: { $ref: '#/components/schemas/HistoryEntry' }, case: { $ref: '#/components/schemas/Case' } },
+    },
   })
   @ApiProblems(
     'VALIDATION_FAILED',

@@ -28,7 +28,9 @@ export class ActorGuard implements CanActivate {
     if (!this.config.trustOperatorHeaders) {
       if (!this.warned && request.header('x-operator-id') !== undefined) {
         this.warned = true;
-        this.logger.warn('X-Operator-* headers ignored: PERCORSI_TRUST_OPERATOR_HEADERS is false; events are recorded as the default operator');
+        this.logger.warn(
+          'X-Operator-* headers ignored: PERCORSI_TRUST_OPERATOR_HEADERS is false; events are recorded as the default operator',
+        );
       }
       return fallback;
     }
@@ -44,7 +46,11 @@ export class ActorGuard implements CanActivate {
       });
     }
     if (kind !== 'cpi' && kind !== 'accredited') {
-      errors.push({ field: 'header:X-Operator-Kind', problem: kind === undefined ? 'required' : 'enum', message: { it: 'cpi oppure accredited', en: 'cpi or accredited' } });
+      errors.push({
+        field: 'header:X-Operator-Kind',
+        problem: kind === undefined ? 'required' : 'enum',
+        message: { it: 'cpi oppure accredited', en: 'cpi or accredited' },
+      });
     }
     if (errors.length > 0) throw validationFailed(errors);
     return { id: id!, kind: kind as Actor['kind'], source: 'gateway' };

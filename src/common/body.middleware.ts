@@ -38,4 +38,8 @@ export function requireJson(request: AppRequest, _response: Response, next: Next
 }
 
 /** JSON bodies up to 64 KiB; objects and arrays only (the handlers check the shape). */
-export const jsonBody = express.json({ limit: MAX_BODY_BYTES, strict: true, type: (req) => JSON_TYPE.test((req.headers['content-type'] ?? '').split(';')[0].trim()) });
+export const jsonBody = express.json({
+  limit: MAX_BODY_BYTES,
+  strict: true,
+  type: (req) => JSON_TYPE.test((req.headers['content-type'] ?? '').split(';')[0].trim()),
+});

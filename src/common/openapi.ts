@@ -58,7 +58,10 @@ export const SCHEMAS = {
       status: { type: 'string', enum: ['active', 'done'] },
       state: { description: "The machine's state value (string or nested object)." },
       statePaths: { type: 'array', items: { type: 'string' }, example: ['open', 'open.guidance', 'open.guidance.active'] },
-      services: { type: 'object', additionalProperties: { type: 'string', enum: ['not_started', 'active', 'completed', 'not_applicable'] } },
+      services: {
+        type: 'object',
+        additionalProperties: { type: 'string', enum: ['not_started', 'active', 'completed', 'not_applicable'] },
+      },
       version: { type: 'integer', description: 'Equals the sequence of the last event; the ETag is "<version>".' },
       createdAt: { type: 'string', format: 'date-time' },
       updatedAt: { type: 'string', format: 'date-time' },

@@ -96,7 +96,10 @@ export class ProblemFilter implements ExceptionFilter {
     // Nest wraps body-parser's errors in an HttpException, keeping the original as the cause.
     const parser = (error instanceof HttpException && error.cause ? error.cause : error) as ParserError;
     if (parser?.type === 'entity.parse.failed') {
-      return new ProblemException('MALFORMED_JSON', { it: 'Il corpo della richiesta non è JSON valido.', en: 'The request body is not valid JSON.' });
+      return new ProblemException('MALFORMED_JSON', {
+        it: 'Il corpo della richiesta non è JSON valido.',
+        en: 'The request body is not valid JSON.',
+      });
     }
     if (parser?.type === 'entity.too.large') return tooLarge();
     if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported') {
@@ -107,7 +110,10 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (typeof parser?.type === 'string' || (error instanceof HttpException && error.cause instanceof Error && 'status' in error.cause)) {
       // Any other failure to read the body (a corrupt compressed stream, an aborted upload).
-      return new ProblemException('MALFORMED_JSON', { it: 'Il corpo della richiesta non è leggibile.', en: 'The request body cannot be read.' });
+      return new ProblemException('MALFORMED_JSON', {
+        it: 'Il corpo della richiesta non è leggibile.',
+        en: 'The request body cannot be read.',
+      });
     }
     if (error instanceof HttpException || (typeof parser?.status === 'number' && parser.status >= 400 && parser.status < 500)) {
       const status = error instanceof HttpException ? error.getStatus() : parser.status!;

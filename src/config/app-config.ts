@@ -63,14 +63,26 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
   { name: 'PERCORSI_EMBEDDED_DB_PORT', description: "Loopback port of the embedded database's socket (0: any free port).", default: '0' },
   { name: 'PERCORSI_DB_SCHEMA', description: 'PostgreSQL schema for the tables (created if missing).', default: 'public' },
   { name: 'PERCORSI_DB_POOL_SIZE', description: 'Connections to PostgreSQL (the embedded database always uses 1).', default: '20' },
-  { name: 'PERCORSI_DEFAULT_OPERATOR_ID', description: 'The acting operator recorded on every event until authentication is in place.', default: 'operator' },
-  { name: 'PERCORSI_DEFAULT_OPERATOR_KIND', description: "That operator's kind: `cpi` (public employment centre) or `accredited`.", default: 'cpi' },
+  {
+    name: 'PERCORSI_DEFAULT_OPERATOR_ID',
+    description: 'The acting operator recorded on every event until authentication is in place.',
+    default: 'operator',
+  },
+  {
+    name: 'PERCORSI_DEFAULT_OPERATOR_KIND',
+    description: "That operator's kind: `cpi` (public employment centre) or `accredited`.",
+    default: 'cpi',
+  },
   {
     name: 'PERCORSI_TRUST_OPERATOR_HEADERS',
     description: 'Take the operator from the X-Operator-Id and X-Operator-Kind headers (only behind a gateway that sets them).',
     default: 'false',
   },
-  { name: 'PERCORSI_DEFAULT_LANGUAGE', description: 'Language of messages when Accept-Language names neither `it` nor `en`.', default: 'it' },
+  {
+    name: 'PERCORSI_DEFAULT_LANGUAGE',
+    description: 'Language of messages when Accept-Language names neither `it` nor `en`.',
+    default: 'it',
+  },
   { name: 'NODE_ENV', description: '`production` requires PERCORSI_SECRET_KEY when DATABASE_URL is set.', default: 'development' },
   {
     name: 'PERCORSI_SECRET_KEY',
@@ -86,12 +98,21 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
   { name: 'PERCORSI_WEBHOOK_ALLOW_HTTP', description: 'Allow http:// webhook URLs (otherwise https only).', default: 'false' },
   { name: 'PERCORSI_WEBHOOK_TIMEOUT_MS', description: 'Timeout of one webhook delivery attempt.', default: '15000' },
   { name: 'PERCORSI_WEBHOOK_DISPATCH', description: 'Deliver webhooks from this process (safe on every replica).', default: 'true' },
-  { name: 'PERCORSI_WEBHOOK_POLL_MS', description: 'How often the dispatcher looks for due deliveries when not woken by a commit.', default: '1000' },
-  { name: 'PERCORSI_WEBHOOK_LEASE_MS', description: 'How long a claimed delivery stays with its dispatcher before another may take it over.', default: '60000' },
+  {
+    name: 'PERCORSI_WEBHOOK_POLL_MS',
+    description: 'How often the dispatcher looks for due deliveries when not woken by a commit.',
+    default: '1000',
+  },
+  {
+    name: 'PERCORSI_WEBHOOK_LEASE_MS',
+    description: 'How long a claimed delivery stays with its dispatcher before another may take it over.',
+    default: '60000',
+  },
   { name: 'PERCORSI_WEBHOOK_CONCURRENCY', description: 'Deliveries in flight at once per process.', default: '16' },
   {
     name: 'PERCORSI_MAX_STREAMS',
-    description: 'Live streams (GET /cases/:id/stream and /cases/:id/inspection) open at once per process; more are refused with 503 TOO_MANY_STREAMS.',
+    description:
+      'Live streams (GET /cases/:id/stream and /cases/:id/inspection) open at once per process; more are refused with 503 TOO_MANY_STREAMS.',
     default: '500',
   },
   { name: 'PERCORSI_LOG_LEVEL', description: 'trace, debug, info, warn, error, fatal or silent.', default: 'info' },
@@ -140,7 +161,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   if (rawUrl !== '') {
     try {
       const url = new URL(rawUrl);
-      if (!['postgres:', 'postgresql:'].includes(url.protocol)) problems.push(`DATABASE_URL must be a postgres:// URL, got '${url.protocol}'`);
+      if (!['postgres:', 'postgresql:'].includes(url.protocol))
+        problems.push(`DATABASE_URL must be a postgres:// URL, got '${url.protocol}'`);
       databaseUrl = rawUrl;
     } catch {
       problems.push('DATABASE_URL is not a valid URL');
@@ -174,7 +196,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     if (secretKey.length !== 32) problems.push('PERCORSI_SECRET_KEY must be 32 bytes, as 64 hex digits or base64');
   }
   const production = value('NODE_ENV') === 'production';
-  if (production && databaseUrl && !secretKey) problems.push('PERCORSI_SECRET_KEY is required in production with DATABASE_URL (webhook secrets are encrypted with it)');
+  if (production && databaseUrl && !secretKey)
+    problems.push('PERCORSI_SECRET_KEY is required in production with DATABASE_URL (webhook secrets are encrypted with it)');
   const allowlist = (env.PERCORSI_WEBHOOK_ALLOWLIST ?? '')
     .split(',')
     .map((entry) => entry.trim())
@@ -194,7 +217,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     leaseMs: integer('PERCORSI_WEBHOOK_LEASE_MS', 1000, 86400000),
     concurrency: integer('PERCORSI_WEBHOOK_CONCURRENCY', 1, 256),
   };
-  if (config.webhooks.leaseMs <= config.webhooks.timeoutMs) problems.push('PERCORSI_WEBHOOK_LEASE_MS must be longer than PERCORSI_WEBHOOK_TIMEOUT_MS');
+  if (config.webhooks.leaseMs <= config.webhooks.timeoutMs)
+    problems.push('PERCORSI_WEBHOOK_LEASE_MS must be longer than PERCORSI_WEBHOOK_TIMEOUT_MS');
   if (problems.length > 0) throw new ConfigError(problems);
   return config as AppConfig;
 }

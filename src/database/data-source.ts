@@ -7,7 +7,14 @@ import { WebhookAttemptEntity } from '../webhooks/webhook-attempt.entity.js';
 import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
 import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity.js';
 
-export const ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity, WebhookSubscriptionEntity, WebhookDeliveryEntity, WebhookAttemptEntity];
+export const ENTITIES = [
+  CaseEntity,
+  CaseEventEntity,
+  IdempotencyKeyEntity,
+  WebhookSubscriptionEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
+];
 
 /**
  * How long a query waits for the database's answer. Without it a request on a pooled connection
@@ -49,5 +56,10 @@ export function dataSourceOptions(args: { url: string; schema: string; poolSize:
 
 /** For the TypeORM CLI (`npm run migration:generate`): the database in DATABASE_URL. */
 export default new DataSource(
-  dataSourceOptions({ url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', schema: 'public', poolSize: 2, embedded: false }),
+  dataSourceOptions({
+    url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    schema: 'public',
+    poolSize: 2,
+    embedded: false,
+  }),
 );

@@ -1,7 +1,8 @@
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 // SQLSTATE: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, and class 08 (connection exception).
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
-const CONNECTION_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|Query read timeout|connect ECONNREFUSED|Too many connections|Handler disconnected/i;
+const CONNECTION_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|Query read timeout|connect ECONNREFUSED|Too many connections|Handler disconnected/i;
 
 /** True when an error means the database cannot be reached (503, retry later), not a bad request. */
 export function isDatabaseUnavailable(error: unknown): boolean {

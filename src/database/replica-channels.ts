@@ -68,7 +68,13 @@ export class ReplicaChannels implements OnApplicationBootstrap, OnApplicationShu
     set.add(handler);
     // A channel first subscribed to after the connection is up: LISTEN on it too (in turn).
     const client = this.client;
-    if (client && set.size === 1) this.sending = this.sending.then(() => client.query(`LISTEN ${pg.escapeIdentifier(channel)}`).then(() => undefined, () => undefined));
+    if (client && set.size === 1)
+      this.sending = this.sending.then(() =>
+        client.query(`LISTEN ${pg.escapeIdentifier(channel)}`).then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
     return () => set.delete(handler);
   }
 

@@ -23,12 +23,22 @@ export class HealthController implements BeforeApplicationShutdown {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Readiness', description: 'Up when the database answers; 503 while it does not or while the service shuts down.' })
-  @ApiOkResponse({ schema: { type: 'object', example: { status: 'ok', database: { kind: 'embedded', status: 'up', latencyMs: 0.4 }, uptimeSeconds: 12 } } })
+  @ApiOperation({
+    summary: 'Readiness',
+    description: 'Up when the database answers; 503 while it does not or while the service shuts down.',
+  })
+  @ApiOkResponse({
+    schema: { type: 'object', example: { status: 'ok', database: { kind: 'embedded', status: 'up', latencyMs: 0.4 }, uptimeSeconds: 12 } },
+  })
   @ApiProblems('SHUTTING_DOWN')
   async ready() {
     if (this.shuttingDown) {
-      throw new ProblemException('SHUTTING_DOWN', { it: 'Il servizio si sta arrestando.', en: 'The service is shutting down.' }, {}, { 'Retry-After': '5' });
+      throw new ProblemException(
+        'SHUTTING_DOWN',
+        { it: 'Il servizio si sta arrestando.', en: 'The service is shutting down.' },
+        {},
+        { 'Retry-After': '5' },
+      );
     }
     const latencyMs = await this.database.ping();
     return {

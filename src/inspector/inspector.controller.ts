@@ -70,7 +70,10 @@ export class InspectorController {
   private readonly assets = loadAssets();
 
   @Get()
-  @ApiOperation({ summary: 'The visual inspector (HTML page)', description: 'Diagrams of the pathways, live cases, replay and a sandbox. See docs/inspector.md.' })
+  @ApiOperation({
+    summary: 'The visual inspector (HTML page)',
+    description: 'Diagrams of the pathways, live cases, replay and a sandbox. See docs/inspector.md.',
+  })
   @ApiOkResponse({ description: 'text/html' })
   page(@Res() response: Response): void {
     this.send(response, 'index.html', 'no-cache');

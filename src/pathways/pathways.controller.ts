@@ -22,7 +22,8 @@ export class PathwaysController {
   @Get(':name')
   @ApiOperation({
     summary: "A pathway's machine",
-    description: 'States (nested, with transitions and guards), services, events with their payload fields, guards with codes and messages.',
+    description:
+      'States (nested, with transitions and guards), services, events with their payload fields, guards with codes and messages.',
   })
   @ApiOkResponse({ description: 'The machine description used by user interfaces and the inspector.' })
   @ApiProblems('PATHWAY_NOT_FOUND')

@@ -232,7 +232,8 @@ export class AddressGuard {
     } catch {
       return 'The URL is not a valid absolute URL.';
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return `The URL must use https, not ${parsed.protocol.replace(/:$/, '')}.`;
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+      return `The URL must use https, not ${parsed.protocol.replace(/:$/, '')}.`;
     if (parsed.protocol === 'http:' && !this.allowHttp) {
       return 'The URL must use https (plain http is allowed only with PERCORSI_WEBHOOK_ALLOW_HTTP=true).';
     }

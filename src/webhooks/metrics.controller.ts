@@ -18,7 +18,10 @@ export class MetricsController {
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics', description: 'Webhook backlog (pending, paused, in flight, oldest pending age) and attempts by outcome.' })
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description: 'Webhook backlog (pending, paused, in flight, oldest pending age) and attempts by outcome.',
+  })
   async scrape(): Promise<string> {
     const backlog = await this.repository.backlog(this.database.dataSource.manager, this.clock.now());
     this.metrics.pending.set(backlog.pending);

@@ -84,7 +84,7 @@ export class SecretBox {
     if (config.production && config.databaseUrl) {
       throw new SecretBoxError(
         'KEY_REQUIRED',
-        'PERCORSI_SECRET_KEY is required in production with DATABASE_URL: webhook secrets are encrypted with it, and a key generated into one replica\'s data folder would not be shared with the others',
+        "PERCORSI_SECRET_KEY is required in production with DATABASE_URL: webhook secrets are encrypted with it, and a key generated into one replica's data folder would not be shared with the others",
       );
     }
     return new SecretBox(await loadOrCreateKeyFile(path.join(config.dataDir, KEY_FILE)));
@@ -94,7 +94,10 @@ export class SecretBox {
 async function readKeyFile(file: string): Promise<Buffer> {
   const text = (await readFile(file, 'utf8')).trim();
   if (!KEY_FILE_PATTERN.test(text)) {
-    throw new SecretBoxError('KEY_INVALID', `${file} must hold the secret key as 64 hexadecimal digits; fix or restore it (deleting it makes every stored webhook secret unreadable)`);
+    throw new SecretBoxError(
+      'KEY_INVALID',
+      `${file} must hold the secret key as 64 hexadecimal digits; fix or restore it (deleting it makes every stored webhook secret unreadable)`,
+    );
   }
   return Buffer.from(text, 'hex');
 }

@@ -195,7 +195,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       outcome = 'paused';
       next = now;
     } else {
-      next = delivery.attempts >= MAX_ATTEMPTS ? null : nextAttemptAt({ attempts: delivery.attempts, now, retryAfterMs: parseRetryAfter(result.retryAfter, now) });
+      next =
+        delivery.attempts >= MAX_ATTEMPTS
+          ? null
+          : nextAttemptAt({ attempts: delivery.attempts, now, retryAfterMs: parseRetryAfter(result.retryAfter, now) });
       outcome = next ? 'retrying' : 'failed';
     }
     const failures = await this.repository.recordAttempt(this.database.dataSource.manager, {
@@ -216,7 +219,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.metrics.attempts.inc({ outcome, error_class: result.errorClass ?? 'none' });
     this.metrics.attemptSeconds.observe(result.durationMs / 1000);
     if (gone) this.logger.warn(`subscription ${delivery.subscriptionId} disabled: the receiver answered 410 Gone`);
-    if (!result.ok && failures && shouldDisable({ ...failures, failingSince: failures.failingSince && new Date(failures.failingSince), now })) {
+    if (
+      !result.ok &&
+      failures &&
+      shouldDisable({ ...failures, failingSince: failures.failingSince && new Date(failures.failingSince), now })
+    ) {
       await this.repository.disableSubscription(this.database.dataSource.manager, { id: delivery.subscriptionId, reason: 'failing', now });
       this.logger.warn(`subscription ${delivery.subscriptionId} disabled after ${failures.consecutiveFailures} consecutive failures`);
     }

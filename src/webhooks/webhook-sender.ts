@@ -46,7 +46,17 @@ export const RESPONSE_BODY_LIMIT = 4096;
 /** Headers the sender sets itself: the caller's values for these are ignored. */
 const MANAGED_HEADERS = new Set(['host', 'content-type', 'content-length', 'user-agent', 'connection', 'transfer-encoding', 'keep-alive']);
 
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME', 'ENODATA', 'ESERVFAIL', 'ENOTIMP', 'EREFUSED']);
+const DNS_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'EAI_NODATA',
+  'EAI_NONAME',
+  'ENODATA',
+  'ESERVFAIL',
+  'ENOTIMP',
+  'EREFUSED',
+]);
 const CONNECT_CODES = new Set([
   'ECONNREFUSED',
   'EHOSTUNREACH',
@@ -91,7 +101,8 @@ function errorMessage(error: unknown): string {
 }
 
 function isTlsError(code: string | undefined, error: unknown): boolean {
-  if (code && (/^(ERR_TLS_|ERR_SSL_|CERT_|ERR_OSSL_)/.test(code) || /SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|CERT/.test(code))) return true;
+  if (code && (/^(ERR_TLS_|ERR_SSL_|CERT_|ERR_OSSL_)/.test(code) || /SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH|CERT/.test(code)))
+    return true;
   if (code === 'EPROTO') return true;
   return typeof error === 'object' && error !== null && 'library' in error && (error as { library?: unknown }).library === 'SSL routines';
 }
@@ -133,7 +144,15 @@ function beforeDeadline<T>(promise: Promise<T>, signal: AbortSignal): Promise<T>
 
 type Outcome = Omit<SendResult, 'durationMs'>;
 
-const EMPTY: Outcome = { ok: false, statusCode: null, errorClass: null, error: null, responseBody: '', retryAfter: null, remoteAddress: null };
+const EMPTY: Outcome = {
+  ok: false,
+  statusCode: null,
+  errorClass: null,
+  error: null,
+  responseBody: '',
+  retryAfter: null,
+  remoteAddress: null,
+};
 
 /**
  * Sends webhook requests (Standard Webhooks over HTTP): POST, only 2xx succeeds, redirects are not
@@ -228,10 +247,18 @@ export class WebhookSender {
     signal: AbortSignal,
   ): Promise<Outcome> {
     // Connect only to the addresses just checked: a second DNS answer (rebinding) is never asked for.
-    const pinnedLookup = (_host: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+    const pinnedLookup = (
+      _host: string,
+      options: LookupOptions,
+      callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+    ) => {
       const candidates = options.family === 4 || options.family === 6 ? checked.filter(({ family }) => family === options.family) : checked;
       const list = candidates.length > 0 ? candidates : checked;
-      if (options.all) callback(null, list.map(({ address, family }) => ({ address, family })));
+      if (options.all)
+        callback(
+          null,
+          list.map(({ address, family }) => ({ address, family })),
+        );
       else callback(null, list[0].address, list[0].family);
     };
     const headers: Record<string, string> = {};

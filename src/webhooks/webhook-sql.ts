@@ -31,7 +31,12 @@ export const transitionPayloadSql = (e: string, pathway: string) => `jsonb_build
  * by hand or by a 410, it receives nothing); its pathway listed (or none listed); its type or its
  * service listed (or neither list given). A null service matches no service filter.
  */
-export const subscriptionMatchesSql = (s: string, pathway: string, type: string, service: string) => `(${s}.enabled OR ${s}.disabled_reason = 'failing')
+export const subscriptionMatchesSql = (
+  s: string,
+  pathway: string,
+  type: string,
+  service: string,
+) => `(${s}.enabled OR ${s}.disabled_reason = 'failing')
   AND (cardinality(${s}.filter_pathways) = 0 OR ${pathway} = ANY(${s}.filter_pathways))
   AND ((cardinality(${s}.filter_types) = 0 AND cardinality(${s}.filter_services) = 0)
        OR ${type} = ANY(${s}.filter_types) OR ${service} = ANY(${s}.filter_services))`;

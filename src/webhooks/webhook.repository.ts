@@ -80,7 +80,9 @@ const SUBSCRIPTION_COLUMNS = `id, url, description, filter_pathways AS "filterPa
   previous_secret AS "previousSecret", previous_secret_expires_at AS "previousSecretExpiresAt",
   consecutive_failures AS "consecutiveFailures", failing_since AS "failingSince", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-const DELIVERY_COLUMNS = (d: string) => `${d}.id, ${d}.subscription_id AS "subscriptionId", ${d}.event_id AS "eventId", ${d}.case_id AS "caseId",
+const DELIVERY_COLUMNS = (
+  d: string,
+) => `${d}.id, ${d}.subscription_id AS "subscriptionId", ${d}.event_id AS "eventId", ${d}.case_id AS "caseId",
   ${d}.sequence, ${d}.type, ${d}.event_type AS "eventType", ${d}.payload, ${d}.status, ${d}.attempts,
   ${d}.next_attempt_at AS "nextAttemptAt", ${d}.lease_until AS "leaseUntil", ${d}.last_status_code AS "lastStatusCode",
   ${d}.last_error_class AS "lastErrorClass", ${d}.delivered_at AS "deliveredAt", ${d}.created_at AS "createdAt", ${d}.updated_at AS "updatedAt"`;
@@ -95,7 +97,19 @@ export class WebhookRepository {
       `INSERT INTO webhook_subscriptions (id, url, description, filter_pathways, filter_types, filter_services, ordering, enabled,
          disabled_reason, secret, previous_secret, previous_secret_expires_at, consecutive_failures, failing_since, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, NULL, 0, NULL, $11, $11)`,
-      [row.id, row.url, row.description, row.filterPathways, row.filterTypes, row.filterServices, row.ordering, row.enabled, row.disabledReason, row.secret, row.createdAt],
+      [
+        row.id,
+        row.url,
+        row.description,
+        row.filterPathways,
+        row.filterTypes,
+        row.filterServices,
+        row.ordering,
+        row.enabled,
+        row.disabledReason,
+        row.secret,
+        row.createdAt,
+      ],
     );
   }
 
@@ -136,11 +150,17 @@ export class WebhookRepository {
   }
 
   async deleteSubscription(db: EntityManager, id: string): Promise<boolean> {
-    const rows: unknown[] = await db.query(`WITH gone AS (DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id) SELECT id FROM gone`, [id]);
+    const rows: unknown[] = await db.query(
+      `WITH gone AS (DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id) SELECT id FROM gone`,
+      [id],
+    );
     return rows.length > 0;
   }
 
-  async insertDelivery(db: EntityManager, args: { id: string; subscriptionId: string; eventId: string; type: string; payload: Record<string, unknown>; now: Date }): Promise<void> {
+  async insertDelivery(
+    db: EntityManager,
+    args: { id: string; subscriptionId: string; eventId: string; type: string; payload: Record<string, unknown>; now: Date },
+  ): Promise<void> {
     await db.query(
       `INSERT INTO webhook_deliveries (id, subscription_id, event_id, case_id, sequence, type, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
        VALUES ($1, $2, $3, NULL, NULL, $4, NULL, $5, 'pending', 0, $6, $6, $6)`,
@@ -232,7 +252,11 @@ export class WebhookRepository {
   }
 
   async disableSubscription(db: EntityManager, args: { id: string; reason: string; now: Date }): Promise<void> {
-    await db.query(`UPDATE webhook_subscriptions SET enabled = false, disabled_reason = $2, updated_at = $3 WHERE id = $1 AND enabled`, [args.id, args.reason, args.now]);
+    await db.query(`UPDATE webhook_subscriptions SET enabled = false, disabled_reason = $2, updated_at = $3 WHERE id = $1 AND enabled`, [
+      args.id,
+      args.reason,
+      args.now,
+    ]);
   }
 
   async listDeliveries(
@@ -301,7 +325,10 @@ export class WebhookRepository {
    * are reset (same webhook-id), missing ones are created. `keys` lists `pathway:TYPE` pairs the
    * subscription wants (its filter, and the types asked for). Returns how many were queued.
    */
-  async replay(db: EntityManager, args: { subscriptionId: string; from: Date | null; to: Date | null; keys: string[]; now: Date }): Promise<number> {
+  async replay(
+    db: EntityManager,
+    args: { subscriptionId: string; from: Date | null; to: Date | null; keys: string[]; now: Date },
+  ): Promise<number> {
     const rows: { queued: number }[] = await db.query(
       `WITH queued AS (
          INSERT INTO webhook_deliveries (id, subscription_id, event_id, case_id, sequence, type, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
@@ -322,7 +349,10 @@ export class WebhookRepository {
   }
 
   /** For /metrics: deliveries waiting, and the age of the oldest due one. */
-  async backlog(db: EntityManager, now: Date): Promise<{ pending: number; paused: number; inFlight: number; oldestPendingSeconds: number }> {
+  async backlog(
+    db: EntityManager,
+    now: Date,
+  ): Promise<{ pending: number; paused: number; inFlight: number; oldestPendingSeconds: number }> {
     const rows: { pending: number; paused: number; inFlight: number; oldest: Date | null }[] = await db.query(
       `SELECT count(*) FILTER (WHERE d.status = 'pending' AND s.enabled)::int AS pending,
               count(*) FILTER (WHERE d.status = 'pending' AND NOT s.enabled)::int AS paused,

@@ -11,7 +11,8 @@ const SUBSCRIPTION_BODY = {
     description: { type: 'string', maxLength: 500 },
     filter: {
       type: 'object',
-      description: 'Empty lists: everything. An event matches when its pathway is listed (or none is) and its type or its service is listed (or neither list is given).',
+      description:
+        'Empty lists: everything. An event matches when its pathway is listed (or none is) and its type or its service is listed (or neither list is given).',
       properties: {
         pathways: { type: 'array', items: { type: 'string', enum: ['person', 'employer'] } },
         eventTypes: { type: 'array', items: { type: 'string' }, example: ['PATTO_SIGNED', 'HIRED'] },
@@ -29,7 +30,10 @@ export class WebhooksController {
   constructor(@Inject(WebhooksService) private readonly webhooks: WebhooksService) {}
 
   @Post('subscriptions')
-  @ApiOperation({ summary: 'Subscribe to transitions', description: 'The response holds the signing secret (whsec_...): it is shown only this once.' })
+  @ApiOperation({
+    summary: 'Subscribe to transitions',
+    description: 'The response holds the signing secret (whsec_...): it is shown only this once.',
+  })
   @ApiBody({ schema: { ...SUBSCRIPTION_BODY, required: ['url'] } })
   @ApiResponse({ status: 201, description: 'Created, with `secret`.' })
   @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE')
@@ -51,7 +55,10 @@ export class WebhooksController {
   }
 
   @Patch('subscriptions/:id')
-  @ApiOperation({ summary: 'Change url, description, filter, ordering or enabled', description: 'Enabling again resumes the paused deliveries.' })
+  @ApiOperation({
+    summary: 'Change url, description, filter, ordering or enabled',
+    description: 'Enabling again resumes the paused deliveries.',
+  })
   @ApiBody({ schema: SUBSCRIPTION_BODY })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE')
   update(@Param('id') id: string, @Body() body: unknown) {
@@ -69,7 +76,10 @@ export class WebhooksController {
 
   @Post('subscriptions/:id/rotate-secret')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Rotate the signing secret', description: 'Returns the new secret; the old one also signs for graceHours (default 24, 0-720).' })
+  @ApiOperation({
+    summary: 'Rotate the signing secret',
+    description: 'Returns the new secret; the old one also signs for graceHours (default 24, 0-720).',
+  })
   @ApiBody({ required: false, schema: { type: 'object', properties: { graceHours: { type: 'number', default: 24 } } } })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   rotate(@Param('id') id: string, @Body() body: unknown) {
@@ -100,9 +110,20 @@ export class WebhooksController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Deliver past transitions again',
-    description: 'Queues the committed transitions recorded in [from, to) that the filter wants (narrowed to types), with their original webhook-ids.',
+    description:
+      'Queues the committed transitions recorded in [from, to) that the filter wants (narrowed to types), with their original webhook-ids.',
   })
-  @ApiBody({ required: false, schema: { type: 'object', properties: { from: { type: 'string', format: 'date-time' }, to: { type: 'string', format: 'date-time' }, types: { type: 'array', items: { type: 'string' } } } } })
+  @ApiBody({
+    required: false,
+    schema: {
+      type: 'object',
+      properties: {
+        from: { type: 'string', format: 'date-time' },
+        to: { type: 'string', format: 'date-time' },
+        types: { type: 'array', items: { type: 'string' } },
+      },
+    },
+  })
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   replay(@Param('id') id: string, @Body() body: unknown) {
     return this.webhooks.replay(parseUuid(id), body);

@@ -167,7 +167,14 @@ export class WebhooksService {
       timestamp: now.toISOString(),
       data: { subscriptionId: row.id, message: 'Percorsi test message: your endpoint and signature verification work.' },
     };
-    await this.repository.insertDelivery(this.db, { id: deliveryId, subscriptionId: row.id, eventId: webhookId, type: 'webhook.test', payload, now });
+    await this.repository.insertDelivery(this.db, {
+      id: deliveryId,
+      subscriptionId: row.id,
+      eventId: webhookId,
+      type: 'webhook.test',
+      payload,
+      now,
+    });
     this.outbox.notify();
     return { deliveryId, webhookId, status: row.enabled ? 'pending' : 'paused' };
   }
@@ -175,7 +182,13 @@ export class WebhooksService {
   async deliveries(id: string, query: Record<string, unknown>) {
     const q = parseDeliveryQuery(query);
     await this.getOrFail(id);
-    const rows = await this.repository.listDeliveries(this.db, { subscriptionId: id, status: q.status, caseId: q.caseId, after: q.cursor, limit: q.limit + 1 });
+    const rows = await this.repository.listDeliveries(this.db, {
+      subscriptionId: id,
+      status: q.status,
+      caseId: q.caseId,
+      after: q.cursor,
+      limit: q.limit + 1,
+    });
     const items = rows.slice(0, q.limit).map(deliveryView);
     const last = items.at(-1);
     return {
@@ -222,7 +235,13 @@ export class WebhooksService {
         })
         .map((type) => `${pathway}:${type}`),
     );
-    const queued = await this.repository.replay(this.db, { subscriptionId: id, from: request.from, to: request.to, keys, now: this.clock.now() });
+    const queued = await this.repository.replay(this.db, {
+      subscriptionId: id,
+      from: request.from,
+      to: request.to,
+      keys,
+      now: this.clock.now(),
+    });
     if (queued > 0) this.outbox.notify();
     return { subscriptionId: id, queued, from: iso(request.from), to: iso(request.to), types: request.types };
   }
@@ -237,4 +256,5 @@ export class WebhooksService {
 const subscriptionNotFound = (id: string) =>
   new ProblemException('SUBSCRIPTION_NOT_FOUND', { it: `Nessuna sottoscrizione con id ${id}.`, en: `No subscription with id ${id}.` });
 
-const deliveryNotFound = (id: string) => new ProblemException('DELIVERY_NOT_FOUND', { it: `Nessuna consegna con id ${id}.`, en: `No delivery with id ${id}.` });
+const deliveryNotFound = (id: string) =>
+  new ProblemException('DELIVERY_NOT_FOUND', { it: `Nessuna consegna con id ${id}.`, en: `No delivery with id ${id}.` });

@@ -146,30 +146,64 @@ describe('GET /cases/:id/stream', () => {
   });
 
   it('sends the case as XState inspection events on /inspection', async () => {
-    const id = (await api.post('/cases', { pathway: 'person', subject: 'INSPECT-1' }, { 'X-Operator-Id': 'maria', 'X-Operator-Kind': 'cpi' })).body.id as string;
+    const id = (
+      await api.post('/cases', { pathway: 'person', subject: 'INSPECT-1' }, { 'X-Operator-Id': 'maria', 'X-Operator-Kind': 'cpi' })
+    ).body.id as string;
     const stream = await sse(`/cases/${id}/inspection`);
     await stream.waitFor((m) => m.length >= 3);
     const [actor, init, snapshot] = stream.messages.map((m) => m.json);
     expect(stream.messages.every((m) => m.event === null)).toBe(true);
-    expect(actor).toMatchObject({ type: '@xstate.actor', sessionId: id, rootId: id, name: 'person', _version: expect.any(String), createdAt: expect.stringMatching(/^\d+$/) });
+    expect(actor).toMatchObject({
+      type: '@xstate.actor',
+      sessionId: id,
+      rootId: id,
+      name: 'person',
+      _version: expect.any(String),
+      createdAt: expect.stringMatching(/^\d+$/),
+    });
     expect(JSON.parse(actor.definition)).toMatchObject({ id: 'person', initial: 'open' });
     expect(init).toMatchObject({ type: '@xstate.event', sessionId: id, event: { type: 'xstate.init' } });
     const current = (await api.get(`/cases/${id}`)).body;
-    expect(snapshot).toMatchObject({ type: '@xstate.snapshot', sessionId: id, snapshot: { value: current.state, context: current.context, status: 'active' } });
+    expect(snapshot).toMatchObject({
+      type: '@xstate.snapshot',
+      sessionId: id,
+      snapshot: { value: current.state, context: current.context, status: 'active' },
+    });
     expect(stream.messages[2].id).toBe('1');
 
-    const posted = await api.post(`/cases/${id}/events`, { type: 'INFORMATION_GIVEN', referral: 'A2' }, { 'X-Operator-Id': 'maria', 'X-Operator-Kind': 'cpi' });
+    const posted = await api.post(
+      `/cases/${id}/events`,
+      { type: 'INFORMATION_GIVEN', referral: 'A2' },
+      { 'X-Operator-Id': 'maria', 'X-Operator-Kind': 'cpi' },
+    );
     expect(posted.status).toBe(200);
     await stream.waitFor((m) => m.length >= 5);
     const [event, after] = stream.messages.slice(3);
-    expect(event.json).toMatchObject({ type: '@xstate.event', sessionId: id, rootId: id, sourceId: 'operator:maria', event: posted.body.event.payload });
-    expect(after.json).toMatchObject({ type: '@xstate.snapshot', sessionId: id, event: { type: 'INFORMATION_GIVEN' }, snapshot: { value: posted.body.case.state, context: posted.body.case.context } });
+    expect(event.json).toMatchObject({
+      type: '@xstate.event',
+      sessionId: id,
+      rootId: id,
+      sourceId: 'operator:maria',
+      event: posted.body.event.payload,
+    });
+    expect(after.json).toMatchObject({
+      type: '@xstate.snapshot',
+      sessionId: id,
+      event: { type: 'INFORMATION_GIVEN' },
+      snapshot: { value: posted.body.case.state, context: posted.body.case.context },
+    });
     expect(after.id).toBe('2');
 
     // Resumed: the actor again, then the pairs after Last-Event-ID.
     const resumed = await sse(`/cases/${id}/inspection?lastEventId=0`);
     await resumed.waitFor((m) => m.length >= 5);
-    expect(resumed.messages.map((m) => m.json.type)).toEqual(['@xstate.actor', '@xstate.event', '@xstate.snapshot', '@xstate.event', '@xstate.snapshot']);
+    expect(resumed.messages.map((m) => m.json.type)).toEqual([
+      '@xstate.actor',
+      '@xstate.event',
+      '@xstate.snapshot',
+      '@xstate.event',
+      '@xstate.snapshot',
+    ]);
     expect(resumed.messages[1].json.event.type).toBe('CASE_OPENED');
     expect(resumed.messages[4].json.snapshot.value).toEqual(posted.body.case.state);
   });
@@ -200,7 +234,9 @@ describe('GET /cases/:id/replay', () => {
     expect([...last.statePaths].sort()).toEqual([...current.statePaths].sort());
     expect(last.context).toEqual(current.context);
     expect(replay.body.steps.map((s: any) => s.state)).toEqual(history.map((e: any) => e.stateAfter));
-    expect(replay.body.steps.map((s: any) => [s.payload, s.actor, s.occurredAt, s.recordedAt])).toEqual(history.map((e: any) => [e.payload, e.actor, e.occurredAt, e.recordedAt]));
+    expect(replay.body.steps.map((s: any) => [s.payload, s.actor, s.occurredAt, s.recordedAt])).toEqual(
+      history.map((e: any) => [e.payload, e.actor, e.occurredAt, e.recordedAt]),
+    );
     const opening = replay.body.steps[0];
     expect(opening.state).not.toEqual(current.state);
     expect(opening.services.A2).toBe('not_started');
@@ -212,12 +248,18 @@ describe('GET /cases/:id/replay', () => {
   });
 
   it('answers 404 for an unknown case, 400 for a bad id or upTo, 409 for a history that does not replay', async () => {
-    expect((await api.get('/cases/00000000-0000-4000-8000-000000000000/replay')).body).toMatchObject({ status: 404, code: 'CASE_NOT_FOUND' });
+    expect((await api.get('/cases/00000000-0000-4000-8000-000000000000/replay')).body).toMatchObject({
+      status: 404,
+      code: 'CASE_NOT_FOUND',
+    });
     expect((await api.get('/cases/nope/replay')).body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
     const id = await aCaseInGuidance(api);
     expect((await api.get(`/cases/${id}/replay?upTo=0`)).body).toMatchObject({ status: 400, errors: [{ field: 'query:upTo' }] });
     // A stored event the machine now refuses (here: tampered with).
-    await t.dataSource.query(`UPDATE case_events SET payload = jsonb_set(payload, '{type}', '"PAI_SIGNED"') WHERE case_id = $1 AND sequence = 3`, [id]);
+    await t.dataSource.query(
+      `UPDATE case_events SET payload = jsonb_set(payload, '{type}', '"PAI_SIGNED"') WHERE case_id = $1 AND sequence = 3`,
+      [id],
+    );
     const refused = await api.get(`/cases/${id}/replay`);
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'CASE_HISTORY_NOT_REPLAYABLE', sequence: 3 });
@@ -294,7 +336,11 @@ if (process.env.DATABASE_URL) {
       expect(inspection.messages.at(-1)!.json).toMatchObject({ type: '@xstate.snapshot', snapshot: { value: posted.body.case.state } });
 
       // A burst on B: all of it, in order, on A.
-      const burst = await Promise.all(Array.from({ length: 5 }, (_, i) => client(b.url).post(`/cases/${id}/events`, { type: 'INFORMATION_GIVEN', referral: 'A2', at: `2026-0${i + 1}-01` })));
+      const burst = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          client(b.url).post(`/cases/${id}/events`, { type: 'INFORMATION_GIVEN', referral: 'A2', at: `2026-0${i + 1}-01` }),
+        ),
+      );
       expect(burst.map((r) => r.status)).toEqual(Array(5).fill(200));
       await stream.waitFor((m) => transitions(m).length >= 6);
       expect(transitions(stream.messages).map((m) => m.id)).toEqual(['2', '3', '4', '5', '6', '7']);

@@ -11,7 +11,6 @@ function replay(pathway: PathwayName, events: { sequence: number; type: string; 
   return replayHistory({ pathway, events }).at(-1)!;
 }
 
-
 describe('concurrent writers on one case', () => {
   let t: TestApp;
   let api: Client;
@@ -48,10 +47,13 @@ describe('concurrent writers on one case', () => {
   it('with If-Match, exactly one of the racing writers wins and the others get 412', async () => {
     const id = await aCaseInGuidance(api);
     const version = (await api.get(`/cases/${id}`)).body.version as number;
-    const responses = await Promise.all(Array.from({ length: 10 }, () => api.post(`/cases/${id}/events`, GUIDANCE, { 'If-Match': `"${version}"` })));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => api.post(`/cases/${id}/events`, GUIDANCE, { 'If-Match': `"${version}"` })),
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([200, ...Array(9).fill(412)]);
-    for (const r of responses.filter((x) => x.status === 412)) expect(r.body).toMatchObject({ code: 'VERSION_CONFLICT', currentVersion: version + 1 });
+    for (const r of responses.filter((x) => x.status === 412))
+      expect(r.body).toMatchObject({ code: 'VERSION_CONFLICT', currentVersion: version + 1 });
     expect((await api.get(`/cases/${id}`)).body.version).toBe(version + 1);
   });
 
@@ -59,7 +61,9 @@ describe('concurrent writers on one case', () => {
     const id = await aCaseInGuidance(api);
     const before = (await api.get(`/cases/${id}`)).body.version as number;
     const eventsBefore = (await t.counts()).events;
-    const responses = await Promise.all(Array.from({ length: 20 }, () => api.post(`/cases/${id}/events`, GUIDANCE, { 'Idempotency-Key': 'guidance-1' })));
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => api.post(`/cases/${id}/events`, GUIDANCE, { 'Idempotency-Key': 'guidance-1' })),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     for (const r of responses) expect(r.body).toEqual(responses[0].body);
     expect(responses.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
@@ -93,7 +97,11 @@ describe('concurrent writers on one case', () => {
     const onB = await api.post(`/cases/${b}/events`, GUIDANCE, { 'Idempotency-Key': 'k' });
     expect([onA.status, onB.status]).toEqual([200, 200]);
     expect(onB.headers.get('idempotent-replayed')).toBeNull();
-    const otherOperator = await api.post(`/cases/${a}/events`, GUIDANCE, { 'Idempotency-Key': 'k', 'X-Operator-Id': 'someone-else', 'X-Operator-Kind': 'cpi' });
+    const otherOperator = await api.post(`/cases/${a}/events`, GUIDANCE, {
+      'Idempotency-Key': 'k',
+      'X-Operator-Id': 'someone-else',
+      'X-Operator-Kind': 'cpi',
+    });
     expect(otherOperator.status).toBe(422);
   });
 
@@ -103,7 +111,9 @@ describe('concurrent writers on one case', () => {
     const before = (await api.get(`/cases/${id}`)).body.version as number;
     const { lockedWrites } = t.app.get(CaseService).contention;
     const responses = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => api.post(`/cases/${id}/events`, i % 2 ? GUIDANCE : { type: 'INFORMATION_GIVEN', referral: 'external', at: ACT_DATE })),
+      Array.from({ length: 30 }, (_, i) =>
+        api.post(`/cases/${id}/events`, i % 2 ? GUIDANCE : { type: 'INFORMATION_GIVEN', referral: 'external', at: ACT_DATE }),
+      ),
     );
     expect(responses.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([]);
     const history = (await api.get(`/cases/${id}/history?after=${before}`)).body.events;

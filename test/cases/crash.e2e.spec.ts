@@ -46,7 +46,10 @@ function replay(pathway: PathwayName, events: any[]): PersistedSnapshot {
   let snapshot = started.snapshot;
   for (const event of events.slice(1)) {
     const step = applyEvent({ pathway, snapshot, event: event.payload, now: new Date(event.payload.receivedAt) });
-    if (!step.ok) throw new Error(`replay: event ${event.sequence} (${event.type}) refused: ${JSON.stringify(step.refusal.reasons.map((r) => r.code))}`);
+    if (!step.ok)
+      throw new Error(
+        `replay: event ${event.sequence} (${event.type}) refused: ${JSON.stringify(step.refusal.reasons.map((r) => r.code))}`,
+      );
     expect(step.value).toEqual(event.stateAfter);
     snapshot = step.snapshot;
   }
@@ -87,7 +90,8 @@ describe('the process killed (SIGKILL) while clients post events, then restarted
         inFlight += 1;
         try {
           const res = await api.post(`/cases/${target.id}/events`, target.event, key ? { 'Idempotency-Key': key } : {});
-          if (res.status >= 200 && res.status < 300) acks.push({ caseId: target.id, sequence: res.body.event.sequence, eventId: res.body.event.id, key });
+          if (res.status >= 200 && res.status < 300)
+            acks.push({ caseId: target.id, sequence: res.body.event.sequence, eventId: res.body.event.id, key });
           else unexpected.push({ status: res.status, body: res.body });
         } catch (error) {
           lost.push({ target, key, error: networkError(error) });
@@ -137,7 +141,12 @@ describe('the process killed (SIGKILL) while clients post events, then restarted
       // Every acknowledged event, with the id and sequence it was acknowledged with.
       const bySequence = new Map(events.map((e) => [e.sequence, e]));
       for (const ack of acks.filter((a) => a.caseId === target.id)) {
-        expect(bySequence.get(ack.sequence)).toMatchObject({ id: ack.eventId, sequence: ack.sequence, type: target.event.type, idempotencyKey: ack.key });
+        expect(bySequence.get(ack.sequence)).toMatchObject({
+          id: ack.eventId,
+          sequence: ack.sequence,
+          type: target.event.type,
+          idempotencyKey: ack.key,
+        });
       }
       unacknowledged += events.filter((e) => e.sequence > 1 && !setup.has(e.id) && !acked.has(e.id)).length;
       // The case row is what its history replays to: the same state and context.

@@ -145,7 +145,10 @@ const notAPlainObject = fc.oneof(
   ascii(20),
 );
 /** Any JSON value, __proto__ and friends included as keys. */
-const anyJson = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.object({ maxDepth: 2, withNullPrototype: false }).map((o) => JSON.parse(JSON.stringify(o)) as unknown));
+const anyJson = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.object({ maxDepth: 2, withNullPrototype: false }).map((o) => JSON.parse(JSON.stringify(o)) as unknown),
+);
 /** A length for huge strings: up to 72,000 bytes, a quarter of them over the 64 KiB limit. */
 const HUGE = fc.oneof(fc.noBias(fc.integer({ min: 201, max: 60_000 })), fc.noBias(fc.integer({ min: 60_000, max: 72_000 })));
 const sneakyKey = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '');
@@ -165,7 +168,11 @@ function invalidFor(type: FieldType): fc.Arbitrary<unknown> {
   const pick = (() => {
     switch (type.kind) {
       case 'string':
-        return fc.oneof(others, fc.constantFrom('', '   ', '\t'), fc.integer({ min: 1, max: 500 }).map((n) => 'x'.repeat((type.maxLength ?? 2000) + n)));
+        return fc.oneof(
+          others,
+          fc.constantFrom('', '   ', '\t'),
+          fc.integer({ min: 1, max: 500 }).map((n) => 'x'.repeat((type.maxLength ?? 2000) + n)),
+        );
       case 'date':
         return fc.oneof(others, fc.constantFrom('2026-02-30', '2026-13-01', '01/10/2026', 'yesterday', '2026-10-01T25:00Z', ''), ascii(12));
       case 'integer':
@@ -227,9 +234,19 @@ function malformedEvent(pathway: PathwayName): fc.Arbitrary<{ kind: string; body
   const withRequired = withFields.filter((e) => fieldsOf(e.type).some((f) => f.required));
   const json = (kind: string, arb: fc.Arbitrary<unknown>) => arb.map((value) => ({ kind, body: JSON.stringify(value) }));
 
-  const wrongTypedType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.constant({ type: 'PATTO_SIGNED' }));
+  const wrongTypedType = fc.oneof(
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string(), { maxLength: 2 }),
+    fc.constant({ type: 'PATTO_SIGNED' }),
+  );
   const notAnEventName = fc
-    .oneof(unicode(70), fc.integer({ min: 65, max: 300 }).map((n) => 'A'.repeat(n)), legal.map((e) => e.type.toLowerCase()))
+    .oneof(
+      unicode(70),
+      fc.integer({ min: 65, max: 300 }).map((n) => 'A'.repeat(n)),
+      legal.map((e) => e.type.toLowerCase()),
+    )
     .filter((t) => !EVENT_TYPE.test(t));
   const unknownType = fc.stringMatching(/^[A-Z][A-Z0-9_]{0,63}$/).filter((t) => !ALL_TYPES.has(t));
   const unknownField = fc
@@ -237,7 +254,9 @@ function malformedEvent(pathway: PathwayName): fc.Arbitrary<{ kind: string; body
     .filter(([e, key]) => !ENVELOPE.includes(key) && !fieldsOf(e.type).some((f) => f.name === key));
   const badField = fc
     .constantFrom(...withFields)
-    .chain((e) => fc.constantFrom(...fieldsOf(e.type)).chain((f) => invalidFor(f.type).map((v) => withKey({ at: ACT_DATE, ...e }, f.name, v))));
+    .chain((e) =>
+      fc.constantFrom(...fieldsOf(e.type)).chain((f) => invalidFor(f.type).map((v) => withKey({ at: ACT_DATE, ...e }, f.name, v))),
+    );
   const missingField = fc
     .constantFrom(...withRequired)
     .chain((e) => fc.constantFrom(...fieldsOf(e.type).filter((f) => f.required)).map((f) => without({ at: ACT_DATE, ...e }, f.name)));
@@ -247,19 +266,45 @@ function malformedEvent(pathway: PathwayName): fc.Arbitrary<{ kind: string; body
     const nested = arrays ? '['.repeat(levels) + ']'.repeat(levels) : '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
     return { kind: 'deep nesting', body: `${JSON.stringify(e).slice(0, -1)},"nested":${nested}}` };
   });
-  const huge = fc.tuple(legal, HUGE, fc.boolean()).map(([e, n, asType]) => (asType ? { ...e, type: 'A'.repeat(n) } : { ...e, note: 'é'.repeat(n / 2) }));
+  const huge = fc
+    .tuple(legal, HUGE, fc.boolean())
+    .map(([e, n, asType]) => (asType ? { ...e, type: 'A'.repeat(n) } : { ...e, note: 'é'.repeat(n / 2) }));
 
   return fc.oneof(
     json('not an object', notAPlainObject),
     json('array of legal events', fc.array(legal, { minLength: 1, maxLength: 3 })),
-    json('type missing', legal.map((e) => without(e, 'type'))),
-    json('type of the wrong type', fc.tuple(legal, wrongTypedType).map(([e, type]) => ({ ...e, type }))),
-    json('type not an event name', fc.tuple(legal, notAnEventName).map(([e, type]) => ({ ...e, type }))),
-    json('operator or receivedAt', fc.tuple(legal, fc.constantFrom(...SERVICE_SET), anyJson).map(([e, k, v]) => withKey(e, k, v))),
-    json('unknown event', unknownType.map((type) => ({ type, at: ACT_DATE }))),
-    json('event of the other pathway', fc.constantFrom(...otherPathwayTypes).map((type) => ({ type, at: ACT_DATE }))),
-    json('unknown field', unknownField.map(([e, k, v]) => withKey(e, k, v))),
-    json('bad at', fc.tuple(legal, invalidFor({ kind: 'date' })).map(([e, at]) => ({ ...e, at }))),
+    json(
+      'type missing',
+      legal.map((e) => without(e, 'type')),
+    ),
+    json(
+      'type of the wrong type',
+      fc.tuple(legal, wrongTypedType).map(([e, type]) => ({ ...e, type })),
+    ),
+    json(
+      'type not an event name',
+      fc.tuple(legal, notAnEventName).map(([e, type]) => ({ ...e, type })),
+    ),
+    json(
+      'operator or receivedAt',
+      fc.tuple(legal, fc.constantFrom(...SERVICE_SET), anyJson).map(([e, k, v]) => withKey(e, k, v)),
+    ),
+    json(
+      'unknown event',
+      unknownType.map((type) => ({ type, at: ACT_DATE })),
+    ),
+    json(
+      'event of the other pathway',
+      fc.constantFrom(...otherPathwayTypes).map((type) => ({ type, at: ACT_DATE })),
+    ),
+    json(
+      'unknown field',
+      unknownField.map(([e, k, v]) => withKey(e, k, v)),
+    ),
+    json(
+      'bad at',
+      fc.tuple(legal, invalidFor({ kind: 'date' })).map(([e, at]) => ({ ...e, at })),
+    ),
     json('bad field', badField),
     json('required field missing', missingField),
     { weight: 2, arbitrary: deep },
@@ -297,10 +342,21 @@ const malformedCreate: fc.Arbitrary<{ kind: string; body: string }> = (() => {
     unicode(20).filter((p) => !Object.hasOwn(PATHWAYS, p)),
     fc.constantFrom('Person', 'PERSON', ' person', 'people'),
   );
-  const wrongOffice = fc.oneof(fc.integer(), fc.boolean(), fc.constantFrom('', '  '), fc.integer({ min: 101, max: 5000 }).map((n) => 'o'.repeat(n)));
+  const wrongOffice = fc.oneof(
+    fc.integer(),
+    fc.boolean(),
+    fc.constantFrom('', '  '),
+    fc.integer({ min: 101, max: 5000 }).map((n) => 'o'.repeat(n)),
+  );
   const unknownKey = (known: string[]) => fc.oneof(sneakyKey, unicode(12)).filter((k) => !known.includes(k));
   const wrongInput = fc.oneof(
-    fc.constantFrom<unknown>({ targets: ['nope'] }, { targets: 'disabled' }, { targets: ['disabled', 'disabled'] }, { languageMediation: 'yes' }, { colour: 'red' }),
+    fc.constantFrom<unknown>(
+      { targets: ['nope'] },
+      { targets: 'disabled' },
+      { targets: ['disabled', 'disabled'] },
+      { languageMediation: 'yes' },
+      { colour: 'red' },
+    ),
     fc.tuple(unknownKey(['targets', 'languageMediation']), anyJson).map(([k, v]) => withKey({}, k, v)),
   );
   const mutations: Mutation[] = [
@@ -309,31 +365,42 @@ const malformedCreate: fc.Arbitrary<{ kind: string; body: string }> = (() => {
     ['pathway missing', unset('pathway')],
     ['pathway wrong', set('pathway', wrongPathway)],
     ['office wrong', set('office', wrongOffice)],
-    ['unknown field', fc.tuple(unknownKey(CREATE_KEYS), anyJson).map(([k, v]) => (b: Body) => withKey(b, k, v))],
+    [
+      'unknown field',
+      fc.tuple(unknownKey(CREATE_KEYS), anyJson).map(
+        ([k, v]) =>
+          (b: Body) =>
+            withKey(b, k, v),
+      ),
+    ],
     ['input not an object', set('input', notAPlainObject)],
     // Only person cases have opening fields.
     ['input invalid', wrongInput.map((input) => (b: Body) => ({ ...b, pathway: 'person', input }))],
   ];
-  const mutated = fc
-    .tuple(base, fc.uniqueArray(fc.constantFrom(...mutations.keys()), { minLength: 1, maxLength: 3 }))
-    .chain(([b, picks]) =>
-      fc.tuple(...picks.map((i) => mutations[i][1])).map((fns) => ({
-        kind: picks.map((i) => mutations[i][0]).join(' + '),
-        body: JSON.stringify(fns.reduce((acc, fn) => fn(acc), b)),
-      })),
-    );
+  const mutated = fc.tuple(base, fc.uniqueArray(fc.constantFrom(...mutations.keys()), { minLength: 1, maxLength: 3 })).chain(([b, picks]) =>
+    fc.tuple(...picks.map((i) => mutations[i][1])).map((fns) => ({
+      kind: picks.map((i) => mutations[i][0]).join(' + '),
+      body: JSON.stringify(fns.reduce((acc, fn) => fn(acc), b)),
+    })),
+  );
   return fc.oneof(
     { weight: 6, arbitrary: mutated },
     { weight: 1, arbitrary: notAPlainObject.map((v) => ({ kind: 'not an object', body: JSON.stringify(v) })) },
     { weight: 1, arbitrary: base.chain((b) => breakJson(JSON.stringify(b))).map((body) => ({ kind: 'invalid JSON', body })) },
     // An event is not an opening: `type` is an unknown field of POST /cases.
-    { weight: 1, arbitrary: sample('person').map((e) => ({ kind: 'an event', body: JSON.stringify({ pathway: 'person', subject: 'S', ...e }) })) },
+    {
+      weight: 1,
+      arbitrary: sample('person').map((e) => ({ kind: 'an event', body: JSON.stringify({ pathway: 'person', subject: 'S', ...e }) })),
+    },
   );
 })();
 
 /** Content types: mostly JSON (the body is malformed anyway), sometimes not JSON at all (415). */
 const contentType = fc.oneof(
-  { weight: 12, arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/problem+json', 'APPLICATION/JSON') },
+  {
+    weight: 12,
+    arbitrary: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/problem+json', 'APPLICATION/JSON'),
+  },
   {
     weight: 1,
     arbitrary: fc.constantFrom(
@@ -389,7 +456,23 @@ const badId = fc
   .oneof(
     unicode(40).map(encodeURIComponent),
     ascii(40).map(encodeURIComponent),
-    fc.constantFrom('%FF', '%E0%A4%A', '%', '%zz', '%00', '%2F', 'a%2Fb', '%C0%AE%C0%AE', '%uFFFF', '..;', '...', 'null', 'undefined', '0', '-1'),
+    fc.constantFrom(
+      '%FF',
+      '%E0%A4%A',
+      '%',
+      '%zz',
+      '%00',
+      '%2F',
+      'a%2Fb',
+      '%C0%AE%C0%AE',
+      '%uFFFF',
+      '..;',
+      '...',
+      'null',
+      'undefined',
+      '0',
+      '-1',
+    ),
     fc.constantFrom('%2e%2e%2fhealth', '..%2F..%2Fhealth', '..%5C..%5Chealth', '%252e%252e%252f'),
     fc.uuid().map((u) => u.replace(/[0-9a-f]$/, 'g')),
     fc.uuid().map((u) => u.replaceAll('-', '')),
@@ -424,8 +507,14 @@ const badListQuery: fc.Arbitrary<string> = (() => {
       fc.tuple(fc.constant('limit'), badLimit),
       fc.tuple(fc.constant('pathway'), notIn(Object.keys(PATHWAYS))),
       fc.tuple(fc.constant('status'), notIn(['active', 'done'])),
-      fc.tuple(fc.constantFrom('office', 'subject', 'state'), fc.integer({ min: 201, max: 3000 }).map((n) => 'q'.repeat(n))),
-      fc.tuple(fc.constant('cursor'), fc.oneof(ascii(30), fc.constant('')).filter((c) => !cursorOk(c))),
+      fc.tuple(
+        fc.constantFrom('office', 'subject', 'state'),
+        fc.integer({ min: 201, max: 3000 }).map((n) => 'q'.repeat(n)),
+      ),
+      fc.tuple(
+        fc.constant('cursor'),
+        fc.oneof(ascii(30), fc.constant('')).filter((c) => !cursorOk(c)),
+      ),
     )
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
   const service = fc.constantFrom(
@@ -437,7 +526,10 @@ const badListQuery: fc.Arbitrary<string> = (() => {
   );
   // Legal parameters (given twice they are no longer legal), and junk between them.
   const extra = fc
-    .tuple(fc.constantFrom('pathway=person', 'status=active', 'limit=5', 'office=CPI', 'state=open', 'subject=S'), fc.constantFrom('', '&%FF=1', '&a=%', '&&', '&='))
+    .tuple(
+      fc.constantFrom('pathway=person', 'status=active', 'limit=5', 'office=CPI', 'state=open', 'subject=S'),
+      fc.constantFrom('', '&%FF=1', '&a=%', '&&', '&='),
+    )
     .map(([p, junk]) => p + junk);
   return fc
     .tuple(fc.oneof(bad, service), fc.array(extra, { maxLength: 3 }), fc.boolean())
@@ -466,7 +558,12 @@ const MALFORMED_EVENTS: Record<PathwayName, fc.Arbitrary<{ kind: string; body: s
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** A probe; a body goes with a JSON content type unless one is given. */
-function probe(family: string, method: string, path: string, options: { target?: number; body?: string; headers?: Record<string, string> } = {}): Probe {
+function probe(
+  family: string,
+  method: string,
+  path: string,
+  options: { target?: number; body?: string; headers?: Record<string, string> } = {},
+): Probe {
   const bodyless = method === 'GET' || method === 'HEAD';
   return {
     family,
@@ -484,7 +581,9 @@ const probes: fc.Arbitrary<Probe> = fc.oneof(
     arbitrary: target.chain((i) =>
       fc
         .tuple(MALFORMED_EVENTS[TARGETS[i].pathway], contentType)
-        .map(([e, type]) => probe(`event: ${e.kind}`, 'POST', '/cases/{case}/events', { target: i, body: e.body, headers: { 'content-type': type } })),
+        .map(([e, type]) =>
+          probe(`event: ${e.kind}`, 'POST', '/cases/{case}/events', { target: i, body: e.body, headers: { 'content-type': type } }),
+        ),
     ),
   },
   {
@@ -497,7 +596,10 @@ const probes: fc.Arbitrary<Probe> = fc.oneof(
     weight: 1,
     // An opening is not an event: it has no type.
     arbitrary: target.map((i) =>
-      probe('event: an opening body', 'POST', '/cases/{case}/events', { target: i, body: JSON.stringify({ pathway: TARGETS[i].pathway, subject: 'S' }) }),
+      probe('event: an opening body', 'POST', '/cases/{case}/events', {
+        target: i,
+        body: JSON.stringify({ pathway: TARGETS[i].pathway, subject: 'S' }),
+      }),
     ),
   },
   { weight: 2, arbitrary: badListQuery.map((q) => probe('list: bad query', 'GET', `/cases?${q}`)) },
@@ -508,24 +610,36 @@ const probes: fc.Arbitrary<Probe> = fc.oneof(
       .tuple(
         badId,
         fc.constantFrom('', '/transitions', '/history', '/events'),
-        fc.oneof(MALFORMED_EVENTS.person.map((e) => e.body), sample('person').map((e) => JSON.stringify(e))),
+        fc.oneof(
+          MALFORMED_EVENTS.person.map((e) => e.body),
+          sample('person').map((e) => JSON.stringify(e)),
+        ),
       )
       .map(([id, suffix, body]) => probe(`bad id${suffix}`, suffix === '/events' ? 'POST' : 'GET', `/cases/${id}${suffix}`, { body })),
   },
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.uuid(), fc.constantFrom('', '/transitions', '/history')).map(([id, suffix]) => probe('unknown case', 'GET', `/cases/${id}${suffix}`)),
+    arbitrary: fc
+      .tuple(fc.uuid(), fc.constantFrom('', '/transitions', '/history'))
+      .map(([id, suffix]) => probe('unknown case', 'GET', `/cases/${id}${suffix}`)),
   },
   {
     weight: 1,
     arbitrary: fc
-      .tuple(target, fc.constantFrom('after=-1', 'limit=0', 'limit=1001', 'after=x', 'page=2', 'after=1&after=2', 'limit=', '__proto__=1', 'after=1e3'))
+      .tuple(
+        target,
+        fc.constantFrom('after=-1', 'limit=0', 'limit=1001', 'after=x', 'page=2', 'after=1&after=2', 'limit=', '__proto__=1', 'after=1e3'),
+      )
       .map(([i, q]) => probe('history: bad query', 'GET', `/cases/{case}/history?${q}`, { target: i })),
   },
   {
     weight: 1,
     arbitrary: fc
-      .tuple(target, fc.constantFrom('/cases/{case}', '/cases/{case}/transitions', '/cases/{case}/history', '/cases', '/pathways/person', '/health'), badOperator)
+      .tuple(
+        target,
+        fc.constantFrom('/cases/{case}', '/cases/{case}/transitions', '/cases/{case}/history', '/cases', '/pathways/person', '/health'),
+        badOperator,
+      )
       .map(([i, path, headers]) => probe('bad operator headers', 'GET', path, { target: i, headers })),
   },
   {
@@ -540,7 +654,16 @@ const probes: fc.Arbitrary<Probe> = fc.oneof(
     arbitrary: fc
       .tuple(
         target,
-        fc.constantFrom('/', '/case', '/cases/{case}/events/x', '/cases/{case}/history/1', '/pathways/person/x', '/docs/nothing.json', '/cases//events', '/%FF'),
+        fc.constantFrom(
+          '/',
+          '/case',
+          '/cases/{case}/events/x',
+          '/cases/{case}/history/1',
+          '/pathways/person/x',
+          '/docs/nothing.json',
+          '/cases//events',
+          '/%FF',
+        ),
         fc.constantFrom('GET', 'POST', 'DELETE'),
       )
       .map(([i, path, method]) => probe('no such route', method, path, { target: i, body: '{"type":"X"}' })),
@@ -552,7 +675,10 @@ const requests: fc.Arbitrary<Probe> = fc
   .tuple(
     probes,
     fc.oneof({ weight: 2, arbitrary: fc.constant({}) }, { weight: 3, arbitrary: junkHeaders }),
-    fc.oneof({ weight: 19, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('gzip', 'deflate', 'br', 'xyz', 'identity') }),
+    fc.oneof(
+      { weight: 19, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.constantFrom('gzip', 'deflate', 'br', 'xyz', 'identity') },
+    ),
   )
   .map(([probe, junk, encoding]) => {
     // A Content-Encoding the body does not have, now and then (it applies to a body only).
@@ -573,7 +699,12 @@ async function send(base: string, request: Probe, ids: string[]): Promise<Answer
   const path = request.target === undefined ? request.path : request.path.replaceAll('{case}', ids[request.target]);
   const response = await fetch(`${base}${path}`, { method: request.method, headers: request.headers, body: request.body });
   const header = (name: string) => response.headers.get(name);
-  return { status: response.status, contentType: header('content-type'), contentLanguage: header('content-language'), text: await response.text() };
+  return {
+    status: response.status,
+    contentType: header('content-type'),
+    contentLanguage: header('content-language'),
+    text: await response.text(),
+  };
 }
 
 /** What is wrong with an answer to a malformed request: it must be a 4xx problem+json with a known code. */
@@ -592,7 +723,8 @@ function answerProblems(request: Probe, answer: Answer): string[] {
   const code = body?.code as keyof typeof PROBLEMS;
   if (!Object.hasOwn(PROBLEMS, code)) return [...problems, `code ${code}`];
   if (PROBLEMS[code].status !== answer.status || body.status !== answer.status) problems.push(`${code} with status ${answer.status}`);
-  if (body.type !== problemType(code) || typeof body.title !== 'string' || typeof body.detail !== 'string') problems.push('problem members');
+  if (body.type !== problemType(code) || typeof body.title !== 'string' || typeof body.detail !== 'string')
+    problems.push('problem members');
   return problems;
 }
 
@@ -656,7 +788,10 @@ describe('1,000 malformed requests', () => {
     );
     const employer = Object.values(EMPLOYER_STAGES).flat().slice(0, 7);
     expect(employer.at(-1)?.type).toBe('PATTO_SIGNED');
-    await walk('employer', employer.map((e) => ({ at: ACT_DATE, ...e })));
+    await walk(
+      'employer',
+      employer.map((e) => ({ at: ACT_DATE, ...e })),
+    );
     await walk('person', [{ type: 'WITHDRAWN', reason: 'Moved abroad', at: ACT_DATE }]);
   });
   afterAll(() => t.close());
@@ -689,7 +824,9 @@ describe('1,000 malformed requests', () => {
     expect(failures.slice(0, 10)).toEqual([]);
 
     // The generators reach every class of refusal a request can earn.
-    const codes = new Set(answers.filter((_, n) => generated[n].method !== 'HEAD').map((a) => (JSON.parse(a.text) as { code: string }).code));
+    const codes = new Set(
+      answers.filter((_, n) => generated[n].method !== 'HEAD').map((a) => (JSON.parse(a.text) as { code: string }).code),
+    );
     expect([...codes]).toEqual(
       expect.arrayContaining([
         'CASE_NOT_FOUND',

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QUERY_TIMEOUT_MS } from '../../src/database/data-source.js';
 import { EmbeddedDatabase } from '../../src/database/embedded-database.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { client, newTestDatabase, startTestApp, type ApiResponse, type Client, type TestApp, type TestDatabase } from '../support/test-app.js';
+import {
+  client,
+  newTestDatabase,
+  startTestApp,
+  type ApiResponse,
+  type Client,
+  type TestApp,
+  type TestDatabase,
+} from '../support/test-app.js';
 
 const EVENT = { type: 'INFORMATION_GIVEN', referral: 'A2' };
 /** An answer during the outage must come this fast: no request may hang on the missing database. */
@@ -99,7 +107,9 @@ describe('a database outage', () => {
     for (let round = 0; round < 2; round++) {
       expect(unavailable(await timed(() => api.get('/health')))).toEqual(UNAVAILABLE);
       expect(unavailable(await timed(() => api.get(`/cases/${id}`)))).toEqual(UNAVAILABLE);
-      expect(unavailable(await timed(() => api.post(`/cases/${id}/events`, EVENT, { 'Idempotency-Key': 'outage-during' })))).toEqual(UNAVAILABLE);
+      expect(unavailable(await timed(() => api.post(`/cases/${id}/events`, EVENT, { 'Idempotency-Key': 'outage-during' })))).toEqual(
+        UNAVAILABLE,
+      );
       expect(unavailable(await timed(() => api.get(`/cases/${id}/history`)))).toEqual(UNAVAILABLE);
       expect(unavailable(await timed(() => api.post('/cases', { pathway: 'person', subject: 'OUTAGE-2' })))).toEqual(UNAVAILABLE);
     }

@@ -22,7 +22,11 @@ describe('a case over HTTP, from opening to outcome', () => {
     let version = 1;
     for (const event of events) {
       const res = await api.post(`/cases/${caseId}/events`, event, { 'If-Match': `"${version}"` });
-      expect({ type: event.type, status: res.status, body: res.status === 200 ? null : res.body }).toEqual({ type: event.type, status: 200, body: null });
+      expect({ type: event.type, status: res.status, body: res.status === 200 ? null : res.body }).toEqual({
+        type: event.type,
+        status: 200,
+        body: null,
+      });
       version += 1;
       expect(res.headers.get('etag')).toBe(`"${version}"`);
       expect(res.body.event).toMatchObject({ sequence: version, type: event.type });
@@ -36,10 +40,19 @@ describe('a case over HTTP, from opening to outcome', () => {
     expect(opened.status).toBe(201);
     expect(opened.headers.get('location')).toBe(`/cases/${opened.body.id}`);
     expect(opened.headers.get('etag')).toBe('"1"');
-    expect(opened.body).toMatchObject({ pathway: 'person', status: 'active', version: 1, services: { A1: 'not_started', A2: 'not_started' } });
+    expect(opened.body).toMatchObject({
+      pathway: 'person',
+      status: 'active',
+      version: 1,
+      services: { A1: 'not_started', A2: 'not_started' },
+    });
     const id = opened.body.id as string;
 
-    const events = [{ type: 'INFORMATION_GIVEN', referral: 'A2', at: '2026-08-28' }, ...bodies(PERSON_STAGES), { type: 'HIRED', contractType: 'permanent', contractStartDate: '2026-12-01', at: ACT_DATE }];
+    const events = [
+      { type: 'INFORMATION_GIVEN', referral: 'A2', at: '2026-08-28' },
+      ...bodies(PERSON_STAGES),
+      { type: 'HIRED', contractType: 'permanent', contractStartDate: '2026-12-01', at: ACT_DATE },
+    ];
     const last = await walk(id, events);
 
     const read = await api.get(`/cases/${id}`);
@@ -58,7 +71,11 @@ describe('a case over HTTP, from opening to outcome', () => {
     });
 
     // A closed case refuses everything, and says why.
-    const after = await api.post(`/cases/${id}/events`, { type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60 }, { 'Accept-Language': 'en' });
+    const after = await api.post(
+      `/cases/${id}/events`,
+      { type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60 },
+      { 'Accept-Language': 'en' },
+    );
     expect(after.status).toBe(409);
     expect(after.body).toMatchObject({ code: 'TRANSITION_NOT_ALLOWED', kind: 'case_closed', reasons: [{ code: 'CASE_CLOSED' }] });
   });
@@ -80,7 +97,8 @@ describe('a case over HTTP, from opening to outcome', () => {
   it('lists cases by pathway, status, state, service status and office, a page at a time', async () => {
     const office = `CPI list ${Date.now()}`;
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await api.post('/cases', { pathway: i < 3 ? 'person' : 'employer', subject: `S-${i}`, office })).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await api.post('/cases', { pathway: i < 3 ? 'person' : 'employer', subject: `S-${i}`, office })).body.id);
     await api.post(`/cases/${ids[0]}/events`, { type: 'INTAKE_SESSION_HELD', mode: 'individual', minutes: 30 });
 
     const all: string[] = [];
@@ -94,7 +112,8 @@ describe('a case over HTTP, from opening to outcome', () => {
     } while (cursor);
     expect(all).toEqual([...ids].reverse());
 
-    const q = (query: string) => api.get(`/cases?office=${encodeURIComponent(office)}&${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
+    const q = (query: string) =>
+      api.get(`/cases?office=${encodeURIComponent(office)}&${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
     expect(await q('pathway=employer')).toEqual([ids[4], ids[3]]);
     expect(await q('service=A2&serviceStatus=active')).toEqual([ids[0]]);
     expect(await q('state=open.A2.active')).toEqual([ids[0]]);
@@ -112,13 +131,27 @@ describe('a case over HTTP, from opening to outcome', () => {
 
     const health = await api.get('/health');
     expect(health.status).toBe(200);
-    expect(health.body).toMatchObject({ status: 'ok', database: { status: 'up', kind: process.env.DATABASE_URL ? 'postgres' : 'embedded' } });
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      database: { status: 'up', kind: process.env.DATABASE_URL ? 'postgres' : 'embedded' },
+    });
 
     const openapi = await api.get('/docs/openapi.json');
     expect(Object.keys(openapi.body.paths)).toEqual(
-      expect.arrayContaining(['/cases', '/cases/{id}', '/cases/{id}/transitions', '/cases/{id}/events', '/cases/{id}/history', '/pathways', '/pathways/{name}', '/health']),
+      expect.arrayContaining([
+        '/cases',
+        '/cases/{id}',
+        '/cases/{id}/transitions',
+        '/cases/{id}/events',
+        '/cases/{id}/history',
+        '/pathways',
+        '/pathways/{name}',
+        '/health',
+      ]),
     );
-    expect(Object.keys(openapi.body.paths['/cases/{id}/events'].post.responses)).toEqual(expect.arrayContaining(['200', '400', '404', '409', '412', '413', '415', '422', '503']));
+    expect(Object.keys(openapi.body.paths['/cases/{id}/events'].post.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '404', '409', '412', '413', '415', '422', '503']),
+    );
     expect((await api.get('/docs')).status).toBe(200);
   });
 });

@@ -10,7 +10,9 @@ describe('practice cases (the sandbox for trainees)', () => {
 
   beforeAll(async () => {
     receiver = await WebhookReceiver.start();
-    t = await startTestApp({ env: { PERCORSI_WEBHOOK_DISPATCH: 'false', PERCORSI_WEBHOOK_ALLOWLIST: '127.0.0.1', PERCORSI_WEBHOOK_ALLOW_HTTP: 'true' } });
+    t = await startTestApp({
+      env: { PERCORSI_WEBHOOK_DISPATCH: 'false', PERCORSI_WEBHOOK_ALLOWLIST: '127.0.0.1', PERCORSI_WEBHOOK_ALLOW_HTTP: 'true' },
+    });
     api = client(t.url);
   });
   afterAll(async () => {
@@ -30,9 +32,12 @@ describe('practice cases (the sandbox for trainees)', () => {
     // The same machine decides: a refused step is refused with its reasons.
     const refused = await api.post(`/cases/${practice.body.id}/events`, { type: 'PAI_SIGNED' });
     expect(refused.status).toBe(409);
-    expect((await api.post(`/cases/${practice.body.id}/events`, { type: 'INTAKE_SESSION_HELD', mode: 'individual', minutes: 30 })).status).toBe(200);
+    expect(
+      (await api.post(`/cases/${practice.body.id}/events`, { type: 'INTAKE_SESSION_HELD', mode: 'individual', minutes: 30 })).status,
+    ).toBe(200);
 
-    const list = (query: string) => api.get(`/cases?office=${encodeURIComponent(office)}${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
+    const list = (query: string) =>
+      api.get(`/cases?office=${encodeURIComponent(office)}${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
     expect(await list('')).toEqual([real.body.id]);
     expect(await list('&practice=true')).toEqual([practice.body.id]);
     expect(await list('&practice=all')).toEqual([real.body.id, practice.body.id]);

@@ -49,7 +49,11 @@ describe('refusals: problem+json, and nothing changes', () => {
   async function apply(id: string, events: Record<string, unknown>[]): Promise<void> {
     for (const event of events) {
       const res = await api.post(`/cases/${id}/events`, event);
-      expect({ type: event.type, status: res.status, body: res.status === 200 ? null : res.body }).toEqual({ type: event.type, status: 200, body: null });
+      expect({ type: event.type, status: res.status, body: res.status === 200 ? null : res.body }).toEqual({
+        type: event.type,
+        status: 200,
+        body: null,
+      });
     }
   }
 
@@ -124,14 +128,20 @@ describe('refusals: problem+json, and nothing changes', () => {
 
     it('POST /cases: invalid opening input is refused by the machine, field by field', async () => {
       await unchanged(null, async () => {
-        const res = await api.post('/cases', { pathway: 'person', subject: 'S', input: { targets: ['nope'], colour: 'red' } }, { 'Accept-Language': 'en' });
+        const res = await api.post(
+          '/cases',
+          { pathway: 'person', subject: 'S', input: { targets: ['nope'], colour: 'red' } },
+          { 'Accept-Language': 'en' },
+        );
         expectProblem(res, 400, 'VALIDATION_FAILED', '/cases', 'en');
         expect(res.body.errors).toEqual([
           expect.objectContaining({ field: 'input.targets', problem: 'enum' }),
           expect.objectContaining({ field: 'input.colour', problem: 'unknown' }),
         ]);
         expect(res.body.kind).toBe('guards_failed');
-        expect(res.body.reasons).toEqual([expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining("opening data are invalid") })]);
+        expect(res.body.reasons).toEqual([
+          expect.objectContaining({ code: 'INPUT_INVALID', message: expect.stringContaining('opening data are invalid') }),
+        ]);
         expect(res.body.detail).toBe(res.body.reasons[0].message);
       });
     });
@@ -164,7 +174,12 @@ describe('refusals: problem+json, and nothing changes', () => {
         expect(res.body.errors).toEqual(errors.map((e) => expect.objectContaining(e)));
         expect(res.body.kind).toBe('guards_failed');
         expect(res.body.reasons).toEqual([
-          expect.objectContaining({ code: 'PAYLOAD_INVALID', guard: 'payloadValid', message: expect.stringMatching(/^I dati della richiesta/), fields: expect.any(Array) }),
+          expect.objectContaining({
+            code: 'PAYLOAD_INVALID',
+            guard: 'payloadValid',
+            message: expect.stringMatching(/^I dati della richiesta/),
+            fields: expect.any(Array),
+          }),
         ]);
         expect(res.body.reasons[0].fields).toEqual(errors.map((e) => expect.objectContaining(e)));
       });
@@ -176,7 +191,9 @@ describe('refusals: problem+json, and nothing changes', () => {
         expectProblem(res, 400, 'VALIDATION_FAILED', `/cases/${fresh}/events`, 'en');
         expect(res.body.errors).toEqual([expect.objectContaining({ field: 'type', problem: 'enum' })]);
         expect(res.body.kind).toBe('unknown_event');
-        expect(res.body.reasons).toEqual([{ code: 'EVENT_UNKNOWN', guard: null, message: '"NO_SUCH_EVENT" is not an event of the person pathway.' }]);
+        expect(res.body.reasons).toEqual([
+          { code: 'EVENT_UNKNOWN', guard: null, message: '"NO_SUCH_EVENT" is not an event of the person pathway.' },
+        ]);
         expect(res.body.detail).toBe(res.body.reasons[0].message);
       });
       // An employer event is unknown to a person case.
@@ -215,9 +232,21 @@ describe('refusals: problem+json, and nothing changes', () => {
       ['limit=201', [{ field: 'query:limit', problem: 'range' }]],
       ['service=A2', [{ field: 'query:serviceStatus', problem: 'required' }]],
       ['serviceStatus=active', [{ field: 'query:service', problem: 'required' }]],
-      ['service=Z9&serviceStatus=done', [{ field: 'query:service', problem: 'format' }, { field: 'query:serviceStatus', problem: 'enum' }]],
+      [
+        'service=Z9&serviceStatus=done',
+        [
+          { field: 'query:service', problem: 'format' },
+          { field: 'query:serviceStatus', problem: 'enum' },
+        ],
+      ],
       ['colour=red', [{ field: 'query:colour', problem: 'unknown' }]],
-      ['pathway=nobody&status=open', [{ field: 'query:pathway', problem: 'enum' }, { field: 'query:status', problem: 'enum' }]],
+      [
+        'pathway=nobody&status=open',
+        [
+          { field: 'query:pathway', problem: 'enum' },
+          { field: 'query:status', problem: 'enum' },
+        ],
+      ],
       ['pathway=constructor', [{ field: 'query:pathway', problem: 'enum' }]],
       ['office=a&office=b', [{ field: 'query:office', problem: 'type' }]],
       ['cursor=bm9wZQ', [{ field: 'query:cursor', problem: 'format' }]],
@@ -259,11 +288,14 @@ describe('refusals: problem+json, and nothing changes', () => {
   });
 
   describe('400 MALFORMED_JSON', () => {
-    it.each(['{"pathway": "person",', "{'pathway': 'person'}", '{"pathway":"person","subject":"S",}', 'null', '"person"', '42'])('POST /cases %s', async (body) => {
-      await unchanged(null, async () => {
-        expectProblem(await api.post('/cases', body), 400, 'MALFORMED_JSON', '/cases');
-      });
-    });
+    it.each(['{"pathway": "person",', "{'pathway': 'person'}", '{"pathway":"person","subject":"S",}', 'null', '"person"', '42'])(
+      'POST /cases %s',
+      async (body) => {
+        await unchanged(null, async () => {
+          expectProblem(await api.post('/cases', body), 400, 'MALFORMED_JSON', '/cases');
+        });
+      },
+    );
 
     it('POST /cases/:id/events with a truncated legal event', async () => {
       const text = JSON.stringify(GUIDANCE);
@@ -331,7 +363,14 @@ describe('refusals: problem+json, and nothing changes', () => {
 
   describe('409 TRANSITION_NOT_ALLOWED carries the machine reasons', () => {
     /** A refused event: 409 with its kind, reasons with codes and messages, the detail their sentences. */
-    async function refused(id: string, event: Record<string, unknown>, kind: string, codes: string[], headers: Record<string, string> = {}, language: Language = 'it') {
+    async function refused(
+      id: string,
+      event: Record<string, unknown>,
+      kind: string,
+      codes: string[],
+      headers: Record<string, string> = {},
+      language: Language = 'it',
+    ) {
       let res!: ApiResponse;
       await unchanged(id, async () => {
         res = await api.post(`/cases/${id}/events`, event, headers);
@@ -354,12 +393,19 @@ describe('refusals: problem+json, and nothing changes', () => {
 
     it('guards_failed: PATTO_NOT_SIGNED (with the preceding service not completed)', async () => {
       const res = await refused(fresh, GUIDANCE, 'guards_failed', ['PRECEDING_SERVICE_NOT_COMPLETED', 'PATTO_NOT_SIGNED']);
-      expect(res.body.reasons[1]).toEqual({ code: 'PATTO_NOT_SIGNED', guard: 'pattoSigned', message: expect.stringContaining('Patto di Servizio non è stato sottoscritto') });
+      expect(res.body.reasons[1]).toEqual({
+        code: 'PATTO_NOT_SIGNED',
+        guard: 'pattoSigned',
+        message: expect.stringContaining('Patto di Servizio non è stato sottoscritto'),
+      });
     });
 
     it('guards_failed: DURATION_BELOW_MINIMUM', async () => {
       const res = await refused(fresh, { ...INTAKE, minutes: 5 }, 'guards_failed', ['DURATION_BELOW_MINIMUM']);
-      expect(res.body.reasons[0]).toMatchObject({ guard: 'minimumDuration', message: expect.stringContaining('almeno 30 minuti; registrati 5') });
+      expect(res.body.reasons[0]).toMatchObject({
+        guard: 'minimumDuration',
+        message: expect.stringContaining('almeno 30 minuti; registrati 5'),
+      });
     });
 
     it('guards_failed: DATE_IN_FUTURE', async () => {
@@ -369,7 +415,10 @@ describe('refusals: problem+json, and nothing changes', () => {
 
     it('guards_failed: CPI_ONLY_ACT when an accredited operator records a CPI-only act', async () => {
       const res = await refused(fresh, { type: 'MOBILITY_LIST_ENROLLED', at: ACT_DATE }, 'guards_failed', ['CPI_ONLY_ACT'], ACCREDITED);
-      expect(res.body.reasons[0]).toMatchObject({ guard: 'operatorIsCpi', message: expect.stringContaining("competenza esclusiva dei Centri per l'Impiego") });
+      expect(res.body.reasons[0]).toMatchObject({
+        guard: 'operatorIsCpi',
+        message: expect.stringContaining("competenza esclusiva dei Centri per l'Impiego"),
+      });
     });
 
     it('case_closed: CASE_CLOSED after WITHDRAWN, for any event', async () => {
@@ -392,9 +441,13 @@ describe('refusals: problem+json, and nothing changes', () => {
       ] as const) {
         answers[header] = await refused(fresh, event, 'guards_failed', ['DURATION_BELOW_MINIMUM'], { 'Accept-Language': header }, language);
       }
-      expect(answers.en.body.reasons[0].message).toBe('A.2 Intake, first screening and taking charge: each individual session must last at least 30 minutes; 5 recorded.');
+      expect(answers.en.body.reasons[0].message).toBe(
+        'A.2 Intake, first screening and taking charge: each individual session must last at least 30 minutes; 5 recorded.',
+      );
       expect(answers.en.body.title).toBe('Transition not allowed');
-      expect(answers.it.body.reasons[0].message).toBe('A.2 Accoglienza, primo filtro e presa in carico: un incontro individuale deve durare almeno 30 minuti; registrati 5.');
+      expect(answers.it.body.reasons[0].message).toBe(
+        'A.2 Accoglienza, primo filtro e presa in carico: un incontro individuale deve durare almeno 30 minuti; registrati 5.',
+      );
       expect(answers.it.body.title).toBe('Passaggio non consentito');
       expect(answers['fr;q=1, en;q=0.5'].body).toEqual({ ...answers.en.body, requestId: answers['fr;q=1, en;q=0.5'].body.requestId });
       expect(answers.fr.body.reasons).toEqual(answers.it.body.reasons);
@@ -417,7 +470,8 @@ describe('refusals: problem+json, and nothing changes', () => {
           {
             code: 'CPI_ONLY_ACT',
             guard: 'operatorIsCpi',
-            message: 'Enrolment in the mobility lists (L. 236/93) is reserved to the public employment offices (CPI): an accredited operator cannot record it.',
+            message:
+              'Enrolment in the mobility lists (L. 236/93) is reserved to the public employment offices (CPI): an accredited operator cannot record it.',
           },
         ],
       });
@@ -428,7 +482,9 @@ describe('refusals: problem+json, and nothing changes', () => {
 
       const it = await api.get(`/cases/${fresh}/transitions`, ACCREDITED);
       expect(mobility(it).reasons[0].message).toContain("competenza esclusiva dei Centri per l'Impiego");
-      expect(it.body.allowed.find((a: { event: string }) => a.event === 'INTAKE_SESSION_HELD').summary).toBe('Colloquio di accoglienza svolto');
+      expect(it.body.allowed.find((a: { event: string }) => a.event === 'INTAKE_SESSION_HELD').summary).toBe(
+        'Colloquio di accoglienza svolto',
+      );
     });
 
     it('lists the same act as allowed for a CPI operator', async () => {
@@ -442,7 +498,10 @@ describe('refusals: problem+json, and nothing changes', () => {
     it('refuses a legal event sent with a stale If-Match, and gives the current version and ETag', async () => {
       const current = (await read(guided)).version as number;
       await unchanged(guided, async () => {
-        const res = await api.post(`/cases/${guided}/events`, GUIDANCE, { 'If-Match': `"${current - 1}", "${current + 5}"`, 'Accept-Language': 'en' });
+        const res = await api.post(`/cases/${guided}/events`, GUIDANCE, {
+          'If-Match': `"${current - 1}", "${current + 5}"`,
+          'Accept-Language': 'en',
+        });
         expectProblem(res, 412, 'VERSION_CONFLICT', `/cases/${guided}/events`, 'en');
         expect(res.body.currentVersion).toBe(current);
         expect(res.headers.get('etag')).toBe(`"${current}"`);
@@ -481,7 +540,10 @@ describe('refusals: problem+json, and nothing changes', () => {
 
     it('refuses an opening sent as a form', async () => {
       await unchanged(null, async () => {
-        const res = await api.post('/cases', 'pathway=person&subject=S', { 'content-type': 'application/x-www-form-urlencoded', 'Accept-Language': 'en' });
+        const res = await api.post('/cases', 'pathway=person&subject=S', {
+          'content-type': 'application/x-www-form-urlencoded',
+          'Accept-Language': 'en',
+        });
         expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE', '/cases', 'en');
         expect(res.body.detail).toBe("The body must be application/json, not 'application/x-www-form-urlencoded'.");
       });
@@ -494,7 +556,11 @@ describe('refusals: problem+json, and nothing changes', () => {
       const first = await api.post(`/cases/${guided}/events`, GUIDANCE, { 'Idempotency-Key': key });
       expect(first.status).toBe(200);
       await unchanged(guided, async () => {
-        const res = await api.post(`/cases/${guided}/events`, { ...GUIDANCE, minutes: 90 }, { 'Idempotency-Key': key, 'Accept-Language': 'en' });
+        const res = await api.post(
+          `/cases/${guided}/events`,
+          { ...GUIDANCE, minutes: 90 },
+          { 'Idempotency-Key': key, 'Accept-Language': 'en' },
+        );
         expectProblem(res, 422, 'IDEMPOTENCY_KEY_REUSED', `/cases/${guided}/events`, 'en');
         expect(res.body.detail).toBe(`The idempotency key '${key}' was already used with a different request.`);
         const replay = await api.post(`/cases/${guided}/events`, GUIDANCE, { 'Idempotency-Key': key });

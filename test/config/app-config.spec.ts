@@ -23,20 +23,37 @@ describe('configuration', () => {
       PERCORSI_DEFAULT_LANGUAGE: 'en',
       PERCORSI_DATA_DIR: '/var/lib/percorsi',
     });
-    expect(config).toMatchObject({ port: 8080, databaseUrl: 'postgres://u:p@db:5432/percorsi', defaultLanguage: 'en', dataDir: '/var/lib/percorsi' });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5432/percorsi',
+      defaultLanguage: 'en',
+      dataDir: '/var/lib/percorsi',
+    });
     expect(config.defaultOperator.kind).toBe('accredited');
   });
 
   it('reports every invalid variable at once, by name', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x', PERCORSI_DEFAULT_OPERATOR_KIND: 'boss', PERCORSI_DB_SCHEMA: 'Robert"); DROP', PERCORSI_TRUST_OPERATOR_HEADERS: 'yes' });
+      loadConfig({
+        PORT: 'abc',
+        DATABASE_URL: 'mysql://x',
+        PERCORSI_DEFAULT_OPERATOR_KIND: 'boss',
+        PERCORSI_DB_SCHEMA: 'Robert"); DROP',
+        PERCORSI_TRUST_OPERATOR_HEADERS: 'yes',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'DATABASE_URL', 'PERCORSI_DEFAULT_OPERATOR_KIND', 'PERCORSI_DB_SCHEMA', 'PERCORSI_TRUST_OPERATOR_HEADERS']) {
+    for (const name of [
+      'PORT',
+      'DATABASE_URL',
+      'PERCORSI_DEFAULT_OPERATOR_KIND',
+      'PERCORSI_DB_SCHEMA',
+      'PERCORSI_TRUST_OPERATOR_HEADERS',
+    ]) {
       expect(problems).toContain(name);
     }
   });

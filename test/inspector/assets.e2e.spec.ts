@@ -41,7 +41,12 @@ describe('inspector assets', () => {
   });
 
   it('answers an unknown file with a 404 problem, not a file from elsewhere', async () => {
-    for (const path of ['/inspector/assets/nope.js', '/inspector/assets/..%2F..%2Fpackage.json', '/inspector/assets/index.html', '/inspector/assets/.env']) {
+    for (const path of [
+      '/inspector/assets/nope.js',
+      '/inspector/assets/..%2F..%2Fpackage.json',
+      '/inspector/assets/index.html',
+      '/inspector/assets/.env',
+    ]) {
       const response = await api.get(path);
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toContain('application/problem+json');

@@ -43,7 +43,9 @@ describe.each(BROWSERS)('inspector in %s: the page and its diagrams', (browserNa
           };
           document.querySelectorAll('script[src]').forEach((el) => add(el.getAttribute('src')));
           document.querySelectorAll('link[href]').forEach((el) => add(el.getAttribute('href')));
-          document.querySelectorAll('img[src], iframe[src], source[src], video[src], audio[src]').forEach((el) => add(el.getAttribute('src')));
+          document
+            .querySelectorAll('img[src], iframe[src], source[src], video[src], audio[src]')
+            .forEach((el) => add(el.getAttribute('src')));
           document.querySelectorAll('image, use').forEach((el) => add(el.getAttribute('href') ?? el.getAttribute('xlink:href')));
           // @font-face and url(...) in every stylesheet, resolved against the sheet.
           for (const sheet of Array.from(document.styleSheets)) {
@@ -87,7 +89,12 @@ describe.each(BROWSERS)('inspector in %s: the page and its diagrams', (browserNa
         const states = await stateBoxes(page);
         const drawn = states.map((s) => s.id).filter((id) => id !== pathway);
         expect([...drawn].sort()).toEqual(machineStateIds(pathway));
-        expect(states.filter((s) => s.service).map((s) => s.service).sort()).toEqual(SERVICES[pathway]);
+        expect(
+          states
+            .filter((s) => s.service)
+            .map((s) => s.service)
+            .sort(),
+        ).toEqual(SERVICES[pathway]);
         for (const s of states.filter((x) => x.service)) {
           // The region's label names its service: A.1, B.4 (or A1, B4).
           const code = s.service!;
@@ -96,7 +103,12 @@ describe.each(BROWSERS)('inspector in %s: the page and its diagrams', (browserNa
           expect(s.type).toBe('compound');
         }
         expect(states.find((s) => s.id === `${pathway}.open`)?.type).toBe('parallel');
-        expect(states.filter((s) => s.type === 'final').map((s) => s.id).sort()).toEqual(
+        expect(
+          states
+            .filter((s) => s.type === 'final')
+            .map((s) => s.id)
+            .sort(),
+        ).toEqual(
           pathway === 'person'
             ? ['person.pattoRefused', 'person.placed', 'person.withdrawn']
             : ['employer.closed', 'employer.pattoRefused', 'employer.withdrawn'],

@@ -10,7 +10,10 @@ import { BROWSER_TEST_TIMEOUT_MS, BROWSERS, closeBrowser, launchBrowser, openPag
  */
 const PAGES: Record<string, { type: string; body: string }> = {
   '/clean': { type: 'text/html', body: '<!doctype html><title>clean</title><p id="ok">ok</p><script src="/clean.js"></script>' },
-  '/clean.js': { type: 'text/javascript', body: 'console.log("fine"); const s = new EventSource("/stream"); s.onmessage = () => s.close();' },
+  '/clean.js': {
+    type: 'text/javascript',
+    body: 'console.log("fine"); const s = new EventSource("/stream"); s.onmessage = () => s.close();',
+  },
   '/bad': {
     type: 'text/html',
     body: [
@@ -115,7 +118,8 @@ describe.each(BROWSERS)('browser harness in %s: what a test page may not do is c
         );
         const pageErrors = [expect.stringContaining('uncaught in the page')];
         // Firefox also reports the external fetch the route aborted as an error of the page.
-        if (browserName === 'firefox') pageErrors.push(expect.stringMatching(/^Cross-Origin Request Blocked: .* http:\/\/203\.0\.113\.7\/api/));
+        if (browserName === 'firefox')
+          pageErrors.push(expect.stringMatching(/^Cross-Origin Request Blocked: .* http:\/\/203\.0\.113\.7\/api/));
         expect(problems.pageErrors).toHaveLength(pageErrors.length);
         expect(problems.pageErrors).toEqual(expect.arrayContaining(pageErrors));
         expect(problems.failedRequests).toEqual([expect.stringContaining(`${base}/broken`)]);

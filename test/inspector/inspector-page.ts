@@ -7,7 +7,15 @@ import type { AnyStateNode } from 'xstate';
 import { PATHWAYS } from '../../machines/index.js';
 import { ACT_DATE, DID_DATE, type EventInput } from '../../machines/testing/case-factory.js';
 import { afterAll, beforeAll } from '@jest/globals';
-import { BROWSER_TEST_TIMEOUT_MS, closeBrowser, launchBrowser, openPage, waitFor, type BrowserName, type InspectedPage } from '../support/browser.js';
+import {
+  BROWSER_TEST_TIMEOUT_MS,
+  closeBrowser,
+  launchBrowser,
+  openPage,
+  waitFor,
+  type BrowserName,
+  type InspectedPage,
+} from '../support/browser.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import type { PageDocument } from './page-dom.js';
 
@@ -78,7 +86,12 @@ export interface DrivenCase {
   eventAt: string[];
 }
 
-export async function driveCase(api: Client, pathway: PathwayName, steps: EventInput[], options: { practice?: boolean; subject?: string } = {}): Promise<DrivenCase> {
+export async function driveCase(
+  api: Client,
+  pathway: PathwayName,
+  steps: EventInput[],
+  options: { practice?: boolean; subject?: string } = {},
+): Promise<DrivenCase> {
   const opened = await api.post('/cases', {
     pathway,
     subject: options.subject ?? `${pathway.toUpperCase()}-${Math.random().toString(36).slice(2, 8)}`,
@@ -121,11 +134,15 @@ export async function activeStates(page: Page): Promise<string[]> {
   });
 }
 
-export const sameSet = (a: string[], b: string[]): boolean => a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
+export const sameSet = (a: string[], b: string[]): boolean =>
+  a.length === b.length && [...a].sort().every((v, i) => v === [...b].sort()[i]);
 
 /** Waits until the diagram highlights exactly `expected` (state ids); returns them. */
 export async function waitForActive(page: Page, expected: string[], message = 'highlighted states'): Promise<string[]> {
-  return waitFor(() => activeStates(page), { accept: (active) => sameSet(active, expected), message: `${message}: expected ${JSON.stringify([...expected].sort())}` });
+  return waitFor(() => activeStates(page), {
+    accept: (active) => sameSet(active, expected),
+    message: `${message}: expected ${JSON.stringify([...expected].sort())}`,
+  });
 }
 
 /** Opens /inspector and waits for the first diagram to be laid out. */
@@ -235,7 +252,8 @@ export function layoutProblems(states: StateBox[]): string[] {
   for (const s of states) {
     const parentId = s.id.split('.').slice(0, -1).join('.');
     const parent = byId.get(parentId);
-    if (parent && !contains(parent.box, s.box)) problems.push(`${s.id} ${JSON.stringify(s.box)} lies outside its parent ${parentId} ${JSON.stringify(parent.box)}`);
+    if (parent && !contains(parent.box, s.box))
+      problems.push(`${s.id} ${JSON.stringify(s.box)} lies outside its parent ${parentId} ${JSON.stringify(parent.box)}`);
   }
   return problems;
 }
@@ -255,7 +273,9 @@ export async function tabTo(page: Page, selector: string, options: { backwards?:
     visited.push(focused.what);
     await page.keyboard.press(options.backwards ? 'Shift+Tab' : 'Tab');
   }
-  throw new Error(`${selector} not reached with ${options.backwards ? 'Shift+Tab' : 'Tab'} in ${max} presses; focus went through: ${visited.join(', ')}`);
+  throw new Error(
+    `${selector} not reached with ${options.backwards ? 'Shift+Tab' : 'Tab'} in ${max} presses; focus went through: ${visited.join(', ')}`,
+  );
 }
 
 /** The case's service statuses as the page shows them (services table), keyed by service code. */
@@ -271,7 +291,11 @@ export async function serviceCells(page: Page): Promise<Record<string, string>> 
 }
 
 /** A fresh page on the service for one test: it must end clean (no external request, console error, page error or failed request). */
-export async function withPage(browser: Browser | undefined, origin: string, run: (inspected: InspectedPage) => Promise<void>): Promise<void> {
+export async function withPage(
+  browser: Browser | undefined,
+  origin: string,
+  run: (inspected: InspectedPage) => Promise<void>,
+): Promise<void> {
   if (!browser) throw new Error('the browser did not start');
   const inspected = await openPage(browser, origin);
   try {

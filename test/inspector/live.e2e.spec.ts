@@ -118,7 +118,10 @@ describe.each(BROWSERS)('inspector in %s: persisted cases, live and replayed', (
         await page.locator(`#case-view[data-case-id="${live.id}"][data-version="${live.version}"]`).waitFor();
         await waitForActive(page, expectedActive('person', live.statesAt[live.version]), 'after PATTO_SIGNED from another client');
         expect(live.statesAt[live.version]).toContain('open.A2.completed');
-        const signed = await waitFor(() => serviceCells(page), { accept: (cells) => cells.A2 !== before.A2, message: 'the A2 status to change' });
+        const signed = await waitFor(() => serviceCells(page), {
+          accept: (cells) => cells.A2 !== before.A2,
+          message: 'the A2 status to change',
+        });
         expect(signed.A3).toBe(before.A3);
 
         // And records guidance: A.3 starts.
@@ -129,7 +132,10 @@ describe.each(BROWSERS)('inspector in %s: persisted cases, live and replayed', (
         expect(await page.evaluate(() => window.__noReload)).toBe(true);
         await waitForLive(page);
         await chooseLanguage(page, 'en');
-        await waitFor(async () => squash(await page.locator('#live-status').textContent()), { accept: (text) => /\blive\b/i.test(text), message: '#live-status in English' });
+        await waitFor(async () => squash(await page.locator('#live-status').textContent()), {
+          accept: (text) => /\blive\b/i.test(text),
+          message: '#live-status in English',
+        });
       }),
     BROWSER_TEST_TIMEOUT_MS,
   );
@@ -183,7 +189,10 @@ describe.each(BROWSERS)('inspector in %s: persisted cases, live and replayed', (
         // While live, a new event moves the slider's end with it.
         await postEvent(suite.api, replayed, { type: 'PAI_SIGNED', at: ACT_DATE });
         await page.locator(`#case-view[data-version="${replayed.version}"]`).waitFor();
-        await waitFor(() => slider.getAttribute('max'), { accept: (max) => max === String(replayed.version), message: 'the slider to grow' });
+        await waitFor(() => slider.getAttribute('max'), {
+          accept: (max) => max === String(replayed.version),
+          message: 'the slider to grow',
+        });
         await waitForActive(page, expectedActive('person', replayed.statesAt[replayed.version]), 'after PAI_SIGNED');
       }),
     BROWSER_TEST_TIMEOUT_MS,

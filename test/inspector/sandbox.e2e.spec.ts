@@ -22,17 +22,27 @@ describe.each(BROWSERS)('inspector in %s: the sandbox (practice cases)', (browse
 
   /** Creates a practice case with the sandbox controls; returns its id once its panel shows. */
   async function newPracticeCase(page: Page): Promise<string> {
-    const before = await page.locator('#case-view').getAttribute('data-case-id').catch(() => null);
+    const before = await page
+      .locator('#case-view')
+      .getAttribute('data-case-id')
+      .catch(() => null);
     await page.locator('#sandbox-pathway').selectOption('person');
     await page.locator('#new-practice').click();
     return openedPracticeCase(page, before);
   }
 
   async function openedPracticeCase(page: Page, previous: string | null): Promise<string> {
-    const id = await waitFor(() => page.locator('#case-view[data-practice="true"][data-version="1"]').getAttribute('data-case-id', { timeout: 1000 }).catch(() => null), {
-      accept: (value) => value !== null && value !== previous,
-      message: 'a new practice case in #case-view',
-    });
+    const id = await waitFor(
+      () =>
+        page
+          .locator('#case-view[data-practice="true"][data-version="1"]')
+          .getAttribute('data-case-id', { timeout: 1000 })
+          .catch(() => null),
+      {
+        accept: (value) => value !== null && value !== previous,
+        message: 'a new practice case in #case-view',
+      },
+    );
     await page.locator('#practice-badge').waitFor({ state: 'visible' });
     await waitForDiagram(page, 'person');
     return id!;
@@ -120,11 +130,21 @@ describe.each(BROWSERS)('inspector in %s: the sandbox (practice cases)', (browse
         const at = await tried.locator('[name="at"]').inputValue();
         inspected.allowConsole(/the server responded with a status of 409/);
         await tried.locator('#fire-event').click();
-        const refusal = await suite.api.post(`/cases/${id}/events`, { type: BLOCKED, mode: 'individual', minutes: 60, at }, { 'Accept-Language': 'en' });
+        const refusal = await suite.api.post(
+          `/cases/${id}/events`,
+          { type: BLOCKED, mode: 'individual', minutes: 60, at },
+          { 'Accept-Language': 'en' },
+        );
         expect(refusal.status).toBe(409);
         const refusedReasons = refusal.body.reasons as { code: string; message: string }[];
-        await resultShows(page, 'refused', refusedReasons.map((r) => squash(r.message)));
-        expect(await page.locator('#event-result [data-code]').evaluateAll((els) => els.map((el) => el.getAttribute('data-code')))).toEqual(refusedReasons.map((r) => r.code));
+        await resultShows(
+          page,
+          'refused',
+          refusedReasons.map((r) => squash(r.message)),
+        );
+        expect(await page.locator('#event-result [data-code]').evaluateAll((els) => els.map((el) => el.getAttribute('data-code')))).toEqual(
+          refusedReasons.map((r) => r.code),
+        );
         expect((await suite.api.get(`/cases/${id}`)).body.version).toBe(3);
 
         // Reset: a fresh practice case of the same pathway.
@@ -163,7 +183,8 @@ describe.each(BROWSERS)('inspector in %s: the sandbox (practice cases)', (browse
         const form = page.locator('#event-form[data-event="INFORMATION_GIVEN"]');
         await form.waitFor();
         await tabTo(page, '#event-form select[name="referral"]', { maxPresses: 150 });
-        for (let i = 0; i < 5 && (await form.locator('select[name="referral"]').inputValue()) !== 'A2'; i++) await page.keyboard.press('ArrowDown');
+        for (let i = 0; i < 5 && (await form.locator('select[name="referral"]').inputValue()) !== 'A2'; i++)
+          await page.keyboard.press('ArrowDown');
         expect(await form.locator('select[name="referral"]').inputValue()).toBe('A2');
         await tabTo(page, '#fire-event');
         await page.keyboard.press('Enter');

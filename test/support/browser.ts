@@ -207,7 +207,9 @@ export async function openPage(browser: Browser, baseUrl: string, options: OpenP
     expectClean: () => {
       const found = Object.entries(problems).filter(([, list]) => (list as string[]).length > 0);
       if (found.length > 0) {
-        throw new Error(`the page was not clean:\n${found.map(([kind, list]) => `  ${kind}:\n${(list as string[]).map((l) => `    - ${l}`).join('\n')}`).join('\n')}`);
+        throw new Error(
+          `the page was not clean:\n${found.map(([kind, list]) => `  ${kind}:\n${(list as string[]).map((l) => `    - ${l}`).join('\n')}`).join('\n')}`,
+        );
       }
     },
     close: async () => {
@@ -242,7 +244,9 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const seen = lastError ? `last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}` : `last value: ${JSON.stringify(last)}`;
+      const seen = lastError
+        ? `last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}`
+        : `last value: ${JSON.stringify(last)}`;
       throw new Error(`waitFor: ${options.message ?? 'condition not met'} (${seen})`);
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));

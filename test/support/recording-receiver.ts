@@ -32,7 +32,9 @@ export interface RecordingReceiver {
  * A loopback HTTP receiver that records every request and answers it with `status` after
  * `delayMs(arrival)` milliseconds (default: at once).
  */
-export async function startRecordingReceiver(options: { delayMs?: (arrival: Arrival) => number; status?: number } = {}): Promise<RecordingReceiver> {
+export async function startRecordingReceiver(
+  options: { delayMs?: (arrival: Arrival) => number; status?: number } = {},
+): Promise<RecordingReceiver> {
   const arrivals: Arrival[] = [];
   const waiting = new Set<Arrival>();
   const timers = new Set<NodeJS.Timeout>();

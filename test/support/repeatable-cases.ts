@@ -26,7 +26,10 @@ export async function aCaseInGuidance(api: Client, body: Record<string, unknown>
  * (allowed from anywhere), the odd ones are taken through intake and the Patto and then get A.3
  * guidance sessions, also repeatable. Returns them, and the ids of the events the set-up applied.
  */
-export async function openRepeatableCases(api: Client, args: { count: number; subject: string }): Promise<{ targets: Target[]; setup: Set<string> }> {
+export async function openRepeatableCases(
+  api: Client,
+  args: { count: number; subject: string },
+): Promise<{ targets: Target[]; setup: Set<string> }> {
   const targets: Target[] = [];
   const setup = new Set<string>();
   for (let i = 0; i < args.count; i++) {

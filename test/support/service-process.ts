@@ -52,7 +52,9 @@ export async function freePort(): Promise<number> {
  */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('PERCORSI_') && !['DATABASE_URL', 'PORT', 'NODE_OPTIONS'].includes(name)),
+    Object.entries(process.env).filter(
+      ([name]) => !name.startsWith('PERCORSI_') && !['DATABASE_URL', 'PORT', 'NODE_OPTIONS'].includes(name),
+    ),
   );
   return { ...inherited, PERCORSI_LOG_LEVEL: 'warn', PERCORSI_HOST: '127.0.0.1', ...env };
 }
@@ -94,7 +96,10 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
     waitForExit: async (timeoutMs = 30_000) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the service (pid ${child.pid}) did not exit within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`the service (pid ${child.pid}) did not exit within ${timeoutMs} ms; output:\n${output}`)),
+          timeoutMs,
+        );
       });
       try {
         return await Promise.race([exited, timeout]);
@@ -113,7 +118,11 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
  * and waits until GET /health answers 200. On failure the process is killed and its output is in
  * the error.
  */
-export async function startService(options: { database: TestDatabase; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<RunningService> {
+export async function startService(options: {
+  database: TestDatabase;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}): Promise<RunningService> {
   const port = await freePort();
   const service = spawnService({ ...options.database.env, PORT: String(port), ...options.env });
   const url = `http://127.0.0.1:${port}`;
@@ -135,7 +144,9 @@ export async function startService(options: { database: TestDatabase; env?: Reco
     if (Date.now() > deadline) {
       service.kill('SIGKILL');
       await service.waitForExit(5000).catch(() => undefined);
-      throw new Error(`the service was not ready within ${options.readyTimeoutMs ?? 30_000} ms (last: ${last}); output:\n${service.output()}`);
+      throw new Error(
+        `the service was not ready within ${options.readyTimeoutMs ?? 30_000} ms (last: ${last}); output:\n${service.output()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -52,7 +52,9 @@ export interface TestApp {
 }
 
 /** The service on a fresh database, listening on a free loopback port. */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; database?: TestDatabase } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; clock?: Clock; database?: TestDatabase } = {},
+): Promise<TestApp> {
   const database = options.database ?? (await newTestDatabase());
   const config = loadConfig({
     PERCORSI_LOG_LEVEL: 'silent',

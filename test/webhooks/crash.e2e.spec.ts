@@ -149,7 +149,8 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
     const settleBy = Date.now() + 30_000;
     for (;;) {
       let open = 0;
-      for (const s of subscriptions) open += (await countDeliveries(api, s.id, 'pending')) + (await countDeliveries(api, s.id, 'in_flight'));
+      for (const s of subscriptions)
+        open += (await countDeliveries(api, s.id, 'pending')) + (await countDeliveries(api, s.id, 'in_flight'));
       if (open === 0) break;
       if (Date.now() > settleBy) throw new Error(`deliveries still open after 30 s; service output:\n${second.output()}`);
       await sleep(200);
@@ -163,7 +164,8 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
     // What committed: the cases' histories as the restarted process reads them.
     const committed = new Map<string, Committed>();
     for (const target of targets) {
-      for (const e of await fullHistory(api, target.id)) committed.set(e.id, { id: e.id, caseId: target.id, sequence: e.sequence, type: e.type });
+      for (const e of await fullHistory(api, target.id))
+        committed.set(e.id, { id: e.id, caseId: target.id, sequence: e.sequence, type: e.type });
     }
     expect(committed.size).toBeGreaterThan(ACKS_BEFORE_KILL);
 
@@ -176,7 +178,11 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
       for (const a of arrivals) {
         const event = committed.get(a.webhookId)!;
         expect(s.wants(event.type)).toBe(true);
-        expect(a.payload).toMatchObject({ id: event.id, type: 'case.transitioned', data: { caseId: event.caseId, sequence: event.sequence, event: event.type } });
+        expect(a.payload).toMatchObject({
+          id: event.id,
+          type: 'case.transitioned',
+          data: { caseId: event.caseId, sequence: event.sequence, event: event.type },
+        });
         expect(a.caseSequence).toBe(event.sequence);
         expect(a.attempt).toBeGreaterThanOrEqual(1);
         expect(() => verifier.verify(a.body, a.headers as Record<string, string>)).not.toThrow();
@@ -189,8 +195,14 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
       for (const target of targets) {
         const wanted = [...committed.values()].filter((e) => e.caseId === target.id && s.wants(e.type)).map((e) => e.sequence);
         wanted.sort((x, y) => x - y);
-        const arrived = [...firstArrivals.values()].filter((a) => committed.get(a.webhookId)!.caseId === target.id).map((a) => a.caseSequence);
-        expect({ subscription: s.name, caseId: target.id, sequences: arrived }).toEqual({ subscription: s.name, caseId: target.id, sequences: wanted });
+        const arrived = [...firstArrivals.values()]
+          .filter((a) => committed.get(a.webhookId)!.caseId === target.id)
+          .map((a) => a.caseSequence);
+        expect({ subscription: s.name, caseId: target.id, sequences: arrived }).toEqual({
+          subscription: s.name,
+          caseId: target.id,
+          sequences: wanted,
+        });
         // And none was sent before the previous one had been answered.
         const early = sentBeforePreviousAnswered(arrivals.filter((a) => committed.get(a.webhookId)!.caseId === target.id));
         expect({ subscription: s.name, caseId: target.id, early }).toEqual({ subscription: s.name, caseId: target.id, early: [] });
@@ -212,7 +224,9 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
 
     // Each delivery the dead process had on the wire was sent again by the new one: same webhook-id, next attempt.
     for (const u of unanswered) {
-      const again = (u.path === '/all' ? fast : slow).arrivals.filter((a) => a.path === u.path && a.webhookId === u.webhookId && a.at > killedAt);
+      const again = (u.path === '/all' ? fast : slow).arrivals.filter(
+        (a) => a.path === u.path && a.webhookId === u.webhookId && a.at > killedAt,
+      );
       expect({ webhookId: u.webhookId, attempt: again[0]?.attempt }).toEqual({ webhookId: u.webhookId, attempt: u.attempt + 1 });
     }
   }, 90_000);

@@ -111,7 +111,15 @@ describe('webhook delivery rules (test clock, dispatcher driven by hand)', () =>
     const t1 = clock.now().getTime();
     expect(await tick()).toBe(1);
     let [d] = await deliveries(sub.id);
-    expect(d).toMatchObject({ webhookId: opened.id, caseId, sequence: 1, status: 'pending', attempts: 1, lastStatusCode: null, lastErrorClass: 'connect' });
+    expect(d).toMatchObject({
+      webhookId: opened.id,
+      caseId,
+      sequence: 1,
+      status: 'pending',
+      attempts: 1,
+      lastStatusCode: null,
+      lastErrorClass: 'connect',
+    });
     const next1 = ms(d.nextAttemptAt)!;
     expectScheduled(next1 - t1, 1);
     // Not before it is due.
@@ -135,7 +143,14 @@ describe('webhook delivery rules (test clock, dispatcher driven by hand)', () =>
     const t3 = clock.set(next2).getTime();
     expect(await tick()).toBe(1);
     [d] = await deliveries(sub.id);
-    expect(d).toMatchObject({ status: 'succeeded', attempts: 3, lastStatusCode: 200, lastErrorClass: null, nextAttemptAt: null, deliveredAt: new Date(t3).toISOString() });
+    expect(d).toMatchObject({
+      status: 'succeeded',
+      attempts: 3,
+      lastStatusCode: 200,
+      lastErrorClass: null,
+      nextAttemptAt: null,
+      deliveredAt: new Date(t3).toISOString(),
+    });
 
     const [second, third] = since(start);
     expect(since(start)).toHaveLength(2);
@@ -143,7 +158,10 @@ describe('webhook delivery rules (test clock, dispatcher driven by hand)', () =>
     expect([second.body.id, third.body.id]).toEqual([opened.id, opened.id]);
     expect([second.headers['x-percorsi-attempt'], third.headers['x-percorsi-attempt']]).toEqual(['2', '3']);
     // webhook-timestamp is each attempt's own time.
-    expect([second.headers['webhook-timestamp'], third.headers['webhook-timestamp']]).toEqual([String(Math.floor(t2 / 1000)), String(Math.floor(t3 / 1000))]);
+    expect([second.headers['webhook-timestamp'], third.headers['webhook-timestamp']]).toEqual([
+      String(Math.floor(t2 / 1000)),
+      String(Math.floor(t3 / 1000)),
+    ]);
     expect(second.rawBody).toBe(third.rawBody);
 
     const log = await attempts(d.id);
@@ -405,7 +423,11 @@ describe('webhook delivery rules (test clock, dispatcher driven by hand)', () =>
     // (without the reset it would be 40 failures over 5 days).
     clock.set(t0 + 5 * DAY + MINUTE);
     expect(await tick()).toBe(20);
-    expect(await subscription(sub.id)).toMatchObject({ enabled: true, consecutiveFailures: 20, failingSince: new Date(t0 + 5 * DAY + MINUTE).toISOString() });
+    expect(await subscription(sub.id)).toMatchObject({
+      enabled: true,
+      consecutiveFailures: 20,
+      failingSince: new Date(t0 + 5 * DAY + MINUTE).toISOString(),
+    });
   });
 
   it('replays past events with their original webhook-ids and bodies, in per-case order, narrowed by from, to and types', async () => {
@@ -431,9 +453,19 @@ describe('webhook delivery rules (test clock, dispatcher driven by hand)', () =>
 
     // [T2, T4), INFORMATION_GIVEN only: a's 2nd and 3rd events and b's 2nd.
     let start = receiver.requests.length;
-    const narrowed = await api.post(`/webhooks/subscriptions/${live.id}/replay`, { from: T2.toISOString(), to: T4.toISOString(), types: ['INFORMATION_GIVEN'] });
+    const narrowed = await api.post(`/webhooks/subscriptions/${live.id}/replay`, {
+      from: T2.toISOString(),
+      to: T4.toISOString(),
+      types: ['INFORMATION_GIVEN'],
+    });
     expect(narrowed.status).toBe(202);
-    expect(narrowed.body).toMatchObject({ subscriptionId: live.id, queued: 3, from: T2.toISOString(), to: T4.toISOString(), types: ['INFORMATION_GIVEN'] });
+    expect(narrowed.body).toMatchObject({
+      subscriptionId: live.id,
+      queued: 3,
+      from: T2.toISOString(),
+      to: T4.toISOString(),
+      types: ['INFORMATION_GIVEN'],
+    });
     expect(await tick()).toBe(3);
     let got = since(start);
     expect(got.map((r) => [r.body.data.caseId, r.body.data.sequence]).sort()).toEqual(
@@ -488,7 +520,15 @@ describe('webhook delivery rules (test clock, dispatcher driven by hand)', () =>
     expect(failed.error).toMatch(/500/);
     expect(failed.durationMs).toBeGreaterThanOrEqual(140);
     expect(failed.durationMs).toBeLessThan(2000);
-    expect(ok).toMatchObject({ attempt: 2, startedAt: t2, statusCode: 201, errorClass: null, error: null, outcome: 'succeeded', responseBody: 'created' });
+    expect(ok).toMatchObject({
+      attempt: 2,
+      startedAt: t2,
+      statusCode: 201,
+      errorClass: null,
+      error: null,
+      outcome: 'succeeded',
+      responseBody: 'created',
+    });
 
     // A host that does not resolve: error class dns.
     const nowhere = await subscribe({ url: 'http://percorsi-receiver.invalid/hook' });

@@ -59,7 +59,10 @@ describe('the webhook outbox', () => {
   }
 
   async function openCase(pathway = 'person'): Promise<{ id: string; eventId: string }> {
-    const res = await api.post('/cases', pathway === 'person' ? { pathway, subject: `P-${Math.random()}` } : { pathway, subject: `IT${Date.now()}` });
+    const res = await api.post(
+      '/cases',
+      pathway === 'person' ? { pathway, subject: `P-${Math.random()}` } : { pathway, subject: `IT${Date.now()}` },
+    );
     expect(res.status).toBe(201);
     const [opened] = (await api.get(`/cases/${res.body.id}/history`)).body.events;
     return { id: res.body.id, eventId: opened.id };
@@ -79,7 +82,7 @@ describe('the webhook outbox', () => {
     await receiver.close();
   });
 
-  it("writes, with each event, exactly one delivery per subscription whose filter matches, before any dispatch", async () => {
+  it('writes, with each event, exactly one delivery per subscription whose filter matches, before any dispatch', async () => {
     const subs = {
       all: await subscribe(),
       person: await subscribe({ filter: { pathways: ['person'] } }),
@@ -126,8 +129,19 @@ describe('the webhook outbox', () => {
 
     // The A2 filter holds only A.2 events; the employer one no person event; the disabled one nothing.
     const byType = async (id: string) =>
-      (await t.dataSource.query<{ t: string }[]>('SELECT event_type AS t FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY sequence', [id])).map((r) => r.t);
-    expect(await byType(subs.a2.id)).toEqual(['INTAKE_SESSION_HELD', 'REGISTRY_UPDATED', 'DID_RECEIVED', 'DID_CERTIFICATION_REQUESTED', 'PATTO_SIGNED']);
+      (
+        await t.dataSource.query<{ t: string }[]>(
+          'SELECT event_type AS t FROM webhook_deliveries WHERE subscription_id = $1 ORDER BY sequence',
+          [id],
+        )
+      ).map((r) => r.t);
+    expect(await byType(subs.a2.id)).toEqual([
+      'INTAKE_SESSION_HELD',
+      'REGISTRY_UPDATED',
+      'DID_RECEIVED',
+      'DID_CERTIFICATION_REQUESTED',
+      'PATTO_SIGNED',
+    ]);
     const employerRows = await t.dataSource.query<{ pathway: string }[]>(
       `SELECT payload->'data'->>'pathway' AS pathway FROM webhook_deliveries WHERE subscription_id = $1`,
       [subs.employer.id],
@@ -141,7 +155,12 @@ describe('the webhook outbox', () => {
       `SELECT status, attempts, type, payload FROM webhook_deliveries WHERE subscription_id = $1 AND event_id = $2`,
       [subs.all.id, person.eventId],
     );
-    expect(row).toMatchObject({ status: 'pending', attempts: 0, type: 'case.transitioned', payload: { id: person.eventId, type: 'case.transitioned', data: { caseId: person.id, sequence: 1, event: 'CASE_OPENED' } } });
+    expect(row).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      type: 'case.transitioned',
+      payload: { id: person.eventId, type: 'case.transitioned', data: { caseId: person.id, sequence: 1, event: 'CASE_OPENED' } },
+    });
     expect(receiver.requests).toHaveLength(0);
   });
 
@@ -158,8 +177,12 @@ describe('the webhook outbox', () => {
     expect(await totals()).toEqual(before);
 
     // The database refuses the event row: no delivery either.
-    await t.dataSource.query(`CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
-    await t.dataSource.query(`CREATE TRIGGER test_refuse_event BEFORE INSERT ON case_events FOR EACH ROW WHEN (NEW.type = 'INFORMATION_GIVEN') EXECUTE FUNCTION test_refuse()`);
+    await t.dataSource.query(
+      `CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
+    );
+    await t.dataSource.query(
+      `CREATE TRIGGER test_refuse_event BEFORE INSERT ON case_events FOR EACH ROW WHEN (NEW.type = 'INFORMATION_GIVEN') EXECUTE FUNCTION test_refuse()`,
+    );
     try {
       const failed = await api.post(`/cases/${id}/events`, INFORMATION);
       expect(failed.status).toBeGreaterThanOrEqual(500);
@@ -169,7 +192,9 @@ describe('the webhook outbox', () => {
     }
 
     // The database refuses the delivery row: the event is not recorded either.
-    await t.dataSource.query(`CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON webhook_deliveries FOR EACH ROW WHEN (NEW.event_type = 'INFORMATION_GIVEN') EXECUTE FUNCTION test_refuse()`);
+    await t.dataSource.query(
+      `CREATE TRIGGER test_refuse_delivery BEFORE INSERT ON webhook_deliveries FOR EACH ROW WHEN (NEW.event_type = 'INFORMATION_GIVEN') EXECUTE FUNCTION test_refuse()`,
+    );
     try {
       const failed = await api.post(`/cases/${id}/events`, INFORMATION);
       expect(failed.status).toBeGreaterThanOrEqual(500);
@@ -193,7 +218,10 @@ describe('the webhook outbox', () => {
     const responses = await Promise.all(Array.from({ length: 30 }, () => api.post(`/cases/${id}/events`, INFORMATION)));
     expect(responses.map((r) => r.status)).toEqual(Array(30).fill(200));
 
-    const events = await t.dataSource.query<{ id: string; sequence: number }[]>('SELECT id, sequence FROM case_events WHERE case_id = $1 AND sequence > 1 ORDER BY sequence', [id]);
+    const events = await t.dataSource.query<{ id: string; sequence: number }[]>(
+      'SELECT id, sequence FROM case_events WHERE case_id = $1 AND sequence > 1 ORDER BY sequence',
+      [id],
+    );
     expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
     for (const sub of subs) {
       const rows = await t.dataSource.query<{ eventId: string; sequence: number; payloadSequence: number }[]>(
@@ -297,8 +325,16 @@ describe('the webhook outbox', () => {
       ['not http(s)', { url: 'ftp://example.org/hook' }, ['url']],
       ['credentials in the URL', { url: 'https://user:secret@example.org/hook' }, ['url']],
       ['no URL', { description: 'x' }, ['url']],
-      ['an unknown event in the filter', { url: 'https://example.org/hook', filter: { eventTypes: ['NOT_AN_EVENT'] } }, ['filter.eventTypes']],
-      ['an unknown service and pathway', { url: 'https://example.org/hook', filter: { services: ['Z9'], pathways: ['robot'] } }, ['filter.pathways', 'filter.services']],
+      [
+        'an unknown event in the filter',
+        { url: 'https://example.org/hook', filter: { eventTypes: ['NOT_AN_EVENT'] } },
+        ['filter.eventTypes'],
+      ],
+      [
+        'an unknown service and pathway',
+        { url: 'https://example.org/hook', filter: { services: ['Z9'], pathways: ['robot'] } },
+        ['filter.pathways', 'filter.services'],
+      ],
       ['an unknown filter field', { url: 'https://example.org/hook', filter: { kinds: [] } }, ['filter.kinds']],
       ['an unknown field', { url: 'https://example.org/hook', colour: 'red' }, ['colour']],
       ['a secret chosen by the client', { url: 'https://example.org/hook', secret: 'whsec_abc' }, ['secret']],
@@ -350,7 +386,9 @@ describe('an https-only instance (PERCORSI_WEBHOOK_ALLOW_HTTP unset)', () => {
   it('refuses an http URL at creation and in a PATCH, and accepts https', async () => {
     const refused = await api.post('/webhooks/subscriptions', { url: 'http://receiver.example.org/hook' });
     expectProblem(refused, 400, 'VALIDATION_FAILED');
-    expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'url', problem: 'format', message: expect.stringMatching(/https/) })]);
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ field: 'url', problem: 'format', message: expect.stringMatching(/https/) }),
+    ]);
 
     const accepted = await api.post('/webhooks/subscriptions', { url: 'https://receiver.example.org/hook' });
     expect(accepted.status).toBe(201);

@@ -95,7 +95,12 @@ async function allDeliveries(api: Client, subscriptionId: string): Promise<any[]
 }
 
 /** Waits until no delivery is pending or in flight, then checks what the receiver got. */
-async function expectEachDeliveredOnce(args: { api: Client; receiver: RecordingReceiver; subscriptions: Subscription[]; caseIds: string[] }): Promise<number> {
+async function expectEachDeliveredOnce(args: {
+  api: Client;
+  receiver: RecordingReceiver;
+  subscriptions: Subscription[];
+  caseIds: string[];
+}): Promise<number> {
   const { api, receiver, subscriptions, caseIds } = args;
   const committed: Committed[] = [];
   for (const caseId of caseIds) {
@@ -155,7 +160,8 @@ async function attemptsPerDispatcher(read: () => Promise<number[]>, total: numbe
   }
 }
 
-const counted = async (metrics: WebhookMetrics): Promise<number> => (await metrics.attempts.get()).values.reduce((sum, v) => sum + v.value, 0);
+const counted = async (metrics: WebhookMetrics): Promise<number> =>
+  (await metrics.attempts.get()).values.reduce((sum, v) => sum + v.value, 0);
 
 /** Sums percorsi_webhook_attempts_total over its labels in a Prometheus scrape. */
 async function scrapedAttempts(url: string): Promise<number> {
@@ -209,7 +215,7 @@ describe('webhooks: several dispatchers on one database', () => {
       const total = await expectEachDeliveredOnce({ api: apis[0], receiver, subscriptions, caseIds });
 
       const counts = await attemptsPerDispatcher(() => Promise.all(services.map((s) => scrapedAttempts(s.url))), total);
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(total);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(total);
       expect(counts.every((n) => n > 0)).toBe(true);
     }, 60_000);
   }

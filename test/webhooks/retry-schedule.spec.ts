@@ -98,7 +98,19 @@ describe('parseRetryAfter', () => {
   });
 
   it('gives null when absent, unparsable or in the past', () => {
-    for (const header of [null, undefined, '', '  ', '-5', '1.5', '12s', 'soon', '2026-05-04T12:05:00Z', 'Mon, 31 Feb 2026 12:00:00 GMT', '120, 120']) {
+    for (const header of [
+      null,
+      undefined,
+      '',
+      '  ',
+      '-5',
+      '1.5',
+      '12s',
+      'soon',
+      '2026-05-04T12:05:00Z',
+      'Mon, 31 Feb 2026 12:00:00 GMT',
+      '120, 120',
+    ]) {
       expect(parseRetryAfter(header, now)).toBeNull();
     }
     expect(parseRetryAfter('Mon, 04 May 2026 11:59:59 GMT', now)).toBeNull();

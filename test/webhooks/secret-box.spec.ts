@@ -184,7 +184,9 @@ describe('SecretBox.fromConfig', () => {
     const dataDir = await freshDir();
     const file = path.join(dataDir, 'secret.key');
     await writeFile(file, 'not a key\n', { mode: 0o600 });
-    await expect(SecretBox.fromConfig({ secretKey: null, dataDir, databaseUrl: null, production: false })).rejects.toThrow(/64 hexadecimal digits/);
+    await expect(SecretBox.fromConfig({ secretKey: null, dataDir, databaseUrl: null, production: false })).rejects.toThrow(
+      /64 hexadecimal digits/,
+    );
     expect(await readFile(file, 'utf8')).toBe('not a key\n');
   });
 });

@@ -26,7 +26,9 @@ describe('a subscription whose secret cannot be decrypted (PERCORSI_SECRET_KEY l
   it('sends nothing unsigned: each attempt fails, logged, and the delivery follows its schedule', async () => {
     const subscription = (await api.post('/webhooks/subscriptions', { url: receiver.url() })).body;
     // Encrypted with another key: as after a change of PERCORSI_SECRET_KEY.
-    await t.dataSource.query(`UPDATE webhook_subscriptions SET secret = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAA' WHERE id = $1`, [subscription.id]);
+    await t.dataSource.query(`UPDATE webhook_subscriptions SET secret = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAA' WHERE id = $1`, [
+      subscription.id,
+    ]);
     expect((await api.post('/cases', { pathway: 'employer', subject: 'KEYLESS' })).status).toBe(201);
 
     expect(await t.app.get(WebhookDispatcher).tick()).toBe(1);
@@ -35,7 +37,14 @@ describe('a subscription whose secret cannot be decrypted (PERCORSI_SECRET_KEY l
     expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastErrorClass: 'blocked' });
     expect(Date.parse(delivery.nextAttemptAt) - clock.now().getTime()).toBeGreaterThanOrEqual(5000);
     const attempts = (await api.get(`/webhooks/deliveries/${delivery.id}/attempts`)).body.items;
-    expect(attempts).toEqual([expect.objectContaining({ attempt: 1, errorClass: 'blocked', outcome: 'retrying', error: expect.stringMatching(/cannot be decrypted/) })]);
+    expect(attempts).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        errorClass: 'blocked',
+        outcome: 'retrying',
+        error: expect.stringMatching(/cannot be decrypted/),
+      }),
+    ]);
 
     // Rotating the secret repairs it: the next attempt is signed and delivered.
     expect((await api.post(`/webhooks/subscriptions/${subscription.id}/rotate-secret`, { graceHours: 0 })).status).toBe(200);

@@ -123,7 +123,9 @@ describe('webhook signatures, with the background dispatcher', () => {
       expect(tampered).not.toBe(request.rawBody);
       expect(verifies(withBody(request, tampered), secret)).toBe(false);
       expect(verifies(withBody(request, `${request.rawBody} `), secret)).toBe(false);
-      expect(verifies({ rawBody: request.rawBody, headers: { ...request.headers, 'webhook-id': history[(i + 1) % history.length].id } }, secret)).toBe(false);
+      expect(
+        verifies({ rawBody: request.rawBody, headers: { ...request.headers, 'webhook-id': history[(i + 1) % history.length].id } }, secret),
+      ).toBe(false);
       const later = String(Number(request.headers['webhook-timestamp']) + 1);
       expect(verifies({ rawBody: request.rawBody, headers: { ...request.headers, 'webhook-timestamp': later } }, secret)).toBe(false);
     }
@@ -133,9 +135,11 @@ describe('webhook signatures, with the background dispatcher', () => {
       async () => (await api.get(`/webhooks/subscriptions/${created.body.id}/deliveries?caseId=${caseId}`)).body.items,
       (items: any[]) => items.every((d) => d.status !== 'in_flight'),
     );
-    expect([...deliveries].sort((x: any, y: any) => x.sequence - y.sequence).map((d: any) => [d.webhookId, d.sequence, d.status, d.attempts, d.lastStatusCode])).toEqual(
-      history.map((e: any) => [e.id, e.sequence, 'succeeded', 1, 200]),
-    );
+    expect(
+      [...deliveries]
+        .sort((x: any, y: any) => x.sequence - y.sequence)
+        .map((d: any) => [d.webhookId, d.sequence, d.status, d.attempts, d.lastStatusCode]),
+    ).toEqual(history.map((e: any) => [e.id, e.sequence, 'succeeded', 1, 200]));
   });
 
   it('shows the secret once, in the answer to the creation: never in GET, the list or a PATCH', async () => {
@@ -171,7 +175,12 @@ describe('webhook signatures, with the background dispatcher', () => {
     expect(request.headers['webhook-id']).toBe(queued.body.webhookId);
     expect(request.headers['x-percorsi-attempt']).toBe('1');
     expect(request.headers).not.toHaveProperty('x-percorsi-case-sequence');
-    expect(request.body).toMatchObject({ id: queued.body.webhookId, type: 'webhook.test', timestamp: expect.any(String), data: { subscriptionId: created.body.id } });
+    expect(request.body).toMatchObject({
+      id: queued.body.webhookId,
+      type: 'webhook.test',
+      timestamp: expect.any(String),
+      data: { subscriptionId: created.body.id },
+    });
     expect(verifies(request, created.body.secret)).toBe(true);
     expect(verifies(request, otherSecret())).toBe(false);
     expect(verifies(withBody(request, request.rawBody.replace('webhook.test', 'webhook.tesT')), created.body.secret)).toBe(false);
@@ -180,7 +189,12 @@ describe('webhook signatures, with the background dispatcher', () => {
       () => api.get(`/webhooks/deliveries/${queued.body.deliveryId}/attempts`),
       (res) => res.body.delivery.status !== 'in_flight',
     );
-    expect(attempts.body.delivery).toMatchObject({ status: 'succeeded', attempts: 1, webhookId: queued.body.webhookId, type: 'webhook.test' });
+    expect(attempts.body.delivery).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      webhookId: queued.body.webhookId,
+      type: 'webhook.test',
+    });
     expect(attempts.body.items).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200, errorClass: null, outcome: 'succeeded' })]);
   });
 });

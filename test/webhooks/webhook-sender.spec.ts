@@ -59,7 +59,13 @@ async function receiver(handler: Handler, options: { tls?: boolean } = {}): Prom
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const tlsSocket = req.socket as { servername?: string | false };
-      const received: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), servername: tlsSocket.servername };
+      const received: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        servername: tlsSocket.servername,
+      };
       requests.push(received);
       handler(req, res, received);
     });
@@ -148,7 +154,15 @@ describe('WebhookSender: responses', () => {
       headers: { ...signatureHeaders, 'Content-Type': 'text/plain', Host: 'evil.example', 'X-Extra': 'yes' },
       body: payload,
     });
-    expect(result).toMatchObject({ ok: true, statusCode: 200, errorClass: null, error: null, responseBody: 'thanks', retryAfter: null, remoteAddress: '127.0.0.1' });
+    expect(result).toMatchObject({
+      ok: true,
+      statusCode: 200,
+      errorClass: null,
+      error: null,
+      responseBody: 'thanks',
+      retryAfter: null,
+      remoteAddress: '127.0.0.1',
+    });
     expect(result.durationMs).toBeGreaterThanOrEqual(0);
     expect(target.requests).toHaveLength(1);
     const [received] = target.requests;
@@ -181,7 +195,11 @@ describe('WebhookSender: responses', () => {
 
   it('succeeds on 204 with an empty body', async () => {
     const target = await receiver((_req, res) => res.writeHead(204).end());
-    expect(await sender().send({ url: target.url(), headers: {}, body: payload })).toMatchObject({ ok: true, statusCode: 204, responseBody: '' });
+    expect(await sender().send({ url: target.url(), headers: {}, body: payload })).toMatchObject({
+      ok: true,
+      statusCode: 204,
+      responseBody: '',
+    });
   });
 
   it.each([500, 410, 400, 404])('reports %i as http_status with the body', async (status) => {
@@ -203,7 +221,11 @@ describe('WebhookSender: responses', () => {
 
   it('returns the Retry-After header raw', async () => {
     const seconds = await receiver((_req, res) => res.writeHead(503, { 'retry-after': '120' }).end());
-    expect(await sender().send({ url: seconds.url(), headers: {}, body: payload })).toMatchObject({ statusCode: 503, errorClass: 'http_status', retryAfter: '120' });
+    expect(await sender().send({ url: seconds.url(), headers: {}, body: payload })).toMatchObject({
+      statusCode: 503,
+      errorClass: 'http_status',
+      retryAfter: '120',
+    });
     const date = await receiver((_req, res) => res.writeHead(429, { 'Retry-After': 'Wed, 21 Oct 2015 07:28:00 GMT' }).end());
     expect((await sender().send({ url: date.url(), headers: {}, body: payload })).retryAfter).toBe('Wed, 21 Oct 2015 07:28:00 GMT');
   });
@@ -250,7 +272,10 @@ describe('WebhookSender: failures', () => {
 
   it('reports a response that is not HTTP as network', async () => {
     const port = await rawServer('this is not http\r\n\r\n');
-    expect(await sender().send({ url: `http://127.0.0.1:${port}/`, headers: {}, body: payload })).toMatchObject({ statusCode: null, errorClass: 'network' });
+    expect(await sender().send({ url: `http://127.0.0.1:${port}/`, headers: {}, body: payload })).toMatchObject({
+      statusCode: null,
+      errorClass: 'network',
+    });
   });
 
   it('reports an unresolvable host as dns', async () => {
@@ -259,9 +284,13 @@ describe('WebhookSender: failures', () => {
     expect(real.error).toMatch(/nonexistent\.invalid/);
 
     const notFound: Lookup = () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.test'), { code: 'ENOTFOUND' }));
-    expect(await sender({ lookup: notFound }).send({ url: 'https://nowhere.test/', headers: {}, body: payload })).toMatchObject({ errorClass: 'dns' });
+    expect(await sender({ lookup: notFound }).send({ url: 'https://nowhere.test/', headers: {}, body: payload })).toMatchObject({
+      errorClass: 'dns',
+    });
     const empty = fixedLookup();
-    expect(await sender({ lookup: empty }).send({ url: 'https://empty.test/', headers: {}, body: payload })).toMatchObject({ errorClass: 'dns' });
+    expect(await sender({ lookup: empty }).send({ url: 'https://empty.test/', headers: {}, body: payload })).toMatchObject({
+      errorClass: 'dns',
+    });
   });
 
   it('never throws, even on a header value node:http refuses', async () => {
@@ -276,7 +305,11 @@ describe('WebhookSender: TLS', () => {
   it('verifies the certificate against the URL host name while connecting to the pinned address', async () => {
     const secure = await receiver((_req, res) => res.writeHead(200).end('secure'), { tls: true });
     const lookup = fixedLookup('127.0.0.1');
-    const result = await sender({ allowHttp: false, lookup, ca: TLS_CERT }).send({ url: `https://webhook.test:${secure.port}/hook`, headers: {}, body: payload });
+    const result = await sender({ allowHttp: false, lookup, ca: TLS_CERT }).send({
+      url: `https://webhook.test:${secure.port}/hook`,
+      headers: {},
+      body: payload,
+    });
     expect(result).toMatchObject({ ok: true, statusCode: 200, responseBody: 'secure', remoteAddress: '127.0.0.1' });
     expect(secure.requests[0].servername).toBe('webhook.test');
     expect(secure.requests[0].headers.host).toBe(`webhook.test:${secure.port}`);
@@ -287,10 +320,18 @@ describe('WebhookSender: TLS', () => {
 
   it('reports untrusted certificates, wrong names and non-TLS servers as tls', async () => {
     const secure = await receiver((_req, res) => res.writeHead(200).end(), { tls: true });
-    const selfSigned = await sender({ allowHttp: false, lookup: fixedLookup('127.0.0.1') }).send({ url: `https://webhook.test:${secure.port}/`, headers: {}, body: payload });
+    const selfSigned = await sender({ allowHttp: false, lookup: fixedLookup('127.0.0.1') }).send({
+      url: `https://webhook.test:${secure.port}/`,
+      headers: {},
+      body: payload,
+    });
     expect(selfSigned).toMatchObject({ ok: false, statusCode: null, errorClass: 'tls' });
 
-    const wrongName = await sender({ allowHttp: false, lookup: fixedLookup('127.0.0.1'), ca: TLS_CERT }).send({ url: `https://other.test:${secure.port}/`, headers: {}, body: payload });
+    const wrongName = await sender({ allowHttp: false, lookup: fixedLookup('127.0.0.1'), ca: TLS_CERT }).send({
+      url: `https://other.test:${secure.port}/`,
+      headers: {},
+      body: payload,
+    });
     expect(wrongName).toMatchObject({ ok: false, statusCode: null, errorClass: 'tls' });
     expect(secure.requests).toHaveLength(0);
 
@@ -342,7 +383,11 @@ describe('WebhookSender: SSRF guard', () => {
     const target = await receiver((_req, res) => res.writeHead(200).end());
     for (const address of ['127.0.0.1', '10.0.0.1', '169.254.169.254', '::1', 'fd00:ec2::254']) {
       const lookup = fixedLookup(address);
-      const result = await sender({ allowlist: [], lookup }).send({ url: `http://metadata.test:${target.port}/`, headers: {}, body: payload });
+      const result = await sender({ allowlist: [], lookup }).send({
+        url: `http://metadata.test:${target.port}/`,
+        headers: {},
+        body: payload,
+      });
       expect([address, result.errorClass]).toEqual([address, 'blocked']);
       expect(result.error).toContain(address);
       expect(lookup.calls).toEqual(['metadata.test']);
@@ -367,7 +412,11 @@ describe('WebhookSender: SSRF guard', () => {
       calls.push(hostname);
       return Promise.resolve([{ address: calls.length === 1 ? '127.0.0.1' : '10.0.0.1', family: 4 }]);
     };
-    const result = await sender({ allowlist: ['127.0.0.1'], lookup: rebinding }).send({ url: `http://receiver.test:${target.port}/hook`, headers: {}, body: payload });
+    const result = await sender({ allowlist: ['127.0.0.1'], lookup: rebinding }).send({
+      url: `http://receiver.test:${target.port}/hook`,
+      headers: {},
+      body: payload,
+    });
     expect(result).toMatchObject({ ok: true, statusCode: 200, remoteAddress: '127.0.0.1' });
     expect(calls).toEqual(['receiver.test']);
     expect(target.requests[0].headers.host).toBe(`receiver.test:${target.port}`);
@@ -376,7 +425,11 @@ describe('WebhookSender: SSRF guard', () => {
   it('tries the next checked address when the first one refuses the connection', async () => {
     const target = await receiver((_req, res) => res.writeHead(200).end());
     const lookup = fixedLookup('::1', '127.0.0.1'); // the receiver listens on 127.0.0.1 only
-    const result = await sender({ allowlist: ['127.0.0.1', '::1'], lookup }).send({ url: `http://dual.test:${target.port}/`, headers: {}, body: payload });
+    const result = await sender({ allowlist: ['127.0.0.1', '::1'], lookup }).send({
+      url: `http://dual.test:${target.port}/`,
+      headers: {},
+      body: payload,
+    });
     expect(result).toMatchObject({ ok: true, remoteAddress: '127.0.0.1' });
     expect(lookup.calls).toEqual(['dual.test']);
   });
@@ -384,13 +437,20 @@ describe('WebhookSender: SSRF guard', () => {
   it('allows allowlisted loopback: by CIDR, by single IP, by host name', async () => {
     const target = await receiver((_req, res) => res.writeHead(200).end());
     for (const allowlist of [['127.0.0.0/8'], ['127.0.0.1'], ['::ffff:127.0.0.0/104']]) {
-      expect([allowlist, (await sender({ allowlist }).send({ url: target.url(), headers: {}, body: payload })).ok]).toEqual([allowlist, true]);
+      expect([allowlist, (await sender({ allowlist }).send({ url: target.url(), headers: {}, body: payload })).ok]).toEqual([
+        allowlist,
+        true,
+      ]);
     }
     // By name, through the system resolver (localhost may come back as ::1 first: the next address is tried).
     const byName = await sender({ allowlist: ['localhost'] }).send({ url: `http://localhost:${target.port}/`, headers: {}, body: payload });
     expect(byName).toMatchObject({ ok: true, statusCode: 200, remoteAddress: '127.0.0.1' });
     // The name allowlisted does not allow the address under another name.
-    const other = await sender({ allowlist: ['localhost'], lookup: fixedLookup('127.0.0.1') }).send({ url: `http://other.test:${target.port}/`, headers: {}, body: payload });
+    const other = await sender({ allowlist: ['localhost'], lookup: fixedLookup('127.0.0.1') }).send({
+      url: `http://other.test:${target.port}/`,
+      headers: {},
+      body: payload,
+    });
     expect(other.errorClass).toBe('blocked');
     expect(target.requests).toHaveLength(4);
   });

@@ -104,6 +104,8 @@ describe('signatureHeaders', () => {
   it('refuses to sign without a secret, id or valid timestamp', () => {
     expect(() => signatureHeaders({ msgId, timestamp: now(), body, secrets: [] })).toThrow(RangeError);
     expect(() => signatureHeaders({ msgId: '', timestamp: now(), body, secrets: [generateWebhookSecret()] })).toThrow(RangeError);
-    expect(() => signatureHeaders({ msgId, timestamp: new Date(Number.NaN), body, secrets: [generateWebhookSecret()] })).toThrow(RangeError);
+    expect(() => signatureHeaders({ msgId, timestamp: new Date(Number.NaN), body, secrets: [generateWebhookSecret()] })).toThrow(
+      RangeError,
+    );
   });
 });

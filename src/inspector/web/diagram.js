@@ -271,7 +271,20 @@ export function render(svg, laid, pathway, edges, headers, lang) {
   svg.dataset.height = String(height);
 
   const defs = el('defs', {}, svg);
-  const marker = el('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 10, markerHeight: 10, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' }, defs);
+  const marker = el(
+    'marker',
+    {
+      id: 'arrow',
+      viewBox: '0 0 10 10',
+      refX: 9,
+      refY: 5,
+      markerWidth: 10,
+      markerHeight: 10,
+      markerUnits: 'userSpaceOnUse',
+      orient: 'auto-start-reverse',
+    },
+    defs,
+  );
   el('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head' }, marker);
 
   /** @type {Map<string, StateDescription>} */
@@ -299,13 +312,18 @@ export function render(svg, laid, pathway, edges, headers, lang) {
     const state = states.get(n.id);
     if (!state) return;
     const type = state.type;
-    const group = el('g', { class: `state depth-${Math.min(depth, 4)}`, 'data-state-id': state.id, 'data-type': type, tabindex: -1 }, stateLayer);
+    const group = el(
+      'g',
+      { class: `state depth-${Math.min(depth, 4)}`, 'data-state-id': state.id, 'data-type': type, tabindex: -1 },
+      stateLayer,
+    );
     if (state.service) group.setAttribute('data-service', state.service);
     const title = el('title', {}, group);
     title.textContent = state.label[lang];
     el('rect', { class: 'state-box', x, y, width: w, height: h, rx: state.states.length ? 14 : 10 }, group);
     if (type === 'final') el('rect', { class: 'final-ring', x: x + 4, y: y + 4, width: w - 8, height: h - 8, rx: 7 }, group);
-    if (type === 'parallel') el('line', { class: 'parallel-rule', x1: x, x2: x + w, y1: y + LINE.title + 8, y2: y + LINE.title + 8 }, group);
+    if (type === 'parallel')
+      el('line', { class: 'parallel-rule', x1: x, x2: x + w, y1: y + LINE.title + 8, y2: y + LINE.title + 8 }, group);
     const header = headers.get(state.id) ?? headerOf(state, lang, textMeasurer());
     header.titleLines.forEach((line, i) => {
       const text = textAt(group, x + PAD, y + LINE.title * (i + 1), line, state.service ? 'region-title' : 'state-title');
@@ -342,7 +360,11 @@ export function render(svg, laid, pathway, edges, headers, lang) {
     }
     for (const section of edge.sections ?? []) {
       const points = [section.startPoint, ...(section.bendPoints ?? []), section.endPoint];
-      el('path', { class: 'edge', d: points.map((p, i) => `${i ? 'L' : 'M'} ${p.x} ${p.y}`).join(' '), 'marker-end': 'url(#arrow)' }, group);
+      el(
+        'path',
+        { class: 'edge', d: points.map((p, i) => `${i ? 'L' : 'M'} ${p.x} ${p.y}`).join(' '), 'marker-end': 'url(#arrow)' },
+        group,
+      );
     }
     if (!t) continue;
     for (const label of edge.labels ?? []) {
@@ -350,7 +372,9 @@ export function render(svg, laid, pathway, edges, headers, lang) {
       const ly = label.y ?? 0;
       el('rect', { class: 'label-back', x: lx - 2, y: ly, width: (label.width ?? 0) + 4, height: label.height ?? 0, rx: 4 }, group);
       textAt(group, lx + 2, ly + LINE.event - 4, t.event, 'event-label');
-      guardLines(shownGuards(t)).forEach((line, i) => textAt(group, lx + 2, ly + LINE.event + (i + 1) * LINE.guard - 4, line, 'guard-label'));
+      guardLines(shownGuards(t)).forEach((line, i) =>
+        textAt(group, lx + 2, ly + LINE.event + (i + 1) * LINE.guard - 4, line, 'guard-label'),
+      );
     }
   }
 }

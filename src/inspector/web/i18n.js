@@ -67,7 +67,12 @@ export const WORDS = {
     noCase: 'Nessun caso aperto. Aprine uno dall’elenco o crea un caso di prova.',
     notFound: 'Caso non trovato',
     replaying: 'riproduzione',
-    kind: { guards_failed: 'condizioni non soddisfatte', not_available: 'non disponibile in questo stato', case_closed: 'caso chiuso', unknown_event: 'evento sconosciuto' },
+    kind: {
+      guards_failed: 'condizioni non soddisfatte',
+      not_available: 'non disponibile in questo stato',
+      case_closed: 'caso chiuso',
+      unknown_event: 'evento sconosciuto',
+    },
     serviceWords: { not_started: 'non iniziato', active: 'in corso', completed: 'concluso', not_applicable: 'non applicabile' },
   },
   en: {
@@ -135,7 +140,12 @@ export const WORDS = {
     noCase: 'No case open. Open one from the list or create a practice case.',
     notFound: 'Case not found',
     replaying: 'replay',
-    kind: { guards_failed: 'conditions not met', not_available: 'not available in this state', case_closed: 'case closed', unknown_event: 'unknown event' },
+    kind: {
+      guards_failed: 'conditions not met',
+      not_available: 'not available in this state',
+      case_closed: 'case closed',
+      unknown_event: 'unknown event',
+    },
     serviceWords: { not_started: 'not started', active: 'in progress', completed: 'completed', not_applicable: 'not applicable' },
   },
 };

@@ -142,7 +142,7 @@ function showHighlight() {
   highlight(diagram, new Set([c.pathway, ...paths.map((p) => `${c.pathway}.${p}`)]));
   diagram.dataset.sequence = String(step ? step.sequence : c.version);
   diagram.classList.toggle('replaying', Boolean(step));
-  const activeEvents = new Set((state.replayAt === null ? state.transitions?.allowed ?? [] : []).map((a) => a.event));
+  const activeEvents = new Set((state.replayAt === null ? (state.transitions?.allowed ?? []) : []).map((a) => a.event));
   for (const group of diagram.querySelectorAll('g.transition[data-event]')) {
     const event = group.getAttribute('data-event') ?? '';
     const source = group.getAttribute('data-source') ?? '';
@@ -239,7 +239,17 @@ function appendStep(event, view) {
   // Out of order or after a gap: the next full load (refreshCase) puts the history right.
   if (!last || event.sequence !== last.sequence + 1 || view.version !== event.sequence) return;
   const { sequence, type, payload, actor, occurredAt, recordedAt } = event;
-  state.steps.push({ sequence, type, payload, actor, occurredAt, recordedAt, statePaths: view.statePaths, services: view.services, context: view.context });
+  state.steps.push({
+    sequence,
+    type,
+    payload,
+    actor,
+    occurredAt,
+    recordedAt,
+    statePaths: view.statePaths,
+    services: view.services,
+    context: view.context,
+  });
 }
 
 /** After the case changed: its panel, what it may do next, and its history if steps are missing. */
@@ -359,14 +369,23 @@ function renderEvents() {
   const allowedList = $('allowed-events');
   const blockedList = $('blocked-events');
   if (!t) return;
-  const label = (/** @type {string | null} */ service, /** @type {string} */ event) => `${service ? `${serviceCode(service)} · ` : ''}${event}`;
+  const label = (/** @type {string | null} */ service, /** @type {string} */ event) =>
+    `${service ? `${serviceCode(service)} · ` : ''}${event}`;
   allowedList.replaceChildren(
     ...(t.allowed.length
       ? t.allowed.map((a) =>
           h('li', {}, [
-            h('button', { type: 'button', class: 'event-allowed', 'data-event': a.event, title: eventSummary(a.event), 'aria-pressed': String(state.formEvent === a.event) }, [
-              label(a.service, a.event),
-            ]),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'event-allowed',
+                'data-event': a.event,
+                title: eventSummary(a.event),
+                'aria-pressed': String(state.formEvent === a.event),
+              },
+              [label(a.service, a.event)],
+            ),
           ]),
         )
       : [h('li', { class: 'empty' }, [words().none])]),
@@ -375,9 +394,17 @@ function renderEvents() {
     ...(t.blocked.length
       ? t.blocked.map((b) =>
           h('li', {}, [
-            h('button', { type: 'button', class: 'event-blocked', 'data-event': b.event, 'aria-describedby': `why-${b.event}`, 'aria-pressed': String(state.formEvent === b.event) }, [
-              label(b.service, b.event),
-            ]),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'event-blocked',
+                'data-event': b.event,
+                'aria-describedby': `why-${b.event}`,
+                'aria-pressed': String(state.formEvent === b.event),
+              },
+              [label(b.service, b.event)],
+            ),
             h('span', { class: 'reason', id: `why-${b.event}` }, [b.reasons.map((r) => r.message).join(' · ')]),
           ]),
         )
@@ -399,7 +426,9 @@ function showError(error, where = 'notice') {
   result.hidden = false;
   result.dataset.outcome = 'error';
   const body = error instanceof ApiProblem ? error.body : null;
-  const lines = [body?.title ? `${words().error}: ${body.title}` : `${words().error}: ${String(error instanceof Error ? error.message : error)}`];
+  const lines = [
+    body?.title ? `${words().error}: ${body.title}` : `${words().error}: ${String(error instanceof Error ? error.message : error)}`,
+  ];
   if (body?.detail) lines.push(String(body.detail));
   for (const e of body?.errors ?? []) lines.push(`${e.field}: ${e.message ?? e.problem}`);
   result.replaceChildren(...lines.map((l) => h('p', {}, [l])));
@@ -429,7 +458,11 @@ function selectEvent(type) {
     const kind = /** @type {Record<string, string>} */ (words().kind)[blocked.kind] ?? blocked.kind;
     result.replaceChildren(
       h('p', { class: 'result-title' }, [`${words().why}: ${type} (${kind})`]),
-      h('ul', { class: 'reasons' }, blocked.reasons.map((r) => h('li', { 'data-code': r.code }, [r.message]))),
+      h(
+        'ul',
+        { class: 'reasons' },
+        blocked.reasons.map((r) => h('li', { 'data-code': r.code }, [r.message])),
+      ),
     );
   }
   renderForm(type, Boolean(blocked));
@@ -467,7 +500,9 @@ function renderForm(type, blocked) {
 function fieldRow(name, labelText, input) {
   const id = `field-${name}`;
   if (input.matches('input, select')) input.id = id;
-  const label = input.matches('input, select') ? h('label', { for: id }, [labelText]) : h('span', { class: 'group-label', id: `${id}-label` }, [labelText]);
+  const label = input.matches('input, select')
+    ? h('label', { for: id }, [labelText])
+    : h('span', { class: 'group-label', id: `${id}-label` }, [labelText]);
   if (!input.matches('input, select')) input.setAttribute('aria-labelledby', `${id}-label`);
   return h('div', { class: 'field' }, [label, input]);
 }
@@ -494,7 +529,15 @@ function fieldInput(field) {
     case 'date':
       return h('input', { type: 'date', name: field.name, value: today(), ...required });
     case 'integer':
-      return h('input', { type: 'number', name: field.name, step: '1', min: String(t.min ?? ''), max: String(t.max ?? ''), value: String(t.min && t.min > 0 ? Math.max(t.min, 60) : 1), ...required });
+      return h('input', {
+        type: 'number',
+        name: field.name,
+        step: '1',
+        min: String(t.min ?? ''),
+        max: String(t.max ?? ''),
+        value: String(t.min && t.min > 0 ? Math.max(t.min, 60) : 1),
+        ...required,
+      });
     default:
       return h('input', { type: 'text', name: field.name, maxlength: String(t.maxLength ?? 200), ...required });
   }
@@ -533,7 +576,9 @@ async function fireEvent(submit) {
   try {
     const answer = await api(`/cases/${c.id}/events`, { method: 'POST', body, language: state.lang });
     result.dataset.outcome = 'applied';
-    result.replaceChildren(h('p', { class: 'result-title' }, [`${words().applied}: ${String(body.type)} → ${words().version} ${answer.case.version}`]));
+    result.replaceChildren(
+      h('p', { class: 'result-title' }, [`${words().applied}: ${String(body.type)} → ${words().version} ${answer.case.version}`]),
+    );
     form.hidden = true;
     form.replaceChildren();
     state.formEvent = null;
@@ -548,7 +593,11 @@ async function fireEvent(submit) {
       result.dataset.outcome = 'refused';
       result.replaceChildren(
         h('p', { class: 'result-title' }, [`${words().refused}: ${String(body.type)} — ${error.body.title ?? ''}`]),
-        h('ul', { class: 'reasons' }, error.body.reasons.map((/** @type {Reason} */ r) => h('li', { 'data-code': r.code }, [r.message]))),
+        h(
+          'ul',
+          { class: 'reasons' },
+          error.body.reasons.map((/** @type {Reason} */ r) => h('li', { 'data-code': r.code }, [r.message])),
+        ),
       );
     } else showError(error, 'event');
   }
@@ -583,7 +632,10 @@ function renderReplay() {
   const json = (value) => h('pre', {}, [JSON.stringify(value, null, 2)]);
   const payload = Object.fromEntries(Object.entries(step.payload ?? {}).filter(([key]) => key !== 'type'));
   details.replaceChildren(
-    h('p', { class: 'step-title' }, [h('strong', {}, [`#${step.sequence} ${step.type}`]), ` — ${words().by} ${who}, ${words().when} ${step.occurredAt.slice(0, 10)} (${step.recordedAt.replace('T', ' ').slice(0, 19)})`]),
+    h('p', { class: 'step-title' }, [
+      h('strong', {}, [`#${step.sequence} ${step.type}`]),
+      ` — ${words().by} ${who}, ${words().when} ${step.occurredAt.slice(0, 10)} (${step.recordedAt.replace('T', ' ').slice(0, 19)})`,
+    ]),
     h('details', {}, [h('summary', {}, [words().payload]), json(payload)]),
     h('details', {}, [h('summary', {}, [words().context]), json(step.context)]),
   );
@@ -595,7 +647,16 @@ function renderTimeline(at) {
   $('timeline').replaceChildren(
     ...state.steps.map((s) =>
       h('li', { 'data-sequence': String(s.sequence), class: s.sequence === at ? 'current' : s.sequence < at ? 'past' : 'future' }, [
-        h('button', { type: 'button', class: 'timeline-step', 'data-sequence': String(s.sequence), title: `${s.type} · ${s.occurredAt.slice(0, 10)}` }, [`${s.sequence}. ${s.type}`]),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'timeline-step',
+            'data-sequence': String(s.sequence),
+            title: `${s.type} · ${s.occurredAt.slice(0, 10)}`,
+          },
+          [`${s.sequence}. ${s.type}`],
+        ),
       ]),
     ),
   );
@@ -639,7 +700,9 @@ async function loadCaseList() {
             h('li', {}, [
               h('button', { type: 'button', class: 'case-item', 'data-case-id': c.id }, [
                 h('span', { class: 'case-subject' }, [c.subject]),
-                h('span', { class: 'case-meta' }, [`${c.pathway} · v${c.version} · ${c.status}${c.practice ? ` · ${words().practice}` : ''}`]),
+                h('span', { class: 'case-meta' }, [
+                  `${c.pathway} · v${c.version} · ${c.status}${c.practice ? ` · ${words().practice}` : ''}`,
+                ]),
               ]),
             ]),
           )
