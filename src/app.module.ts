@@ -20,7 +20,6 @@ import { CaseStreamService } from './cases/case-stream.service.js';
 import { ActorGuard } from './common/actor.guard.js';
 import { jsonBody, languageMiddleware, requireJson } from './common/body.middleware.js';
 import { Clock, SystemClock } from './common/clock.js';
-import { useFastify } from './common/fastify-spike.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
@@ -54,7 +53,6 @@ export class AppModule implements NestModule {
 
   /** Body parsing runs as Nest middleware, after the request logger, so that its errors are logged problems too. */
   configure(consumer: MiddlewareConsumer): void {
-    if (useFastify()) return; // SPIKE: the Fastify adapter has hooks and parsers of its own (fastify-spike.ts)
     consumer.apply(languageMiddleware(this.config), requireJson, jsonBody).forRoutes({ path: '*splat', method: RequestMethod.ALL });
   }
 
@@ -69,9 +67,6 @@ export class AppModule implements NestModule {
             level: config.logLevel,
             // A caller's X-Request-Id is kept (and echoed), otherwise one is made.
             genReqId: (request: IncomingMessage, response: ServerResponse) => {
-              // SPIKE: on Fastify the adapter made the id first (fastify-spike.ts).
-              const made = (request as { percorsiRequestId?: string }).percorsiRequestId;
-              if (made) return made;
               const given = request.headers['x-request-id'];
               const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
               response.setHeader('X-Request-Id', id);

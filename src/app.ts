@@ -1,13 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { pino } from 'pino';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
-import { fastifyAdapter, useFastify } from './common/fastify-spike.js';
 import { SCHEMAS } from './common/openapi.js';
 import type { AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
@@ -21,17 +19,11 @@ export async function createApp(args: { config: AppConfig; clock?: Clock }): Pro
   try {
     const module = AppModule.forRoot({ config: args.config, database, clock: args.clock });
     // Nest's start-up chatter (one line per route) stays out of the logs; warnings and errors show.
-    const options = { bodyParser: false, logger: ['fatal', 'error', 'warn'] as const, abortOnError: false };
-    if (useFastify()) {
-      const app = await NestFactory.create<NestFastifyApplication>(module, fastifyAdapter(args.config), {
-        ...options,
-        logger: [...options.logger],
-      });
-      await app.init();
-      app.useLogger(app.get(Logger));
-      return app as unknown as NestExpressApplication;
-    }
-    const app = await NestFactory.create<NestExpressApplication>(module, { ...options, logger: [...options.logger] });
+    const app = await NestFactory.create<NestExpressApplication>(module, {
+      bodyParser: false,
+      logger: ['fatal', 'error', 'warn'],
+      abortOnError: false,
+    });
     const express = app.getHttpAdapter().getInstance();
     // ETags are case versions, set by the handlers; no hash of every body.
     express.set('etag', false);
