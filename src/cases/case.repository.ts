@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Cursor } from '../common/request-parsing.js';
 import { outboxCtes } from '../webhooks/webhook-sql.js';
@@ -106,6 +107,7 @@ export const IDEMPOTENCY_PRIMARY_KEY = 'PK_15de2f76fa9f27ad8f330983607';
  * The cases' SQL. Every write is one statement (CTEs), so that it is atomic without an explicit
  * transaction and costs one round trip; callers that need a row lock pass a transaction's manager.
  */
+@Injectable()
 export class CaseRepository {
   /** The case and, when a key is given, the response stored under it: one round trip. */
   async loadForEvent(

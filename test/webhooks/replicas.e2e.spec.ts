@@ -3,7 +3,7 @@ import { Clock } from '../../src/common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
 import { ReplicaChannels } from '../../src/database/replica-channels.js';
-import { OutboxSignal } from '../../src/webhooks/outbox-signal.js';
+import { OutboxSignal } from '../../src/database/outbox-signal.js';
 import { SecretBox } from '../../src/webhooks/secret-box.js';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.worker.js';
 import { WebhookMetrics } from '../../src/webhooks/webhook-metrics.js';
@@ -186,6 +186,7 @@ function secondDispatcher(t: TestApp): { dispatcher: WebhookDispatcher; metrics:
     t.app.get(WebhookSender),
     metrics,
     t.app.get(OutboxSignal),
+    t.app.get(WebhookRepository),
     t.app.get(ReplicaChannels),
   );
   return { dispatcher, metrics };
@@ -256,7 +257,7 @@ describe('webhooks: several dispatchers on one database', () => {
 
     // The dead dispatcher: claims with a short lease, and never settles. Only the case's first
     // delivery is claimable (the second waits for it: per-case order).
-    const repository = new WebhookRepository();
+    const repository = t.app.get(WebhookRepository);
     const claimedAt = new Date();
     const leaseUntil = new Date(claimedAt.getTime() + 1500);
     const claimed = await repository.claimDue(t.dataSource.manager, { now: claimedAt, leaseUntil, limit: 10 });
