@@ -101,7 +101,7 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return code === UNIQUE_VIOLATION && (constraint === undefined || name === constraint);
 }
 
-export const IDEMPOTENCY_PRIMARY_KEY = 'PK_15de2f76fa9f27ad8f330983607';
+export { IDEMPOTENCY_PRIMARY_KEY } from './idempotency-key.entity.js';
 
 /**
  * The cases' SQL. Every write is one statement (CTEs), so that it is atomic without an explicit
