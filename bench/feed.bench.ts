@@ -24,7 +24,7 @@ import os from 'node:os';
 import pg from 'pg';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
-import { wallClockMs } from './support/webhook-receiver.js';
+import { wallClockMs } from '../test/support/webhook-receiver.js';
 import { distribution, request, round, sleep } from './support/measure.js';
 
 const databaseUrl = requireDatabaseUrl('bench:feed');

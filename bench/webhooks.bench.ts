@@ -7,7 +7,7 @@
  *    PERCORSI_WEBHOOK_ALLOW_HTTP=true, a random PERCORSI_SECRET_KEY) on DATABASE_URL in a fresh schema
  *    bench_<random>, dropped at the end; other PERCORSI_* variables of the environment pass through
  *    (PERCORSI_WEBHOOK_CONCURRENCY, PERCORSI_WEBHOOK_POLL_MS...).
- * 2. Starts the subscriber (bench/support/webhook-receiver.ts): a loopback HTTP server in a process of
+ * 2. Starts the subscriber (test/support/webhook-receiver.ts, the tests' receiver): a loopback HTTP server in a process of
  *    its own (BENCH_RECEIVER=inprocess: in this one) that stamps each request when its headers arrive
  *    and answers 200 at once; one subscription (all events, per-case ordering) points at it.
  * 3. Opens one person case through the API and clones it in SQL; BENCH_ACTIVE_CASES (100) of them are
@@ -38,7 +38,7 @@ import { startCpuMeter } from './support/cpu.js';
 import { EVENT_BODIES } from './support/person-sequence.js';
 import { cloneCases } from './support/seed-cases.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
-import { forkWebhookReceiver, startWebhookReceiver, wallClockMs, type WebhookReceiver } from './support/webhook-receiver.js';
+import { forkBenchReceiver, startBenchReceiver, wallClockMs, type BenchReceiver } from '../test/support/webhook-receiver.js';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
 import { distribution, request, round, sleep } from './support/measure.js';
 
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: databaseUrl, application_name: 'percorsi-bench' });
   await admin.connect();
   let service: ServiceUnderTest | null = null;
-  let receiver: WebhookReceiver | null = null;
+  let receiver: BenchReceiver | null = null;
   let agent: http.Agent | null = null;
   const cleanup = async () => {
     agent?.destroy();
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     ).rows as { server_version: string; synchronous_commit: string }[];
     const loadBefore = os.loadavg()[0];
 
-    receiver = RECEIVER_MODE === 'child' ? await forkWebhookReceiver() : await startWebhookReceiver();
+    receiver = RECEIVER_MODE === 'child' ? await forkBenchReceiver() : await startBenchReceiver();
     log(`receiver (${RECEIVER_MODE}) on ${receiver.url}; starting the service (schema ${SCHEMA}, log level ${LOG_LEVEL})`);
     service = await startService({
       mode: 'child',

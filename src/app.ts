@@ -6,16 +6,18 @@ import { Logger } from 'nestjs-pino';
 import { pino } from 'pino';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
+import { RouteTable } from './common/route-table.js';
 import { SCHEMAS } from './common/openapi.js';
 import type { AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
+import { ENTITIES } from './entities.js';
 
 /**
  * Builds the service: opens (and migrates) the database, then the Nest application with its
  * middleware, problem+json errors and OpenAPI at /docs. Not listening yet.
  */
 export async function createApp(args: { config: AppConfig; clock?: Clock }): Promise<NestExpressApplication> {
-  const database = await Database.open(args.config, pino({ level: args.config.logLevel }));
+  const database = await Database.open({ config: args.config, logger: pino({ level: args.config.logLevel }), entities: ENTITIES });
   try {
     const module = AppModule.forRoot({ config: args.config, database, clock: args.clock });
     // Nest's start-up chatter (one line per route) stays out of the logs; warnings and errors show.
@@ -52,4 +54,8 @@ function setupOpenApi(app: INestApplication): void {
   );
   document.components = { ...document.components, schemas: { ...document.components?.schemas, ...(SCHEMAS as Record<string, object>) } };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  // Served by Swagger, not by a controller: known to the route table too (405 for other methods).
+  const routes = app.get(RouteTable);
+  routes.add('GET', '/docs');
+  routes.add('GET', '/docs/openapi.json');
 }

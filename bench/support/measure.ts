@@ -1,6 +1,6 @@
 /** What the HTTP benchmarks share: rounding, waiting, percentiles, one request with its arrival time. */
 import http from 'node:http';
-import { wallClockMs } from './webhook-receiver.js';
+import { wallClockMs } from '../../test/support/webhook-receiver.js';
 
 export const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

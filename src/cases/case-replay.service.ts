@@ -30,9 +30,10 @@ export interface CaseReplay {
  */
 @Injectable()
 export class CaseReplayService {
-  private readonly repository = new CaseRepository();
-
-  constructor(@Inject(Database) private readonly database: Database) {}
+  constructor(
+    @Inject(Database) private readonly database: Database,
+    @Inject(CaseRepository) private readonly repository: CaseRepository,
+  ) {}
 
   async replay(caseId: string, upTo: number | null): Promise<CaseReplay> {
     const db = this.database.dataSource.manager;

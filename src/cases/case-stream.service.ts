@@ -42,12 +42,12 @@ interface Position {
 @Injectable()
 export class CaseStreamService {
   private readonly logger = new Logger('CaseStream');
-  private readonly repository = new CaseRepository();
 
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(CaseFeed) private readonly feed: CaseFeed,
+    @Inject(CaseRepository) private readonly repository: CaseRepository,
   ) {}
 
   async open(args: { kind: StreamKind; caseId: string; lastEventId: number | null; response: Response }): Promise<void> {

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Cursor } from '../common/request-parsing.js';
 import { outboxCtes } from '../webhooks/webhook-sql.js';
@@ -100,12 +101,13 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return code === UNIQUE_VIOLATION && (constraint === undefined || name === constraint);
 }
 
-export const IDEMPOTENCY_PRIMARY_KEY = 'PK_15de2f76fa9f27ad8f330983607';
+export { IDEMPOTENCY_PRIMARY_KEY } from './idempotency-key.entity.js';
 
 /**
  * The cases' SQL. Every write is one statement (CTEs), so that it is atomic without an explicit
  * transaction and costs one round trip; callers that need a row lock pass a transaction's manager.
  */
+@Injectable()
 export class CaseRepository {
   /** The case and, when a key is given, the response stored under it: one round trip. */
   async loadForEvent(

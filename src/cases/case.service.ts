@@ -17,7 +17,7 @@ import { ProblemException, type FieldError } from '../common/problem.js';
 import type { Actor } from '../common/request-context.js';
 import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
-import { OutboxSignal } from '../webhooks/outbox-signal.js';
+import { OutboxSignal } from '../database/outbox-signal.js';
 import { CaseFeed } from './case-feed.js';
 import {
   CaseRepository,
@@ -70,7 +70,6 @@ export const requestHash = (method: string, route: string, body: unknown): strin
  */
 @Injectable()
 export class CaseService {
-  private readonly repository = new CaseRepository();
   /** Lost optimistic races, and events written under a row lock after too many of them. */
   readonly contention = { conflicts: 0, lockedWrites: 0 };
 
@@ -79,6 +78,7 @@ export class CaseService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(OutboxSignal) private readonly outbox: OutboxSignal,
     @Inject(CaseFeed) private readonly feed: CaseFeed,
+    @Inject(CaseRepository) private readonly repository: CaseRepository,
   ) {}
 
   private get db(): EntityManager {

@@ -4,14 +4,17 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * A request made with an Idempotency-Key, and the response it got: a retry with the same key and
  * body gets that response again and applies nothing. Written in the same statement as the event.
  */
+/** Matched by name when two requests race with one key (CaseService: the loser replays the winner's response). */
+export const IDEMPOTENCY_PRIMARY_KEY = 'PK_idempotency_keys';
+
 @Entity({ name: 'idempotency_keys' })
 @Index('IDX_idempotency_keys_created', ['createdAt'])
 export class IdempotencyKeyEntity {
   /** What the key is scoped to: `case:<id>` for events, `cases` for opening a case. */
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn({ type: 'varchar', length: 64, primaryKeyConstraintName: IDEMPOTENCY_PRIMARY_KEY })
   scope!: string;
 
-  @PrimaryColumn({ type: 'varchar', length: 255 })
+  @PrimaryColumn({ type: 'varchar', length: 255, primaryKeyConstraintName: IDEMPOTENCY_PRIMARY_KEY })
   key!: string;
 
   /** SHA-256 of the request (method, path, body). */

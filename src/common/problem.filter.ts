@@ -1,12 +1,11 @@
 import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import { pickLanguage } from './language.js';
 import { PROBLEMS, ProblemException, problemType, type ProblemCode } from './problem.js';
 import type { AppRequest } from './request-context.js';
-import { allowedMethods } from './routes.js';
+import { RouteTable } from './route-table.js';
 
 interface Rendered {
   status: number;
@@ -39,7 +38,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(RouteTable) private readonly routes: RouteTable,
   ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
@@ -133,7 +132,7 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private notFound(request: AppRequest): ProblemException {
-    const allowed = allowedMethods(this.adapterHost.httpAdapter.getInstance(), request.path);
+    const allowed = this.routes.allowedMethods(request.path);
     if (allowed.length > 0) {
       return new ProblemException(
         'METHOD_NOT_ALLOWED',

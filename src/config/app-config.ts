@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { OperatorKind } from '../../machines/index.js';
-import { allowlistEntryError } from '../webhooks/address-policy.js';
+import { allowlistEntryError } from './network-address.js';
 
 export type Language = 'it' | 'en';
 

@@ -1,20 +1,5 @@
-import { DataSource, type DataSourceOptions } from 'typeorm';
-import { CaseEventEntity } from '../cases/case-event.entity.js';
-import { CaseEntity } from '../cases/case.entity.js';
-import { IdempotencyKeyEntity } from '../cases/idempotency-key.entity.js';
+import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations/index.js';
-import { WebhookAttemptEntity } from '../webhooks/webhook-attempt.entity.js';
-import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity.js';
-import { WebhookSubscriptionEntity } from '../webhooks/webhook-subscription.entity.js';
-
-export const ENTITIES = [
-  CaseEntity,
-  CaseEventEntity,
-  IdempotencyKeyEntity,
-  WebhookSubscriptionEntity,
-  WebhookDeliveryEntity,
-  WebhookAttemptEntity,
-];
 
 /**
  * How long a query waits for the database's answer. Without it a request on a pooled connection
@@ -25,14 +10,21 @@ export const QUERY_TIMEOUT_MS = 10_000;
 
 /**
  * TypeORM options for one database, embedded or not: the same `postgres` driver either way.
- * The embedded database is one session, so its pool has one connection.
+ * The embedded database is one session, so its pool has one connection. The entities are the
+ * capabilities' (src/entities.ts): this folder knows none of them.
  */
-export function dataSourceOptions(args: { url: string; schema: string; poolSize: number; embedded: boolean }): DataSourceOptions {
+export function dataSourceOptions(args: {
+  url: string;
+  schema: string;
+  poolSize: number;
+  embedded: boolean;
+  entities: NonNullable<DataSourceOptions['entities']>;
+}): DataSourceOptions {
   return {
     type: 'postgres',
     url: args.url,
     schema: args.schema,
-    entities: ENTITIES,
+    entities: args.entities,
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
@@ -53,13 +45,3 @@ export function dataSourceOptions(args: { url: string; schema: string; poolSize:
     },
   };
 }
-
-/** For the TypeORM CLI (`npm run migration:generate`): the database in DATABASE_URL. */
-export default new DataSource(
-  dataSourceOptions({
-    url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    schema: 'public',
-    poolSize: 2,
-    embedded: false,
-  }),
-);

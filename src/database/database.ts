@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { DataSource, MigrationExecutor } from 'typeorm';
+import { DataSource, MigrationExecutor, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source.js';
 import { EmbeddedDatabase } from './embedded-database.js';
@@ -18,12 +18,20 @@ export class Database {
     return this.embedded ? 'embedded' : 'postgres';
   }
 
-  static async open(config: AppConfig, logger: Logger): Promise<Database> {
+  /** `entities`: the capabilities' (src/entities.ts), which this folder does not import. */
+  static async open(args: { config: AppConfig; logger: Logger; entities: NonNullable<DataSourceOptions['entities']> }): Promise<Database> {
+    const { config, logger } = args;
     const embedded = config.databaseUrl ? null : await EmbeddedDatabase.start({ dataDir: config.dataDir, port: config.embeddedDbPort });
     try {
       const url = config.databaseUrl ?? embedded!.url;
       const dataSource = new DataSource(
-        dataSourceOptions({ url, schema: config.dbSchema, poolSize: config.dbPoolSize, embedded: embedded !== null }),
+        dataSourceOptions({
+          url,
+          schema: config.dbSchema,
+          poolSize: config.dbPoolSize,
+          embedded: embedded !== null,
+          entities: args.entities,
+        }),
       );
       await dataSource.initialize();
       const database = new Database(dataSource, embedded);

@@ -8,12 +8,11 @@ import { WebhookRepository } from './webhook.repository.js';
 @ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
-  private readonly repository = new WebhookRepository();
-
   constructor(
     @Inject(WebhookMetrics) private readonly metrics: WebhookMetrics,
     @Inject(Database) private readonly database: Database,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(WebhookRepository) private readonly repository: WebhookRepository,
   ) {}
 
   @Get()

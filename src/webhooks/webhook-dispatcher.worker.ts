@@ -3,7 +3,7 @@ import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { ReplicaChannels } from '../database/replica-channels.js';
-import { OutboxSignal } from './outbox-signal.js';
+import { OutboxSignal } from '../database/outbox-signal.js';
 import { MAX_ATTEMPTS, nextAttemptAt, parseRetryAfter, shouldDisable } from './retry-schedule.js';
 import { SecretBox } from './secret-box.js';
 import { WebhookMetrics } from './webhook-metrics.js';
@@ -27,7 +27,6 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WebhookDispatcher');
-  private readonly repository = new WebhookRepository();
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private loop: Promise<void> | null = null;
@@ -43,6 +42,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     @Inject(WebhookSender) private readonly sender: WebhookSender,
     @Inject(WebhookMetrics) private readonly metrics: WebhookMetrics,
     @Inject(OutboxSignal) signal: OutboxSignal,
+    @Inject(WebhookRepository) private readonly repository: WebhookRepository,
     @Inject(ReplicaChannels) channels: ReplicaChannels,
   ) {
     // After a local commit that queued deliveries: wake this dispatcher, and (batched) the other

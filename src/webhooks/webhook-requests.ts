@@ -1,7 +1,6 @@
-import { PATHWAYS, PATHWAY_NAMES, isPathwayName } from '../../machines/index.js';
+import { OPENING_EVENT, PATHWAYS, PATHWAY_NAMES, isPathwayName } from '../../machines/index.js';
 import { validationFailed, type FieldIssue } from '../common/problem.js';
 import { UUID, decodeCursor, isPlainObject, type Cursor } from '../common/request-parsing.js';
-import { CASE_OPENED } from '../cases/case.service.js';
 import type { AddressGuard } from './address-policy.js';
 
 /** Parsing of what clients send to /webhooks: every problem is a 400 VALIDATION_FAILED by field. */
@@ -12,7 +11,7 @@ export const DELIVERY_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed',
 export type Ordering = (typeof ORDERINGS)[number];
 
 /** Every event type any pathway knows, plus the opening of a case. */
-export const KNOWN_EVENT_TYPES = new Set([CASE_OPENED, ...PATHWAY_NAMES.flatMap((p) => Object.keys(PATHWAYS[p].events))]);
+export const KNOWN_EVENT_TYPES = new Set([OPENING_EVENT, ...PATHWAY_NAMES.flatMap((p) => Object.keys(PATHWAYS[p].events))]);
 
 export interface SubscriptionInput {
   url?: string;

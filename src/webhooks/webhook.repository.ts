@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Cursor } from '../common/request-parsing.js';
 import { transitionPayloadSql } from './webhook-sql.js';
@@ -91,6 +92,7 @@ const DELIVERY_COLUMNS = (
  * The webhooks' SQL. Claims are one statement each, so several dispatchers can run on one database.
  * Every statement's top level is a SELECT: TypeORM answers a top-level UPDATE with [rows, count].
  */
+@Injectable()
 export class WebhookRepository {
   async insertSubscription(db: EntityManager, row: SubscriptionRow): Promise<void> {
     await db.query(

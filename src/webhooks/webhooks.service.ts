@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { PATHWAYS, PATHWAY_NAMES } from '../../machines/index.js';
-import { CASE_OPENED } from '../cases/case.service.js';
+import { OPENING_EVENT, PATHWAYS, PATHWAY_NAMES } from '../../machines/index.js';
 import { Clock } from '../common/clock.js';
 import { ProblemException } from '../common/problem.js';
 import { encodeCursor } from '../common/request-parsing.js';
 import { Database } from '../database/database.js';
 import { AddressGuard } from './address-policy.js';
-import { OutboxSignal } from './outbox-signal.js';
+import { OutboxSignal } from '../database/outbox-signal.js';
 import { SecretBox, generateWebhookSecret } from './secret-box.js';
 import { WebhookRepository, type AttemptRow, type DeliveryRow, type SubscriptionRow } from './webhook.repository.js';
 import { parseDeliveryQuery, parseReplay, parseRotation, parseSubscription } from './webhook-requests.js';
@@ -59,14 +58,13 @@ const attemptView = (row: AttemptRow) => ({ ...row, startedAt: iso(row.startedAt
 /** Subscriptions, their deliveries and replays. Delivering is the dispatcher's job. */
 @Injectable()
 export class WebhooksService {
-  private readonly repository = new WebhookRepository();
-
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(SecretBox) private readonly secrets: SecretBox,
     @Inject(AddressGuard) private readonly guard: AddressGuard,
     @Inject(OutboxSignal) private readonly outbox: OutboxSignal,
+    @Inject(WebhookRepository) private readonly repository: WebhookRepository,
   ) {}
 
   private get db(): EntityManager {
@@ -224,9 +222,9 @@ export class WebhooksService {
     const request = parseReplay(body);
     const row = await this.getOrFail(id);
     const keys = PATHWAY_NAMES.filter((p) => row.filterPathways.length === 0 || row.filterPathways.includes(p)).flatMap((pathway) =>
-      [CASE_OPENED, ...Object.keys(PATHWAYS[pathway].events)]
+      [OPENING_EVENT, ...Object.keys(PATHWAYS[pathway].events)]
         .filter((type) => {
-          const service = type === CASE_OPENED ? null : PATHWAYS[pathway].events[type].service;
+          const service = type === OPENING_EVENT ? null : PATHWAYS[pathway].events[type].service;
           const wanted =
             (row.filterTypes.length === 0 && row.filterServices.length === 0) ||
             row.filterTypes.includes(type) ||

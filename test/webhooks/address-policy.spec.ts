@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { AddressGuard, allowlistEntryError, isNonPublicAddress } from '../../src/webhooks/address-policy.js';
+import { allowlistEntryError } from '../../src/config/network-address.js';
+import { AddressGuard, isNonPublicAddress } from '../../src/webhooks/address-policy.js';
 
 describe('isNonPublicAddress', () => {
   it('lets public IPv4 and IPv6 addresses through, including just outside every refused range', () => {

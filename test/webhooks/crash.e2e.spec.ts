@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
 import { PATHWAYS } from '../../machines/index.js';
-import { sentBeforePreviousAnswered, startRecordingReceiver, type Arrival, type RecordingReceiver } from '../support/recording-receiver.js';
+import { WebhookReceiver, sentBeforePreviousAnswered, type ReceivedRequest } from '../support/webhook-receiver.js';
 import { openRepeatableCases } from '../support/repeatable-cases.js';
 import { startService, type RunningService } from '../support/service-process.js';
 import { client, newTestDatabase, type Client, type TestDatabase } from '../support/test-app.js';
@@ -36,7 +36,7 @@ interface Subscription {
   id: string;
   secret: string;
   path: string;
-  receiver: RecordingReceiver;
+  receiver: WebhookReceiver;
   wants: (type: string) => boolean;
 }
 
@@ -62,7 +62,7 @@ async function countDeliveries(api: Client, subscriptionId: string, status: stri
 describe('webhooks: the process killed (SIGKILL) during a burst of transitions, then restarted', () => {
   let database: TestDatabase;
   const services: RunningService[] = [];
-  const receivers: RecordingReceiver[] = [];
+  const receivers: WebhookReceiver[] = [];
 
   beforeAll(async () => {
     database = await newTestDatabase();
@@ -77,17 +77,17 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
   it('delivers every committed transition at least once, in per-case order, to every matching subscription, and nothing uncommitted', async () => {
     // A fast receiver for everything, and a slow one (50-200 ms) for the A3 services only: its
     // deliveries are still on the wire when the process dies.
-    const fast = await startRecordingReceiver();
-    const slow = await startRecordingReceiver({ delayMs: () => 50 + Math.floor(Math.random() * 150) });
+    const fast = await WebhookReceiver.start();
+    const slow = (await WebhookReceiver.start()).setScript(() => ({ delayMs: 50 + Math.floor(Math.random() * 150) }));
     receivers.push(fast, slow);
 
     const first = await startService({ database, env: ENV });
     services.push(first);
     let api = client(first.url);
 
-    const subscribe = async (name: string, receiver: RecordingReceiver, filter: Record<string, string[]>, wants: Subscription['wants']) => {
+    const subscribe = async (name: string, receiver: WebhookReceiver, filter: Record<string, string[]>, wants: Subscription['wants']) => {
       const path = `/${name}`;
-      const res = await api.post('/webhooks/subscriptions', { url: `${receiver.url}${path}`, filter });
+      const res = await api.post('/webhooks/subscriptions', { url: receiver.url(path), filter });
       expect(res.status).toBe(201);
       return { name, id: res.body.id as string, secret: res.body.secret as string, path, receiver, wants } satisfies Subscription;
     };
@@ -170,7 +170,7 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
     expect(committed.size).toBeGreaterThan(ACKS_BEFORE_KILL);
 
     for (const s of subscriptions) {
-      const arrivals = s.receiver.arrivals.filter((a) => a.path === s.path);
+      const arrivals = s.receiver.requests.filter((a) => a.path === s.path);
       const verifier = new Webhook(s.secret);
       // Nothing that did not commit, nothing the filter does not want; each one signed, and its body the event's.
       const strays = arrivals.filter((a) => !committed.has(a.webhookId));
@@ -178,19 +178,19 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
       for (const a of arrivals) {
         const event = committed.get(a.webhookId)!;
         expect(s.wants(event.type)).toBe(true);
-        expect(a.payload).toMatchObject({
+        expect(a.body).toMatchObject({
           id: event.id,
           type: 'case.transitioned',
           data: { caseId: event.caseId, sequence: event.sequence, event: event.type },
         });
         expect(a.caseSequence).toBe(event.sequence);
         expect(a.attempt).toBeGreaterThanOrEqual(1);
-        expect(() => verifier.verify(a.body, a.headers as Record<string, string>)).not.toThrow();
+        expect(() => verifier.verify(a.rawBody, a.headers)).not.toThrow();
       }
 
       // Every committed event the subscription wants arrived, and each case's first arrivals are in sequence order
       // (a duplicate, the dead process's attempt sent again, may come later).
-      const firstArrivals = new Map<string, Arrival>();
+      const firstArrivals = new Map<string, ReceivedRequest>();
       for (const a of arrivals) if (!firstArrivals.has(a.webhookId)) firstArrivals.set(a.webhookId, a);
       for (const target of targets) {
         const wanted = [...committed.values()].filter((e) => e.caseId === target.id && s.wants(e.type)).map((e) => e.sequence);
@@ -212,19 +212,19 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
       // Duplicates (the dead process's unsettled attempts) carry the webhook-id of the first, and a later attempt number.
       const bySequence = new Map<string, Set<string>>();
       for (const a of arrivals) {
-        const key = `${a.payload.data.caseId}#${a.caseSequence}`;
+        const key = `${a.body.data.caseId}#${a.caseSequence}`;
         bySequence.set(key, (bySequence.get(key) ?? new Set()).add(a.webhookId));
       }
       expect([...bySequence.values()].every((ids) => ids.size === 1)).toBe(true);
     }
 
     // The new process had work of its own: the slow subscription's backlog, beyond the attempts it sent again.
-    const slowAfterKill = slow.arrivals.filter((a) => a.at > killedAt);
+    const slowAfterKill = slow.requests.filter((a) => a.at > killedAt);
     expect(slowAfterKill.length).toBeGreaterThan(unanswered.filter((u) => u.path === '/guidance').length);
 
     // Each delivery the dead process had on the wire was sent again by the new one: same webhook-id, next attempt.
     for (const u of unanswered) {
-      const again = (u.path === '/all' ? fast : slow).arrivals.filter(
+      const again = (u.path === '/all' ? fast : slow).requests.filter(
         (a) => a.path === u.path && a.webhookId === u.webhookId && a.at > killedAt,
       );
       expect({ webhookId: u.webhookId, attempt: again[0]?.attempt }).toEqual({ webhookId: u.webhookId, attempt: u.attempt + 1 });

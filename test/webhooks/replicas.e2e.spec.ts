@@ -3,13 +3,13 @@ import { Clock } from '../../src/common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
 import { ReplicaChannels } from '../../src/database/replica-channels.js';
-import { OutboxSignal } from '../../src/webhooks/outbox-signal.js';
+import { OutboxSignal } from '../../src/database/outbox-signal.js';
 import { SecretBox } from '../../src/webhooks/secret-box.js';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.worker.js';
 import { WebhookMetrics } from '../../src/webhooks/webhook-metrics.js';
 import { WebhookSender } from '../../src/webhooks/webhook-sender.js';
 import { WebhookRepository } from '../../src/webhooks/webhook.repository.js';
-import { sentBeforePreviousAnswered, startRecordingReceiver, type RecordingReceiver } from '../support/recording-receiver.js';
+import { WebhookReceiver, sentBeforePreviousAnswered } from '../support/webhook-receiver.js';
 import { startService, type RunningService } from '../support/service-process.js';
 import { client, newTestDatabase, startTestApp, type Client, type TestApp, type TestDatabase } from '../support/test-app.js';
 
@@ -37,7 +37,7 @@ const EVENTS_PER_CLIENT = 12;
 const EVENT = { type: 'INFORMATION_GIVEN', referral: 'A2' };
 
 /** The receiver answers 200 within 10 ms (far below the timeout: no retries), so that one case's deliveries could overlap if the claim allowed it. */
-const QUICK = { delayMs: () => Math.floor(Math.random() * 10) };
+const quick = (receiver: WebhookReceiver) => receiver.setScript(() => ({ delayMs: Math.floor(Math.random() * 10) }));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,9 +53,9 @@ interface Committed {
   sequence: number;
 }
 
-async function subscribe(api: Client, receiver: RecordingReceiver, ordering: Subscription['ordering']): Promise<Subscription> {
+async function subscribe(api: Client, receiver: WebhookReceiver, ordering: Subscription['ordering']): Promise<Subscription> {
   const path = `/${ordering}`;
-  const res = await api.post('/webhooks/subscriptions', { url: `${receiver.url}${path}`, ordering });
+  const res = await api.post('/webhooks/subscriptions', { url: receiver.url(path), ordering });
   expect(res.status).toBe(201);
   return { id: res.body.id, path, ordering };
 }
@@ -97,7 +97,7 @@ async function allDeliveries(api: Client, subscriptionId: string): Promise<any[]
 /** Waits until no delivery is pending or in flight, then checks what the receiver got. */
 async function expectEachDeliveredOnce(args: {
   api: Client;
-  receiver: RecordingReceiver;
+  receiver: WebhookReceiver;
   subscriptions: Subscription[];
   caseIds: string[];
 }): Promise<number> {
@@ -126,14 +126,14 @@ async function expectEachDeliveredOnce(args: {
     expect(notOnce.map((d) => ({ webhookId: d.webhookId, status: d.status, attempts: d.attempts }))).toEqual([]);
 
     // The receiver got each event exactly once, with its webhook-id.
-    const arrivals = receiver.arrivals.filter((a) => a.path === s.path);
+    const arrivals = receiver.requests.filter((a) => a.path === s.path);
     const counts = new Map<string, number>();
     for (const a of arrivals) counts.set(a.webhookId, (counts.get(a.webhookId) ?? 0) + 1);
     expect([...counts.entries()].filter(([, n]) => n !== 1)).toEqual([]);
     const missing = committed.filter((e) => !counts.has(e.id)).map((e) => `${e.caseId}#${e.sequence}`);
     const strays = [...counts.keys()].filter((id) => !committed.some((e) => e.id === id));
     expect({ path: s.path, missing, strays }).toEqual({ path: s.path, missing: [], strays: [] });
-    expect(arrivals.every((a) => a.attempt === 1 && a.payload?.id === a.webhookId)).toBe(true);
+    expect(arrivals.every((a) => a.attempt === 1 && a.body?.id === a.webhookId)).toBe(true);
 
     // Per-case order: each case's webhooks arrived in sequence order, although two dispatchers sent them.
     if (s.ordering === 'per-case') {
@@ -186,6 +186,7 @@ function secondDispatcher(t: TestApp): { dispatcher: WebhookDispatcher; metrics:
     t.app.get(WebhookSender),
     metrics,
     t.app.get(OutboxSignal),
+    t.app.get(WebhookRepository),
     t.app.get(ReplicaChannels),
   );
   return { dispatcher, metrics };
@@ -199,7 +200,7 @@ describe('webhooks: several dispatchers on one database', () => {
 
   if (POSTGRES) {
     it('two service processes dispatching at once: each event delivered once, per-case order kept, both deliver', async () => {
-      const receiver = await startRecordingReceiver(QUICK);
+      const receiver = await WebhookReceiver.start().then(quick);
       cleanups.push(() => receiver.close());
       const database: TestDatabase = await newTestDatabase();
       cleanups.push(() => database.drop());
@@ -221,7 +222,7 @@ describe('webhooks: several dispatchers on one database', () => {
   }
 
   it('two dispatchers in one process: each event delivered once, per-case order kept, both deliver', async () => {
-    const receiver = await startRecordingReceiver(QUICK);
+    const receiver = await WebhookReceiver.start().then(quick);
     cleanups.push(() => receiver.close());
     const t = await startTestApp({ env: ENV });
     cleanups.push(() => t.close());
@@ -240,7 +241,7 @@ describe('webhooks: several dispatchers on one database', () => {
   }, 60_000);
 
   it("a dead dispatcher's claim is delivered by another once its lease expires: same webhook-id, next attempt", async () => {
-    const receiver = await startRecordingReceiver();
+    const receiver = await WebhookReceiver.start();
     cleanups.push(() => receiver.close());
     // No dispatcher of its own: the test plays both the dead one and its successor.
     const t = await startTestApp({ env: { ...ENV, PERCORSI_WEBHOOK_DISPATCH: 'false' } });
@@ -256,7 +257,7 @@ describe('webhooks: several dispatchers on one database', () => {
 
     // The dead dispatcher: claims with a short lease, and never settles. Only the case's first
     // delivery is claimable (the second waits for it: per-case order).
-    const repository = new WebhookRepository();
+    const repository = t.app.get(WebhookRepository);
     const claimedAt = new Date();
     const leaseUntil = new Date(claimedAt.getTime() + 1500);
     const claimed = await repository.claimDue(t.dataSource.manager, { now: claimedAt, leaseUntil, limit: 10 });
@@ -267,12 +268,12 @@ describe('webhooks: several dispatchers on one database', () => {
     // Its successor finds nothing due while the lease runs...
     const { dispatcher, metrics } = secondDispatcher(t);
     expect(await dispatcher.tick()).toBe(0);
-    expect(receiver.arrivals).toEqual([]);
+    expect(receiver.requests).toEqual([]);
 
     // ...and takes the claim over once it has expired, then sends the case's next delivery.
     await sleep(leaseUntil.getTime() - Date.now() + 50);
     expect(await dispatcher.tick()).toBe(2);
-    expect(receiver.arrivals.map((a) => ({ webhookId: a.webhookId, attempt: a.attempt, sequence: a.caseSequence }))).toEqual([
+    expect(receiver.requests.map((a) => ({ webhookId: a.webhookId, attempt: a.attempt, sequence: a.caseSequence }))).toEqual([
       { webhookId: openedEvent.id, attempt: 2, sequence: 1 },
       { webhookId: informed.id, attempt: 1, sequence: 2 },
     ]);
@@ -301,6 +302,6 @@ describe('webhooks: several dispatchers on one database', () => {
       { webhookId: informed.id, status: 'succeeded', attempts: 1 },
     ]);
     expect(await dispatcher.tick()).toBe(0);
-    expect(receiver.arrivals).toHaveLength(2);
+    expect(receiver.requests).toHaveLength(2);
   }, 30_000);
 });

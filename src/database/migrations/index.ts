@@ -1,6 +1,7 @@
 import { InitialSchema1795673984323 } from './1795673984323-initial-schema.js';
 import { Webhooks1795677353443 } from './1795677353443-webhooks.js';
 import { PracticeCases1795681632463 } from './1795681632463-practice-cases.js';
+import { NamedConstraints1796156674591 } from './1796156674591-named-constraints.js';
 
 /** Every migration, in order: run at start-up. */
-export const MIGRATIONS = [InitialSchema1795673984323, Webhooks1795677353443, PracticeCases1795681632463];
+export const MIGRATIONS = [InitialSchema1795673984323, Webhooks1795677353443, PracticeCases1795681632463, NamedConstraints1796156674591];

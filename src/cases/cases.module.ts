@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { CaseEventEntity } from './case-event.entity.js';
+import { CaseFeed } from './case-feed.js';
+import { CaseReplayService } from './case-replay.service.js';
+import { CaseStreamController } from './case-stream.controller.js';
+import { CaseStreamService } from './case-stream.service.js';
+import { CaseEntity } from './case.entity.js';
+import { CaseRepository } from './case.repository.js';
+import { CaseService } from './case.service.js';
+import { CasesController } from './cases.controller.js';
+import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
+
+/** The cases' tables. */
+export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity];
+
+/** Cases: opening, events, reading, replay and the live streams. */
+@Module({
+  controllers: [CasesController, CaseStreamController],
+  providers: [CaseRepository, CaseFeed, CaseService, CaseReplayService, CaseStreamService],
+  exports: [CaseService, CaseRepository],
+})
+export class CasesModule {}

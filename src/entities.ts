@@ -1,0 +1,5 @@
+import { CASE_ENTITIES } from './cases/cases.module.js';
+import { WEBHOOK_ENTITIES } from './webhooks/webhooks.module.js';
+
+/** Every capability's tables, as TypeORM entities: what the migrations must match (test/database/migrations.spec.ts). */
+export const ENTITIES = [...CASE_ENTITIES, ...WEBHOOK_ENTITIES];
