@@ -5,7 +5,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 /**
  * The embedded default: PGlite in a data folder, served on a loopback port so that the service
  * reaches it through the same `pg` driver and SQL as a real PostgreSQL. PGlite is one database
- * session, so the socket server accepts exactly one connection (see STACK-NOTES.md).
+ * session, so the socket server accepts exactly one connection: with more, its multiplexer
+ * interleaves clients' statements.
  */
 export class EmbeddedDatabase {
   private constructor(

@@ -147,7 +147,11 @@ describe('graceful shutdown', () => {
         const dataDir = path.join(dir, Object.keys(c.env)[0]);
         return { ...c, dataDir, child: spawnService({ PORT: '0', PERCORSI_DATA_DIR: dataDir, ...c.env }) };
       });
-      const unreachable = spawnService({ PORT: '0', DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/percorsi` });
+      const unreachable = spawnService({
+        PORT: '0',
+        PERCORSI_DATA_DIR: path.join(dir, 'unreachable'),
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/percorsi`,
+      });
 
       for (const { child, message, other, dataDir } of children) {
         expect(await child.waitForExit(30_000)).toEqual({ code: 2, signal: null });
