@@ -31,6 +31,8 @@ describe('migrations', () => {
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(all);
     await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual(all);
+    await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(['case_events', 'cases', 'idempotency_keys']);
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual([]);
