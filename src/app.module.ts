@@ -20,6 +20,7 @@ import { CaseStreamService } from './cases/case-stream.service.js';
 import { ActorGuard } from './common/actor.guard.js';
 import { jsonBody, languageMiddleware, requireJson } from './common/body.middleware.js';
 import { Clock, SystemClock } from './common/clock.js';
+import { logTransport } from './common/log-transport.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
@@ -65,6 +66,7 @@ export class AppModule implements NestModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
+            transport: logTransport(),
             // A caller's X-Request-Id is kept (and echoed), otherwise one is made.
             genReqId: (request: IncomingMessage, response: ServerResponse) => {
               const given = request.headers['x-request-id'];

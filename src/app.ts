@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { pino } from 'pino';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
+import { logTransport } from './common/log-transport.js';
 import { SCHEMAS } from './common/openapi.js';
 import type { AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
@@ -15,7 +16,7 @@ import { Database } from './database/database.js';
  * middleware, problem+json errors and OpenAPI at /docs. Not listening yet.
  */
 export async function createApp(args: { config: AppConfig; clock?: Clock }): Promise<NestExpressApplication> {
-  const database = await Database.open(args.config, pino({ level: args.config.logLevel }));
+  const database = await Database.open(args.config, pino({ level: args.config.logLevel, transport: logTransport() }));
   try {
     const module = AppModule.forRoot({ config: args.config, database, clock: args.clock });
     // Nest's start-up chatter (one line per route) stays out of the logs; warnings and errors show.

@@ -70,6 +70,11 @@ describe('npm start and npm run start:prod stop gracefully on a signal sent to n
       const node = servicePid(service);
       expect(node).not.toBe(service.pid);
       expect((await fetch(`${service.url}/health`)).status).toBe(200);
+      // The start-up line says where everything is, the inspector included; JSON, stdout being a pipe.
+      expect(service.output()).toContain(
+        `Percorsi is listening: API ${service.url}/cases, inspector ${service.url}/inspector, OpenAPI docs ${service.url}/docs`,
+      );
+      expect(service.output()).toMatch(/^\{"level":30,.*"msg":"Percorsi is listening/m);
 
       service.kill(signal);
       const exit = await service.waitForExit(30_000);
