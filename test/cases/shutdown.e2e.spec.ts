@@ -109,6 +109,8 @@ describe('graceful shutdown', () => {
       found += mine.length;
     }
     expect(found).toBe(22);
+    // One process per embedded data folder: the next test starts its own on this database.
+    expect(await restarted.stop()).toEqual({ code: 0, signal: null });
   }, 60_000);
 
   it('with a drain period, fails readiness at once but keeps serving until the listener closes', async () => {
