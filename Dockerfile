@@ -1,11 +1,11 @@
 # Percorsi: the case service as a container image.
 #   docker build -t percorsi .
 #   docker run -p 3000:3000 -v percorsi-data:/data percorsi                 # embedded database in /data
-#   docker run -p 3000:3000 -e DATABASE_URL=postgres://... percorsi          # PostgreSQL 14+
+#   docker run -p 3000:3000 -e DATABASE_URL=postgres://... -e PERCORSI_SECRET_KEY=... percorsi   # PostgreSQL 14+
 # Configuration: the environment variables in README.md. docker compose up runs it with PostgreSQL.
 
 # ---- build: all dependencies, TypeScript compiled to dist/ ----
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -15,7 +15,7 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only ----
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     PERCORSI_DATA_DIR=/data

@@ -1,4 +1,7 @@
-/** Jest in ESM mode (NestJS 12 is ESM): see ../shared/STACK-NOTES.md. */
+/**
+ * Jest in ESM mode: NestJS 12 is ESM, so Jest runs with --experimental-vm-modules (see package.json's
+ * test script), ts-jest with useESM, and relative imports written with `.js` map back to the .ts files.
+ */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

@@ -1,7 +1,7 @@
 /**
  * The regional repertory of employment services (D.G.R. 19 March 2012 n. 66-3576, Regione Piemonte)
  * as data. Guards, introspection and docs read it; machine bodies hold no numbers of their own.
- * Source: ../shared/standards.md and ../shared/seed/DGR-66-3576-2012-Piemonte.txt.
+ * Source: the D.G.R.'s annex (the repertory of services, with their durations and requirements).
  */
 
 /** A sentence in both languages a case manager may read. */

@@ -8,6 +8,7 @@ import { ActorGuard } from './common/actor.guard.js';
 import { jsonBody, languageMiddleware, requireJson } from './common/body.middleware.js';
 import type { Clock } from './common/clock.js';
 import { CommonModule } from './common/common.module.js';
+import { logTransport } from './common/log-transport.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -41,6 +42,7 @@ export class AppModule implements NestModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
+            transport: logTransport(),
             // A caller's X-Request-Id is kept (and echoed), otherwise one is made.
             genReqId: (request: IncomingMessage, response: ServerResponse) => {
               const given = request.headers['x-request-id'];

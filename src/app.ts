@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
 import { RouteTable } from './common/route-table.js';
+import { logTransport } from './common/log-transport.js';
 import { SCHEMAS } from './common/openapi.js';
 import type { AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
@@ -17,7 +18,11 @@ import { ENTITIES } from './entities.js';
  * middleware, problem+json errors and OpenAPI at /docs. Not listening yet.
  */
 export async function createApp(args: { config: AppConfig; clock?: Clock }): Promise<NestExpressApplication> {
-  const database = await Database.open({ config: args.config, logger: pino({ level: args.config.logLevel }), entities: ENTITIES });
+  const database = await Database.open({
+    config: args.config,
+    logger: pino({ level: args.config.logLevel, transport: logTransport() }),
+    entities: ENTITIES,
+  });
   try {
     const module = AppModule.forRoot({ config: args.config, database, clock: args.clock });
     // Nest's start-up chatter (one line per route) stays out of the logs; warnings and errors show.

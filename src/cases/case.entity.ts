@@ -7,9 +7,10 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'cases' })
 @Index('IDX_cases_created', ['createdAt', 'id'])
 @Index('IDX_cases_pathway_status', ['pathway', 'status', 'createdAt', 'id'])
-@Index('IDX_cases_office', ['office', 'createdAt', 'id'])
-@Index('IDX_cases_subject', ['subject'])
-// GIN indexes for the service-status and state filters; TypeORM cannot declare them, the migration does.
+// Indexes TypeORM cannot declare, made by the migrations: lower(office) and lower(subject) for the
+// case-insensitive filters, GIN for the service-status and state filters.
+@Index('IDX_cases_office_lower', { synchronize: false })
+@Index('IDX_cases_subject_lower', { synchronize: false })
 @Index('IDX_cases_services', { synchronize: false })
 @Index('IDX_cases_state_paths', { synchronize: false })
 export class CaseEntity {

@@ -264,8 +264,9 @@ export class CaseRepository {
     };
     if (filter.pathway) add((p) => `pathway = ${p}`, filter.pathway);
     if (filter.status) add((p) => `status = ${p}`, filter.status);
-    if (filter.office) add((p) => `office = ${p}`, filter.office);
-    if (filter.subject) add((p) => `subject = ${p}`, filter.subject);
+    // Whatever the letter case (expression indexes on lower(...)).
+    if (filter.office) add((p) => `lower(office) = lower(${p})`, filter.office);
+    if (filter.subject) add((p) => `lower(subject) = lower(${p})`, filter.subject);
     if (filter.practice !== undefined) add((p) => `practice = ${p}`, filter.practice);
     if (filter.state) add((p) => `state_paths @> ARRAY[${p}]::text[]`, filter.state);
     if (filter.service && filter.serviceStatus) add((p) => `services @> ${p}::jsonb`, { [filter.service]: filter.serviceStatus });

@@ -58,8 +58,8 @@ export class CasesController {
   @ApiQuery({ name: 'state', required: false, description: 'An active state path, e.g. open.guidance or closed' })
   @ApiQuery({ name: 'service', required: false, description: 'A service key (A1-A6, B1-B4), with serviceStatus' })
   @ApiQuery({ name: 'serviceStatus', required: false, enum: ['not_started', 'active', 'completed', 'not_applicable'] })
-  @ApiQuery({ name: 'office', required: false })
-  @ApiQuery({ name: 'subject', required: false })
+  @ApiQuery({ name: 'office', required: false, description: 'The whole office name, whatever the letter case' })
+  @ApiQuery({ name: 'subject', required: false, description: 'The whole subject, whatever the letter case' })
   @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiOkResponse({

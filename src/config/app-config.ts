@@ -115,7 +115,12 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
       'Live streams (GET /cases/:id/stream and /cases/:id/inspection) open at once per process; more are refused with 503 TOO_MANY_STREAMS.',
     default: '500',
   },
-  { name: 'PERCORSI_LOG_LEVEL', description: 'trace, debug, info, warn, error, fatal or silent.', default: 'info' },
+  {
+    name: 'PERCORSI_LOG_LEVEL',
+    description:
+      'trace, debug, info, warn, error, fatal or silent. Logs are readable lines (pino-pretty) when stdout is a terminal, JSON lines otherwise.',
+    default: 'info',
+  },
   { name: 'PERCORSI_SHUTDOWN_TIMEOUT_MS', description: 'How long a graceful shutdown waits for in-flight requests.', default: '10000' },
   {
     name: 'PERCORSI_SHUTDOWN_DRAIN_MS',

@@ -21,7 +21,17 @@ export class Database {
   /** `entities`: the capabilities' (src/entities.ts), which this folder does not import. */
   static async open(args: { config: AppConfig; logger: Logger; entities: NonNullable<DataSourceOptions['entities']> }): Promise<Database> {
     const { config, logger } = args;
-    const embedded = config.databaseUrl ? null : await EmbeddedDatabase.start({ dataDir: config.dataDir, port: config.embeddedDbPort });
+    const embedded = config.databaseUrl
+      ? null
+      : await EmbeddedDatabase.start({
+          dataDir: config.dataDir,
+          port: config.embeddedDbPort,
+          // Another process writes to the folder now: stop here at once, before two of them corrupt it.
+          onLockLost: (error) => {
+            logger.fatal({ context: 'Database', err: error }, `the lock on the data folder ${config.dataDir} was lost: exiting`);
+            process.exit(1);
+          },
+        });
     try {
       const url = config.databaseUrl ?? embedded!.url;
       const dataSource = new DataSource(

@@ -48,6 +48,8 @@ describe('a database outage', () => {
           PERCORSI_DB_SCHEMA: database.env.PERCORSI_DB_SCHEMA ?? 'public',
           // The embedded database serves exactly one connection.
           PERCORSI_DB_POOL_SIZE: url ? '4' : '1',
+          // The generated webhook secret key goes to the test's folder, not ./data.
+          PERCORSI_DATA_DIR: database.env.PERCORSI_DATA_DIR,
         },
         drop: () => database.drop(),
       },

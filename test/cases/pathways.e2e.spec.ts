@@ -121,6 +121,22 @@ describe('a case over HTTP, from opening to outcome', () => {
     expect(await q('subject=S-1')).toEqual([ids[1]]);
   });
 
+  it('matches subject and office whatever the letter case, and only the whole value', async () => {
+    const stamp = Date.now();
+    const office = `CPI Torino ${stamp}`;
+    const subject = `RSSMRA80A01H501U-${stamp}`;
+    const mine = (await api.post('/cases', { pathway: 'person', subject, office })).body.id;
+    const other = (await api.post('/cases', { pathway: 'person', subject: `${subject}X`, office: `${office} Sud` })).body.id;
+    const ids = (query: string) => api.get(`/cases?${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
+    for (const value of [office, office.toLowerCase(), office.toUpperCase()])
+      expect(await ids(`office=${encodeURIComponent(value)}`)).toEqual([mine]);
+    for (const value of [subject, subject.toLowerCase()]) expect(await ids(`subject=${encodeURIComponent(value)}`)).toEqual([mine]);
+    expect(await ids(`subject=${encodeURIComponent(subject.toLowerCase())}X&office=${encodeURIComponent(`${office} sud`)}`)).toEqual([
+      other,
+    ]);
+    expect(await ids(`office=${encodeURIComponent(`cpi torino ${stamp} nord`)}`)).toEqual([]);
+  });
+
   it('describes the pathways, its health and its API', async () => {
     const list = await api.get('/pathways');
     expect(list.body.items.map((p: { name: string }) => p.name)).toEqual(['person', 'employer']);

@@ -109,6 +109,8 @@ describe('graceful shutdown', () => {
       found += mine.length;
     }
     expect(found).toBe(22);
+    // One process per embedded data folder: the next test starts its own on this database.
+    expect(await restarted.stop()).toEqual({ code: 0, signal: null });
   }, 60_000);
 
   it('with a drain period, fails readiness at once but keeps serving until the listener closes', async () => {
@@ -147,7 +149,11 @@ describe('graceful shutdown', () => {
         const dataDir = path.join(dir, Object.keys(c.env)[0]);
         return { ...c, dataDir, child: spawnService({ PORT: '0', PERCORSI_DATA_DIR: dataDir, ...c.env }) };
       });
-      const unreachable = spawnService({ PORT: '0', DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/percorsi` });
+      const unreachable = spawnService({
+        PORT: '0',
+        PERCORSI_DATA_DIR: path.join(dir, 'unreachable'),
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/percorsi`,
+      });
 
       for (const { child, message, other, dataDir } of children) {
         expect(await child.waitForExit(30_000)).toEqual({ code: 2, signal: null });

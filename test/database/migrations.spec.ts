@@ -43,6 +43,8 @@ describe('migrations', () => {
     const all = ['case_events', 'cases', 'idempotency_keys', 'webhook_attempts', 'webhook_deliveries', 'webhook_subscriptions'];
     expect(await tables()).toEqual(all);
     await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual(all);
+    await t.dataSource.undoLastMigration();
     expect(await primaryKeyOf(t, 'idempotency_keys')).toBe('PK_15de2f76fa9f27ad8f330983607');
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(all);

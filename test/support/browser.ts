@@ -1,7 +1,7 @@
 /**
  * Headless Chromium and Firefox for the browser tests: playwright-core drives Debian's
  * /usr/bin/chromium (over CDP) and /usr/bin/firefox-esr (over WebDriver BiDi, the `moz-firefox`
- * channel; see ../shared/STACK-NOTES.md). Every page opened here may talk to the service under test
+ * channel: Playwright's own Firefox build is not needed). Every page opened here may talk to the service under test
  * only: any other request is aborted and recorded, and console errors and warnings, uncaught page
  * errors and failed requests are collected, so that each test can end with `expectClean()`.
  *
@@ -23,8 +23,13 @@ export const CHROMIUM_PATH = process.env.PERCORSI_CHROMIUM ?? '/usr/bin/chromium
 /** The Firefox binary: Debian's package (`apt-get install -y firefox-esr`). */
 export const FIREFOX_PATH = process.env.PERCORSI_FIREFOX ?? '/usr/bin/firefox-esr';
 
-/** Where the inspector's screenshots go (committed with the docs). */
-export const SCREENSHOTS_DIR = path.join(ROOT, 'docs', 'screenshots');
+/**
+ * Where the inspector's screenshots go: test-results/screenshots/ (ignored by git), so that a test run
+ * leaves the tree as it was; with UPDATE_SCREENSHOTS=1, docs/screenshots/, the pictures committed with
+ * docs/inspector.md.
+ */
+export const SCREENSHOTS_DIR =
+  process.env.UPDATE_SCREENSHOTS === '1' ? path.join(ROOT, 'docs', 'screenshots') : path.join(ROOT, 'test-results', 'screenshots');
 
 /** A screen large enough for a whole diagram and the case panel. */
 export const VIEWPORT = { width: 1600, height: 1000 };
@@ -254,7 +259,7 @@ export async function waitFor<T>(
 }
 
 /**
- * Saves a PNG of the page under docs/screenshots/, overwriting the last run's. Chromium only: the
+ * Saves a PNG of the page in SCREENSHOTS_DIR, overwriting the last run's. Chromium only: the
  * docs' pictures come from Chromium, and in Firefox Playwright's screenshot injects a <style> that
  * the page's CSP (`style-src 'self'`) refuses, so the page would log a CSP error caused by the tool.
  * Tests call it when `browserName === 'chromium'`; a call from another browser is a test bug.

@@ -13,7 +13,7 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** A child process running `node --import tsx src/main.ts`. */
+/** A child process running the service (by default `node --import tsx src/main.ts`). */
 export interface ServiceProcess {
   pid: number;
   /** Everything the process wrote to stdout and stderr so far, interleaved. */
@@ -59,9 +59,16 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...inherited, PERCORSI_LOG_LEVEL: 'warn', PERCORSI_HOST: '127.0.0.1', ...env };
 }
 
-/** Spawns the service with exactly this configuration (added to the inherited environment), without waiting for it. */
-export function spawnService(env: Record<string, string>): ServiceProcess {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Spawns the service with exactly this configuration (added to the inherited environment), without
+ * waiting for it: `node --import tsx src/main.ts`, or another command run from the repository root
+ * (such as `npm start`).
+ */
+export function spawnService(
+  env: Record<string, string>,
+  command: [string, ...string[]] = [process.execPath, '--import', 'tsx', 'src/main.ts'],
+): ServiceProcess {
+  const child: ChildProcess = spawn(command[0], command.slice(1), {
     cwd: ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -122,9 +129,11 @@ export async function startService(options: {
   database: TestDatabase;
   env?: Record<string, string>;
   readyTimeoutMs?: number;
+  /** What to run instead of `node --import tsx src/main.ts` (see spawnService). */
+  command?: [string, ...string[]];
 }): Promise<RunningService> {
   const port = await freePort();
-  const service = spawnService({ ...options.database.env, PORT: String(port), ...options.env });
+  const service = spawnService({ ...options.database.env, PORT: String(port), ...options.env }, options.command);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   let last: string;

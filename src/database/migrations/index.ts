@@ -2,6 +2,13 @@ import { InitialSchema1795673984323 } from './1795673984323-initial-schema.js';
 import { Webhooks1795677353443 } from './1795677353443-webhooks.js';
 import { PracticeCases1795681632463 } from './1795681632463-practice-cases.js';
 import { NamedConstraints1796156674591 } from './1796156674591-named-constraints.js';
+import { CaseInsensitiveFilters1796158000000 } from './1796158000000-case-insensitive-filters.js';
 
 /** Every migration, in order: run at start-up. */
-export const MIGRATIONS = [InitialSchema1795673984323, Webhooks1795677353443, PracticeCases1795681632463, NamedConstraints1796156674591];
+export const MIGRATIONS = [
+  InitialSchema1795673984323,
+  Webhooks1795677353443,
+  PracticeCases1795681632463,
+  NamedConstraints1796156674591,
+  CaseInsensitiveFilters1796158000000,
+];
