@@ -178,6 +178,12 @@ export class OpenApiConformance {
     return problems;
   }
 
+  /** The errors of a value against the schema at a JSON pointer of the document (#/components/schemas/...); empty when it matches. */
+  errorsAgainst(schemaPointer: string, value: unknown): string[] {
+    const validate = this.validator(schemaPointer);
+    return validate(value) ? [] : (validate.errors ?? []).map(describe);
+  }
+
   /** The compiled schema at a JSON pointer of the document (cached). */
   private validator(schemaPointer: string): ValidateFunction {
     let validate = this.validators.get(schemaPointer);
