@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse, type ApiResponseOptions } from '@nestjs/swagger';
+import { ApiResponse } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { LEGAL_DEADLINES, OPENING_EVENT, PATHWAY_NAMES, SERVICES } from '../../machines/index.js';
 import { createCaseSchemas, eventSchemas, eventTypes } from './openapi-events.js';
@@ -537,7 +537,7 @@ export function ApiJson(status: number, schema: keyof typeof SCHEMAS, descriptio
     description,
     content: { 'application/json': { schema: ref(schema) } },
     ...(Object.keys(headers).length > 0 ? { headers } : {}),
-  } as ApiResponseOptions);
+  });
 }
 
 /** A response of another media type (a page, a script, the metrics, an event stream). */
@@ -575,7 +575,7 @@ export function ApiProblems(...codes: ProblemCode[]) {
   }
   return applyDecorators(
     ...[...byStatus].map(([status, list]) => {
-      const headers = Object.assign({}, ...list.map((c) => PROBLEM_HEADERS[c] ?? {}));
+      const headers: Record<string, object> = Object.assign({}, ...list.map((c) => PROBLEM_HEADERS[c] ?? {})) as Record<string, object>;
       return ApiResponse({
         status,
         description: list.map((c) => `\`${c}\`: ${PROBLEMS[c].title.en}`).join('; '),
@@ -629,7 +629,7 @@ const DESCRIPTION = `Case service for public employment services: the regional s
 Errors are RFC 9457 application/problem+json with a stable \`code\`; messages follow Accept-Language (it, en). Each operation lists the statuses and codes it can answer with. Besides them, any request can get:
 - 404 \`ROUTE_NOT_FOUND\` for a path the API does not have (components.responses.RouteNotFound);
 - 405 \`METHOD_NOT_ALLOWED\` for a method a known path does not accept, with an Allow header (components.responses.MethodNotAllowed);
-- 500 \`INTERNAL_ERROR\` for a bug, logged with the request id.
+- 500 \`INTERNAL_ERROR\` for a bug or an unexpected failure, logged with the request id (listed on every operation as components.responses.InternalError).
 
 The body of POST /cases/:id/events is one schema per event type (EventBody, discriminated by \`type\`), generated from the machines' catalogue. This document is served at /docs (Swagger UI) and /docs/openapi.json.`;
 
@@ -646,10 +646,12 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
       ...document.components?.responses,
       RouteNotFound: problemResponse('ROUTE_NOT_FOUND', 'No such path: `ROUTE_NOT_FOUND`, on any path the API does not have.'),
       MethodNotAllowed: problemResponse('METHOD_NOT_ALLOWED', 'The path exists, the method does not: `METHOD_NOT_ALLOWED`.'),
+      InternalError: problemResponse('INTERNAL_ERROR', 'A bug or an unexpected failure (logged with the request id): `INTERNAL_ERROR`.'),
     },
   };
   for (const [path, item] of Object.entries(document.paths)) {
-    for (const operation of Object.values(item) as { parameters?: object[] }[]) {
+    for (const operation of Object.values(item) as { parameters?: object[]; responses: Record<string, object> }[]) {
+      operation.responses['500'] ??= { $ref: '#/components/responses/InternalError' };
       operation.parameters = [
         ...(operation.parameters ?? []),
         ...COMMON_PARAMETERS,

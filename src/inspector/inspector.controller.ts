@@ -84,7 +84,7 @@ export class InspectorController {
   @Get('assets/:file')
   @ApiOperation({ summary: "The inspector page's scripts, styles and icon", description: 'Served from the service itself (no CDN).' })
   @ApiParam({ name: 'file', schema: { type: 'string', example: 'inspector.js' } })
-  @ApiContent(200, [...new Set(Object.values(TYPES))], 'The file.')
+  @ApiContent(200, [...new Set(Object.values(TYPES).map((type) => type.split(';')[0]))], 'The file.')
   @ApiProblems('ROUTE_NOT_FOUND')
   asset(@Param('file') file: string, @Res() response: Response): void {
     if (file === 'index.html' || !this.assets.has(file)) {
