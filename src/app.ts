@@ -8,7 +8,7 @@ import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
 import { RouteTable } from './common/route-table.js';
 import { logTransport } from './common/log-transport.js';
-import { SCHEMAS } from './common/openapi.js';
+import { completeDocument } from './common/openapi.js';
 import type { AppConfig } from './config/app-config.js';
 import { Database } from './database/database.js';
 import { ENTITIES } from './entities.js';
@@ -46,18 +46,9 @@ export async function createApp(args: { config: AppConfig; clock?: Clock }): Pro
 }
 
 function setupOpenApi(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Percorsi')
-      .setDescription(
-        'Case service for public employment services: the regional service standards (A.1-A.6, B.1-B.4) as statecharts. ' +
-          'Errors are RFC 9457 application/problem+json with a stable `code`; messages follow Accept-Language (it, en).',
-      )
-      .setVersion('0.2.0')
-      .build(),
+  const document = completeDocument(
+    SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('Percorsi').setVersion('0.2.0').build()),
   );
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...(SCHEMAS as Record<string, object>) } };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   // Served by Swagger, not by a controller: known to the route table too (405 for other methods).
   const routes = app.get(RouteTable);

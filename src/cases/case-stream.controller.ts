@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Inject, Param, Query, Res, applyDecorators } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiProblems } from '../common/openapi.js';
+import { ApiContent, ApiJson, ApiProblems } from '../common/openapi.js';
 import { parseCaseId, parseLastEventId, parseReplayQuery } from './case-requests.js';
 import { CaseReplayService } from './case-replay.service.js';
 import { CaseStreamService } from './case-stream.service.js';
@@ -11,6 +11,7 @@ const LAST_EVENT_ID = {
   required: false,
   description:
     'Resume after this sequence (EventSource sends it when it reconnects): the events after it are sent first, then live ones. Also `?lastEventId=`.',
+  schema: { type: 'string', pattern: '^\\d{1,15}$' },
 };
 
 /** The OpenAPI description shared by the two live feeds. */
@@ -19,8 +20,13 @@ const StreamEndpoint = (summary: string, description: string) =>
     ApiOperation({ summary, description }),
     ApiProduces('text/event-stream'),
     ApiHeader(LAST_EVENT_ID),
-    ApiQuery({ name: 'lastEventId', required: false, description: 'Same as the Last-Event-ID header (which wins).' }),
-    ApiOkResponse({ description: 'The event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }),
+    ApiQuery({
+      name: 'lastEventId',
+      required: false,
+      schema: { type: 'string', pattern: '^\\d{1,15}$' },
+      description: 'Same as the Last-Event-ID header (which wins).',
+    }),
+    ApiContent(200, ['text/event-stream'], 'The event stream (Server-Sent Events), open until the client or the service closes it.'),
     ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND', 'TOO_MANY_STREAMS', 'SHUTTING_DOWN'),
   );
 
@@ -74,36 +80,8 @@ export class CaseStreamController {
       "Replays the stored history through the running machine: CASE_OPENED's input, then every event with its own receivedAt. One step per event, up to `upTo` " +
       '(default: all). 409 CASE_MACHINE_OUTDATED for a case on another machine version, 409 CASE_HISTORY_NOT_REPLAYABLE if the machine refuses its history.',
   })
-  @ApiQuery({ name: 'upTo', required: false, description: 'The last sequence to include (integer ≥ 1).' })
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      properties: {
-        caseId: { type: 'string', format: 'uuid' },
-        pathway: { type: 'string' },
-        version: { type: 'integer', description: "The case's current version." },
-        steps: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              sequence: { type: 'integer' },
-              type: { type: 'string' },
-              payload: { type: 'object' },
-              actor: { type: 'object' },
-              occurredAt: { type: 'string', format: 'date-time' },
-              recordedAt: { type: 'string', format: 'date-time' },
-              state: { description: 'The state value after the event.' },
-              statePaths: { type: 'array', items: { type: 'string' } },
-              status: { type: 'string', enum: ['active', 'done'] },
-              services: { type: 'object', additionalProperties: { type: 'string' } },
-              context: { type: 'object' },
-            },
-          },
-        },
-      },
-    },
-  })
+  @ApiQuery({ name: 'upTo', required: false, schema: { type: 'integer', minimum: 1 }, description: 'The last sequence to include.' })
+  @ApiJson(200, 'Replay', 'The case after each event, in sequence order.')
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND', 'CASE_MACHINE_OUTDATED', 'CASE_HISTORY_NOT_REPLAYABLE')
   async replay(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<unknown> {
     const caseId = parseCaseId(id);

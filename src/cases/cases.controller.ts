@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentActor, RequestLanguage } from '../common/actor.guard.js';
-import { ApiProblems } from '../common/openapi.js';
+import { ApiJson, ApiProblems, ENUMS, HEADERS } from '../common/openapi.js';
 import type { Actor } from '../common/request-context.js';
 import type { Language } from '../config/app-config.js';
 import { parseCaseId, parseHistoryQuery, parseIdempotencyKey, parseIfMatch, parseListQuery } from './case-requests.js';
@@ -14,6 +14,7 @@ const IDEMPOTENCY_HEADER = {
   required: false,
   description:
     'Any string of 1-255 visible ASCII characters. A retry with the same key and body gets the first response (header Idempotent-Replayed: true) and applies nothing again; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED.',
+  schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$', example: 'open-RSSMRA80A01H501U-1' },
 };
 
 @ApiTags('cases')
@@ -25,18 +26,10 @@ export class CasesController {
   @ApiOperation({ summary: 'Open a case', description: 'Starts a case on a pathway. Its history begins with CASE_OPENED (sequence 1).' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['pathway', 'subject'],
-      properties: {
-        pathway: { type: 'string', enum: ['person', 'employer'] },
-        subject: { type: 'string', maxLength: 200, example: 'RSSMRA80A01H501U' },
-        office: { type: 'string', maxLength: 100, example: 'CPI Bologna' },
-        input: { type: 'object', description: "The pathway's opening data (GET /pathways/:name, inputFields)", example: { targets: [] } },
-      },
-    },
+    description: 'One schema per pathway (discriminated by `pathway`), each with its own opening data (`input`).',
+    schema: { $ref: '#/components/schemas/CreateCase' },
   })
-  @ApiResponse({ status: 201, description: 'Opened; Location and ETag headers set.', schema: { $ref: '#/components/schemas/Case' } })
+  @ApiJson(201, 'Case', 'Opened.', { Location: HEADERS.Location, ETag: HEADERS.ETag, 'Idempotent-Replayed': HEADERS.IdempotentReplayed })
   @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'IDEMPOTENCY_KEY_REUSED')
   async open(
     @Body() body: unknown,
@@ -53,24 +46,22 @@ export class CasesController {
 
   @Get()
   @ApiOperation({ summary: 'List cases', description: 'Newest first. Pass nextCursor back as cursor for the next page.' })
-  @ApiQuery({ name: 'pathway', required: false, enum: ['person', 'employer'] })
-  @ApiQuery({ name: 'status', required: false, enum: ['active', 'done'] })
+  @ApiQuery({ name: 'pathway', required: false, enum: ENUMS.pathway.enum })
+  @ApiQuery({ name: 'status', required: false, enum: ENUMS.caseStatus.enum })
   @ApiQuery({ name: 'state', required: false, description: 'An active state path, e.g. open.guidance or closed' })
-  @ApiQuery({ name: 'service', required: false, description: 'A service key (A1-A6, B1-B4), with serviceStatus' })
-  @ApiQuery({ name: 'serviceStatus', required: false, enum: ['not_started', 'active', 'completed', 'not_applicable'] })
+  @ApiQuery({ name: 'service', required: false, enum: ENUMS.serviceKey.enum, description: 'A service key, with serviceStatus' })
+  @ApiQuery({ name: 'serviceStatus', required: false, enum: ENUMS.serviceStatus.enum, description: 'With service' })
   @ApiQuery({ name: 'office', required: false, description: 'The whole office name, whatever the letter case' })
   @ApiQuery({ name: 'subject', required: false, description: 'The whole subject, whatever the letter case' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
-  @ApiQuery({ name: 'cursor', required: false })
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      properties: {
-        items: { type: 'array', items: { $ref: '#/components/schemas/CaseSummary' } },
-        nextCursor: { type: 'string', nullable: true },
-      },
-    },
+  @ApiQuery({
+    name: 'practice',
+    required: false,
+    enum: ['false', 'true', 'all'],
+    description: "Practice cases (the inspector's sandbox): false (default) leaves them out, true lists only them, all lists both.",
   })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiQuery({ name: 'cursor', required: false, description: 'The nextCursor of the previous page' })
+  @ApiJson(200, 'CaseList', 'A page of cases, newest first.')
   @ApiProblems('VALIDATION_FAILED')
   async list(@Query() query: Record<string, unknown>): Promise<unknown> {
     return this.cases.list(parseListQuery(query));
@@ -78,7 +69,7 @@ export class CasesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Read a case', description: 'State, per-service status, context and version (ETag: "<version>").' })
-  @ApiOkResponse({ schema: { $ref: '#/components/schemas/Case' } })
+  @ApiJson(200, 'Case', 'The case.', { ETag: HEADERS.ETag })
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
   async get(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<unknown> {
     const view = await this.cases.getCase(parseCaseId(id));
@@ -91,28 +82,7 @@ export class CasesController {
     summary: 'What can be done now',
     description: "Events allowed for the acting operator, and the blocked ones with the machine's reasons (Accept-Language: it or en).",
   })
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      properties: {
-        allowed: {
-          type: 'array',
-          items: { type: 'object', properties: { event: { type: 'string' }, service: { type: 'string' }, summary: { type: 'string' } } },
-        },
-        blocked: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              event: { type: 'string' },
-              kind: { type: 'string' },
-              reasons: { type: 'array', items: { $ref: '#/components/schemas/Reason' } },
-            },
-          },
-        },
-      },
-    },
-  })
+  @ApiJson(200, 'Transitions', 'The allowed and the blocked events.')
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
   async transitions(@Param('id') id: string, @CurrentActor() actor: Actor, @RequestLanguage() language: Language): Promise<unknown> {
     return this.cases.transitions(parseCaseId(id), actor, language);
@@ -128,22 +98,19 @@ export class CasesController {
   @ApiHeader({
     name: 'If-Match',
     required: false,
-    description: 'The ETag read with the case ("<version>"): 412 VERSION_CONFLICT if it has moved since.',
+    description:
+      'The ETag read with the case ("<version>", W/"<version>", a list of them, or *): 412 VERSION_CONFLICT if it has moved since.',
+    schema: { type: 'string', example: '"3"' },
   })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['type'],
-      properties: { type: { type: 'string', example: 'PATTO_SIGNED' }, at: { type: 'string', format: 'date' } },
-    },
+    description:
+      "One schema per event type, discriminated by `type` and generated from the machines' catalogue; a type both pathways know (such as PATTO_SIGNED) takes the fields of the case's pathway.",
+    schema: { $ref: '#/components/schemas/EventBody' },
   })
-  @ApiOkResponse({
-    description: 'Applied; ETag is the new version.',
-    schema: {
-      type: 'object',
-      properties: { event: { $ref: '#/components/schemas/HistoryEntry' }, case: { $ref: '#/components/schemas/Case' } },
-    },
+  @ApiJson(200, 'EventApplied', 'Applied: the history entry and the case after it.', {
+    ETag: HEADERS.ETag,
+    'Idempotent-Replayed': HEADERS.IdempotentReplayed,
   })
   @ApiProblems(
     'VALIDATION_FAILED',
@@ -177,19 +144,9 @@ export class CasesController {
     summary: "The case's events, in order",
     description: 'Paged by sequence: after (default 0) and limit (1-1000); nextAfter is the `after` of the next page, null on the last.',
   })
-  @ApiQuery({ name: 'after', required: false })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiOkResponse({
-    schema: {
-      type: 'object',
-      properties: {
-        caseId: { type: 'string' },
-        version: { type: 'integer' },
-        events: { type: 'array', items: { $ref: '#/components/schemas/HistoryEntry' } },
-        nextAfter: { type: 'integer', nullable: true },
-      },
-    },
-  })
+  @ApiQuery({ name: 'after', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 1000 } })
+  @ApiJson(200, 'History', 'A page of the history.')
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
   async history(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<unknown> {
     return this.cases.history({ caseId: parseCaseId(id), ...parseHistoryQuery(query) });

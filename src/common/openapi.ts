@@ -1,115 +1,686 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { LEGAL_DEADLINES, OPENING_EVENT, PATHWAY_NAMES, SERVICES } from '../../machines/index.js';
+import { createCaseSchemas, eventSchemas, eventTypes } from './openapi-events.js';
 import { PROBLEMS, problemType, type ProblemCode } from './problem.js';
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const nullableDateTime = { type: 'string', format: 'date-time', nullable: true } as const;
+const nullableEnum = (values: readonly string[]) => ({ type: 'string', nullable: true, enum: [...values, null] });
+const text = { type: 'object', required: ['it', 'en'], properties: { it: { type: 'string' }, en: { type: 'string' } } } as const;
+
+export const CASE_STATUSES = ['active', 'done'] as const;
+export const SERVICE_STATUSES = ['not_started', 'active', 'completed', 'not_applicable'] as const;
+export const SERVICE_KEYS = Object.keys(SERVICES);
+export const DELIVERY_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'paused'] as const;
+export const REFUSAL_KINDS = ['unknown_event', 'not_available', 'case_closed', 'guards_failed'] as const;
+/** Every event type a case's history or a webhook can carry: the opening and the catalogue's. */
+export const ALL_EVENT_TYPES = [OPENING_EVENT, ...eventTypes().keys()];
+
+/** Enumerations shared by the schemas, the query parameters and the request bodies. */
+export const ENUMS = {
+  pathway: { type: 'string', enum: PATHWAY_NAMES },
+  caseStatus: { type: 'string', enum: CASE_STATUSES },
+  serviceStatus: { type: 'string', enum: SERVICE_STATUSES },
+  serviceKey: { type: 'string', enum: SERVICE_KEYS },
+  eventType: { type: 'string', enum: ALL_EVENT_TYPES },
+  deliveryStatus: { type: 'string', enum: DELIVERY_STATUSES },
+  operatorKind: { type: 'string', enum: ['cpi', 'accredited'] },
+} as const;
+
+const services = {
+  type: 'object',
+  description: 'The status of each service of the pathway, by key (A1-A6 or B1-B4).',
+  additionalProperties: ENUMS.serviceStatus,
+  example: { A1: 'completed', A2: 'active', A3: 'not_started' },
+} as const;
+
+const fieldError = {
+  type: 'object',
+  required: ['field', 'problem'],
+  properties: {
+    field: { type: 'string' },
+    problem: { type: 'string', enum: ['required', 'type', 'range', 'enum', 'format', 'unknown'] },
+    message: { type: 'string' },
+  },
+} as const;
 
 /** JSON schemas of the API's bodies, referenced by the controllers' OpenAPI decorators. */
 export const SCHEMAS = {
   Problem: {
     type: 'object',
-    description: 'RFC 9457 problem details. `code` is stable; `title` and `detail` follow Accept-Language (it or en).',
+    description:
+      'RFC 9457 problem details (application/problem+json). `code` is stable; `title` and `detail` follow Accept-Language (it or en). ' +
+      'Extensions depend on the code.',
     required: ['type', 'title', 'status', 'code', 'detail'],
     properties: {
-      type: { type: 'string', example: problemType('TRANSITION_NOT_ALLOWED') },
+      type: { type: 'string', description: 'urn:percorsi:problem:<code in kebab case>', example: problemType('TRANSITION_NOT_ALLOWED') },
       title: { type: 'string' },
-      status: { type: 'integer' },
+      status: { type: 'integer', minimum: 400, maximum: 599 },
       code: { type: 'string', enum: Object.keys(PROBLEMS) },
       detail: { type: 'string' },
-      instance: { type: 'string' },
-      requestId: { type: 'string' },
+      instance: { type: 'string', description: 'The request path and query.' },
+      requestId: { type: 'string', description: 'As the X-Request-Id response header: quote it when reporting a problem.' },
       errors: {
         type: 'array',
         description: 'VALIDATION_FAILED: each field in error (`header:X`, `query:x`, `path:id` name non-body fields).',
-        items: {
-          type: 'object',
-          properties: {
-            field: { type: 'string' },
-            problem: { type: 'string', enum: ['required', 'type', 'range', 'enum', 'format', 'unknown'] },
-            message: { type: 'string' },
-          },
-        },
+        items: fieldError,
       },
-      kind: { type: 'string', enum: ['unknown_event', 'not_available', 'case_closed', 'guards_failed'] },
+      kind: { type: 'string', enum: REFUSAL_KINDS, description: 'TRANSITION_NOT_ALLOWED and machine validation: why the machine refused.' },
       reasons: {
         type: 'array',
         description: "TRANSITION_NOT_ALLOWED (and machine validation): the machine's reasons, each with a stable code.",
-        items: { $ref: '#/components/schemas/Reason' },
+        items: ref('Reason'),
       },
       currentVersion: { type: 'integer', description: 'VERSION_CONFLICT: the version the case is at.' },
       allowed: { type: 'array', items: { type: 'string' }, description: 'METHOD_NOT_ALLOWED: the methods the path accepts.' },
+      available: { type: 'array', items: ENUMS.pathway, description: 'PATHWAY_NOT_FOUND: the pathways this service runs.' },
+      caseMachineVersion: { type: 'string', description: "CASE_MACHINE_OUTDATED: the case's machine version." },
+      servedMachineVersion: { type: 'string', description: 'CASE_MACHINE_OUTDATED: the version the service runs.' },
+      sequence: { type: 'integer', description: 'CASE_HISTORY_NOT_REPLAYABLE: the event where the replay stops.' },
+      maxStreams: { type: 'integer', description: 'TOO_MANY_STREAMS: the streams one process serves at most.' },
     },
   },
   Reason: {
     type: 'object',
+    description: "A machine's reason for a refusal, in the request's language.",
+    required: ['code', 'guard', 'message'],
     properties: {
       code: { type: 'string', example: 'PATTO_NOT_SIGNED' },
-      guard: { type: 'string', nullable: true, example: 'pattoSigned' },
+      guard: {
+        type: 'string',
+        nullable: true,
+        example: 'pattoSigned',
+        description: 'The guard that refused, null for a structural refusal.',
+      },
       message: { type: 'string' },
-      fields: { type: 'array', items: { type: 'object' } },
+      fields: { type: 'array', items: fieldError, description: 'PAYLOAD_INVALID and INPUT_INVALID: the fields in error.' },
+    },
+  },
+  Operator: {
+    type: 'object',
+    required: ['id', 'kind'],
+    properties: { id: { type: 'string' }, kind: ENUMS.operatorKind },
+  },
+  Actor: {
+    type: 'object',
+    description: 'Who acted: the default operator, or the X-Operator-* headers set by a trusted gateway.',
+    required: ['id', 'kind'],
+    properties: { id: { type: 'string' }, kind: ENUMS.operatorKind, source: { type: 'string', enum: ['default', 'gateway'] } },
+  },
+  Deadline: {
+    type: 'object',
+    description: 'A legal deadline of a person case (D.Lgs. 181/2000 art. 3), counted from the DID date.',
+    required: ['id', 'text', 'dueBy', 'metAt', 'state'],
+    properties: {
+      id: { type: 'string', enum: LEGAL_DEADLINES.map((d) => d.id) },
+      text: { ...text, description: 'What is due, in Italian and English.' },
+      dueBy: { type: 'string', format: 'date', description: 'Due by the end of this day.' },
+      metAt: { type: 'string', nullable: true, description: 'When it was met (the date of the act), null while it is not.' },
+      state: { type: 'string', enum: ['met', 'met_late', 'pending', 'overdue', 'closed_unmet'] },
     },
   },
   CaseSummary: {
     type: 'object',
+    required: [
+      'id',
+      'pathway',
+      'machineVersion',
+      'subject',
+      'office',
+      'status',
+      'state',
+      'statePaths',
+      'services',
+      'practice',
+      'version',
+      'createdAt',
+      'updatedAt',
+    ],
     properties: {
       id: { type: 'string', format: 'uuid' },
-      pathway: { type: 'string', enum: ['person', 'employer'] },
+      pathway: ENUMS.pathway,
       machineVersion: { type: 'string' },
       subject: { type: 'string', description: 'Who the case is about: a reference, such as a tax code or VAT number.' },
       office: { type: 'string', nullable: true },
-      status: { type: 'string', enum: ['active', 'done'] },
+      status: { ...ENUMS.caseStatus, description: 'active while the case runs, done once it is closed.' },
       state: { description: "The machine's state value (string or nested object)." },
       statePaths: { type: 'array', items: { type: 'string' }, example: ['open', 'open.guidance', 'open.guidance.active'] },
-      services: {
-        type: 'object',
-        additionalProperties: { type: 'string', enum: ['not_started', 'active', 'completed', 'not_applicable'] },
-      },
-      version: { type: 'integer', description: 'Equals the sequence of the last event; the ETag is "<version>".' },
-      createdAt: { type: 'string', format: 'date-time' },
-      updatedAt: { type: 'string', format: 'date-time' },
+      services,
+      practice: { type: 'boolean', description: "A trainee's practice case: never sent to webhooks, never counted in indicators." },
+      version: { type: 'integer', minimum: 1, description: 'Equals the sequence of the last event; the ETag is "<version>".' },
+      createdAt: dateTime,
+      updatedAt: dateTime,
     },
   },
   Case: {
     allOf: [
-      { $ref: '#/components/schemas/CaseSummary' },
+      ref('CaseSummary'),
       {
         type: 'object',
+        required: ['context'],
         properties: {
           context: { type: 'object', description: "The machine's context: services, sessions, outputs recorded." },
-          deadlines: { type: 'array', items: { type: 'object' }, description: 'Person cases: the legal deadlines (D.Lgs. 181/2000).' },
+          deadlines: { type: 'array', items: ref('Deadline'), description: 'Person cases only: the legal deadlines (D.Lgs. 181/2000).' },
         },
       },
     ],
   },
   HistoryEntry: {
     type: 'object',
+    required: ['id', 'sequence', 'type', 'payload', 'stateBefore', 'stateAfter', 'actor', 'occurredAt', 'recordedAt', 'idempotencyKey'],
     properties: {
       id: { type: 'string', format: 'uuid' },
-      sequence: { type: 'integer', description: '1, 2, 3... per case, without gaps; 1 is CASE_OPENED.' },
-      type: { type: 'string' },
+      sequence: { type: 'integer', minimum: 1, description: '1, 2, 3... per case, without gaps; 1 is CASE_OPENED.' },
+      type: ENUMS.eventType,
       payload: { type: 'object', description: 'The event as the machine received it (with at, operator, receivedAt).' },
-      stateBefore: {},
-      stateAfter: {},
-      actor: { type: 'object' },
-      occurredAt: { type: 'string', format: 'date-time' },
-      recordedAt: { type: 'string', format: 'date-time' },
+      stateBefore: { description: 'The state value before the event (null for CASE_OPENED).' },
+      stateAfter: { description: 'The state value after the event.' },
+      actor: ref('Actor'),
+      occurredAt: dateTime,
+      recordedAt: dateTime,
       idempotencyKey: { type: 'string', nullable: true },
+    },
+  },
+  CaseList: {
+    type: 'object',
+    required: ['items', 'nextCursor'],
+    properties: {
+      items: { type: 'array', items: ref('CaseSummary') },
+      nextCursor: { type: 'string', nullable: true, description: 'Pass it back as `cursor` for the next page; null on the last.' },
+    },
+  },
+  EventApplied: {
+    type: 'object',
+    required: ['event', 'case'],
+    properties: { event: ref('HistoryEntry'), case: ref('Case') },
+  },
+  History: {
+    type: 'object',
+    required: ['caseId', 'version', 'events', 'nextAfter'],
+    properties: {
+      caseId: { type: 'string', format: 'uuid' },
+      version: { type: 'integer' },
+      events: { type: 'array', items: ref('HistoryEntry') },
+      nextAfter: { type: 'integer', nullable: true, description: 'The `after` of the next page, null on the last.' },
+    },
+  },
+  Transitions: {
+    type: 'object',
+    description: "What the acting operator can do now: the allowed events, and the blocked ones with the machine's reasons.",
+    required: ['caseId', 'version', 'operator', 'allowed', 'blocked'],
+    properties: {
+      caseId: { type: 'string', format: 'uuid' },
+      version: { type: 'integer' },
+      operator: ref('Operator'),
+      allowed: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['event', 'service', 'summary'],
+          properties: {
+            event: ENUMS.eventType,
+            service: { ...nullableEnum(SERVICE_KEYS), description: 'The service the event belongs to; null for case-wide events.' },
+            summary: { type: 'string', description: "The event in words, in the request's language." },
+          },
+        },
+      },
+      blocked: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['event', 'service', 'kind', 'reasons'],
+          properties: {
+            event: ENUMS.eventType,
+            service: nullableEnum(SERVICE_KEYS),
+            kind: { type: 'string', enum: REFUSAL_KINDS },
+            reasons: { type: 'array', minItems: 1, items: ref('Reason') },
+          },
+        },
+      },
+    },
+  },
+  Replay: {
+    type: 'object',
+    required: ['caseId', 'pathway', 'version', 'steps'],
+    properties: {
+      caseId: { type: 'string', format: 'uuid' },
+      pathway: ENUMS.pathway,
+      version: { type: 'integer', description: "The case's current version." },
+      steps: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: [
+            'sequence',
+            'type',
+            'payload',
+            'actor',
+            'occurredAt',
+            'recordedAt',
+            'state',
+            'statePaths',
+            'status',
+            'services',
+            'context',
+          ],
+          properties: {
+            sequence: { type: 'integer' },
+            type: ENUMS.eventType,
+            payload: { type: 'object' },
+            actor: ref('Actor'),
+            occurredAt: dateTime,
+            recordedAt: dateTime,
+            state: { description: 'The state value after the event.' },
+            statePaths: { type: 'array', items: { type: 'string' } },
+            status: ENUMS.caseStatus,
+            services,
+            context: { type: 'object' },
+          },
+        },
+      },
+    },
+  },
+  ...eventSchemas(),
+  ...createCaseSchemas(),
+  PathwayList: {
+    type: 'object',
+    required: ['items'],
+    properties: {
+      items: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name', 'title', 'version', 'fingerprint', 'services'],
+          properties: {
+            name: ENUMS.pathway,
+            title: text,
+            version: { type: 'string' },
+            fingerprint: { type: 'string', description: 'Changes whenever the machine does.' },
+            services: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['key', 'code', 'name'],
+                properties: { key: ENUMS.serviceKey, code: { type: 'string', example: 'A.3' }, name: text },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  PathwayDescription: {
+    type: 'object',
+    description:
+      "A pathway's machine, as user interfaces and the inspector read it. `events` lists each event with its payload fields: the same catalogue the EventBody schemas are generated from.",
+    required: ['name', 'title', 'version', 'root', 'services', 'events', 'guards', 'inputFields', 'fingerprint'],
+    properties: {
+      name: ENUMS.pathway,
+      title: text,
+      version: { type: 'string' },
+      root: { type: 'object', description: 'The root state node: nested states with their transitions and guards.' },
+      services: { type: 'array', items: { type: 'object', required: ['key', 'code', 'name'], properties: { key: ENUMS.serviceKey } } },
+      events: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['type', 'service', 'summary', 'fields', 'indicators'],
+          properties: {
+            type: ENUMS.eventType,
+            service: nullableEnum(SERVICE_KEYS),
+            summary: text,
+            fields: { type: 'array', items: { type: 'object', required: ['name', 'type', 'required', 'description'] } },
+            indicators: { type: 'array', items: { type: 'string' } },
+          },
+        },
+      },
+      guards: { type: 'array', items: { type: 'object', required: ['name', 'code', 'reads', 'message'] } },
+      inputFields: { type: 'array', items: { type: 'object' } },
+      fingerprint: { type: 'string' },
+    },
+  },
+  Health: {
+    type: 'object',
+    required: ['status', 'database', 'uptimeSeconds'],
+    properties: {
+      status: { type: 'string', enum: ['ok'] },
+      database: {
+        type: 'object',
+        required: ['kind', 'status', 'latencyMs'],
+        properties: {
+          kind: { type: 'string', enum: ['embedded', 'postgres'] },
+          status: { type: 'string', enum: ['up'] },
+          latencyMs: { type: 'number', minimum: 0 },
+        },
+      },
+      uptimeSeconds: { type: 'integer', minimum: 0 },
+    },
+    example: { status: 'ok', database: { kind: 'embedded', status: 'up', latencyMs: 0.4 }, uptimeSeconds: 12 },
+  },
+  Liveness: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } },
+  SubscriptionFilter: {
+    type: 'object',
+    description:
+      'Empty lists: everything. An event matches when its pathway is listed (or none is) and its type or its service is listed (or neither list is given).',
+    properties: {
+      pathways: { type: 'array', items: ENUMS.pathway, maxItems: 200 },
+      eventTypes: { type: 'array', items: ENUMS.eventType, maxItems: 200, example: ['PATTO_SIGNED', 'HIRED'] },
+      services: { type: 'array', items: ENUMS.serviceKey, maxItems: 200, example: ['A2', 'A6'] },
+    },
+  },
+  SubscriptionInput: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      url: { type: 'string', format: 'uri', example: 'https://receiver.example.org/percorsi' },
+      description: { type: 'string', maxLength: 500, nullable: true },
+      filter: ref('SubscriptionFilter'),
+      ordering: { type: 'string', enum: ['per-case', 'none'], default: 'per-case' },
+      enabled: { type: 'boolean', default: true },
+    },
+  },
+  Subscription: {
+    type: 'object',
+    required: [
+      'id',
+      'url',
+      'description',
+      'filter',
+      'ordering',
+      'enabled',
+      'disabledReason',
+      'consecutiveFailures',
+      'failingSince',
+      'previousSecretExpiresAt',
+      'createdAt',
+      'updatedAt',
+    ],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      url: { type: 'string' },
+      description: { type: 'string', nullable: true },
+      filter: {
+        allOf: [ref('SubscriptionFilter')],
+        required: ['pathways', 'eventTypes', 'services'],
+      },
+      ordering: { type: 'string', enum: ['per-case', 'none'] },
+      enabled: { type: 'boolean' },
+      disabledReason: { type: 'string', nullable: true, description: 'Why the service disabled it (a receiver answering 410 Gone...).' },
+      consecutiveFailures: { type: 'integer', minimum: 0 },
+      failingSince: nullableDateTime,
+      previousSecretExpiresAt: { ...nullableDateTime, description: 'After a rotation: until when the previous secret also signs.' },
+      createdAt: dateTime,
+      updatedAt: dateTime,
+    },
+  },
+  SubscriptionWithSecret: {
+    allOf: [
+      ref('Subscription'),
+      {
+        type: 'object',
+        required: ['secret'],
+        properties: { secret: { type: 'string', pattern: '^whsec_', description: 'The signing secret: shown only in this response.' } },
+      },
+    ],
+  },
+  SubscriptionList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Subscription') } } },
+  Delivery: {
+    type: 'object',
+    required: [
+      'id',
+      'subscriptionId',
+      'webhookId',
+      'type',
+      'caseId',
+      'sequence',
+      'eventType',
+      'status',
+      'attempts',
+      'nextAttemptAt',
+      'lastStatusCode',
+      'lastErrorClass',
+      'deliveredAt',
+      'createdAt',
+      'updatedAt',
+      'payload',
+    ],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      subscriptionId: { type: 'string', format: 'uuid' },
+      webhookId: { type: 'string', description: 'The webhook-id header: the same on every attempt and on a replay.' },
+      type: { type: 'string', enum: ['case.transitioned', 'webhook.test'] },
+      caseId: { type: 'string', format: 'uuid', nullable: true },
+      sequence: { type: 'integer', nullable: true },
+      eventType: nullableEnum(ALL_EVENT_TYPES),
+      status: ENUMS.deliveryStatus,
+      attempts: { type: 'integer', minimum: 0 },
+      nextAttemptAt: { ...nullableDateTime, description: 'Set while pending.' },
+      lastStatusCode: { type: 'integer', nullable: true },
+      lastErrorClass: { type: 'string', nullable: true },
+      deliveredAt: nullableDateTime,
+      createdAt: dateTime,
+      updatedAt: dateTime,
+      payload: { type: 'object', description: 'The body sent to the receiver.' },
+    },
+  },
+  DeliveryList: {
+    type: 'object',
+    required: ['items', 'nextCursor'],
+    properties: { items: { type: 'array', items: ref('Delivery') }, nextCursor: { type: 'string', nullable: true } },
+  },
+  Attempt: {
+    type: 'object',
+    required: ['id', 'deliveryId', 'attempt', 'startedAt', 'durationMs', 'statusCode', 'errorClass', 'error', 'responseBody', 'outcome'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      deliveryId: { type: 'string', format: 'uuid' },
+      attempt: { type: 'integer', minimum: 1 },
+      startedAt: dateTime,
+      durationMs: { type: 'number', minimum: 0 },
+      statusCode: { type: 'integer', nullable: true },
+      errorClass: { type: 'string', nullable: true },
+      error: { type: 'string', nullable: true },
+      responseBody: { type: 'string', description: 'The first 4 KiB of the response.' },
+      outcome: { type: 'string', enum: ['succeeded', 'retrying', 'failed', 'paused'] },
+    },
+  },
+  AttemptList: {
+    type: 'object',
+    required: ['delivery', 'items'],
+    properties: { delivery: ref('Delivery'), items: { type: 'array', items: ref('Attempt') } },
+  },
+  TestQueued: {
+    type: 'object',
+    required: ['deliveryId', 'webhookId', 'status'],
+    properties: {
+      deliveryId: { type: 'string', format: 'uuid' },
+      webhookId: { type: 'string' },
+      status: { type: 'string', enum: ['pending', 'paused'] },
+    },
+  },
+  ReplayQueued: {
+    type: 'object',
+    required: ['subscriptionId', 'queued', 'from', 'to', 'types'],
+    properties: {
+      subscriptionId: { type: 'string', format: 'uuid' },
+      queued: { type: 'integer', minimum: 0 },
+      from: nullableDateTime,
+      to: nullableDateTime,
+      types: { type: 'array', items: ENUMS.eventType },
     },
   },
 } as const;
 
-/** Documents the problems an endpoint can answer with. */
+/** Response headers the routes set. */
+export const HEADERS = {
+  ETag: {
+    required: true,
+    description: 'The case\'s version, "<version>": send it back as If-Match.',
+    schema: { type: 'string', example: '"3"' },
+  },
+  Location: { required: true, description: 'The new case: /cases/<id>.', schema: { type: 'string' } },
+  IdempotentReplayed: {
+    description: '`true` when this is the stored response of an earlier request with the same key.',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  RetryAfter: { required: true, description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
+  Allow: { required: true, description: 'The methods the path accepts.', schema: { type: 'string', example: 'GET, HEAD' } },
+} as const;
+
+/** A JSON response with a schema of SCHEMAS and, optionally, response headers. */
+export function ApiJson(status: number, schema: keyof typeof SCHEMAS, description: string, headers: Record<string, object> = {}) {
+  return ApiResponse({
+    status,
+    description,
+    content: { 'application/json': { schema: ref(schema) } },
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+  });
+}
+
+/** A response of another media type (a page, a script, the metrics, an event stream). */
+export function ApiContent(status: number, types: string[], description: string) {
+  return ApiResponse({ status, description, content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'string' } }])) });
+}
+
+/** Codes whose problem carries response headers. */
+const PROBLEM_HEADERS: Partial<Record<ProblemCode, Record<string, object>>> = {
+  VERSION_CONFLICT: { ETag: HEADERS.ETag },
+  DATABASE_UNAVAILABLE: { 'Retry-After': HEADERS.RetryAfter },
+  TOO_MANY_STREAMS: { 'Retry-After': HEADERS.RetryAfter },
+  SHUTTING_DOWN: { 'Retry-After': HEADERS.RetryAfter },
+  METHOD_NOT_ALLOWED: { Allow: HEADERS.Allow },
+};
+
+/** The problem+json content of a response that answers with one of the codes. */
+export function problemContent(codes: readonly ProblemCode[]) {
+  return {
+    'application/problem+json': {
+      schema: { allOf: [ref('Problem'), { type: 'object', properties: { code: { type: 'string', enum: [...codes] } } }] },
+    },
+  };
+}
+
+/** Problems any route can answer with: a bad X-Operator-* header, or the database not answering. */
+const EVERY_ROUTE: ProblemCode[] = ['VALIDATION_FAILED', 'DATABASE_UNAVAILABLE'];
+
+/** Documents the problems an endpoint can answer with, grouped by status, each status listing its codes. */
 export function ApiProblems(...codes: ProblemCode[]) {
   const byStatus = new Map<number, ProblemCode[]>();
-  for (const code of [...codes, 'DATABASE_UNAVAILABLE' as const]) {
+  for (const code of new Set([...codes, ...EVERY_ROUTE])) {
     const status = PROBLEMS[code].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
   return applyDecorators(
-    ...[...byStatus].map(([status, list]) =>
-      ApiResponse({
+    ...[...byStatus].map(([status, list]) => {
+      const headers: Record<string, object> = Object.assign({}, ...list.map((c) => PROBLEM_HEADERS[c] ?? {})) as Record<string, object>;
+      return ApiResponse({
         status,
         description: list.map((c) => `\`${c}\`: ${PROBLEMS[c].title.en}`).join('; '),
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-      }),
-    ),
+        content: problemContent(list),
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      });
+    }),
   );
+}
+
+const problemResponse = (code: ProblemCode, description: string) => ({
+  description,
+  content: problemContent([code]),
+  ...(PROBLEM_HEADERS[code] ? { headers: PROBLEM_HEADERS[code] } : {}),
+});
+
+/** Request headers every operation reads. */
+const COMMON_PARAMETERS = [
+  {
+    name: 'Accept-Language',
+    in: 'header',
+    required: false,
+    description:
+      "it or en (q-values honoured; default: the service's PERCORSI_DEFAULT_LANGUAGE): the language of messages, summaries and problems. The response says it in Content-Language.",
+    schema: { type: 'string', example: 'en' },
+  },
+  {
+    name: 'X-Request-Id',
+    in: 'header',
+    required: false,
+    description:
+      'Kept and echoed as X-Request-Id (1-100 of letters, digits, . _ : -), otherwise one is made; problems carry it as requestId.',
+    schema: { type: 'string' },
+  },
+];
+
+/** The acting operator, read on /cases (when PERCORSI_TRUST_OPERATOR_HEADERS is true, as set by a trusted gateway). */
+const OPERATOR_PARAMETERS = [
+  {
+    name: 'X-Operator-Id',
+    in: 'header',
+    required: false,
+    description: 'The acting operator (with X-Operator-Kind), set by a trusted gateway; otherwise the configured default operator acts.',
+    schema: { type: 'string', pattern: '^[\\p{L}\\p{N}._:@-]{1,100}$' },
+  },
+  { name: 'X-Operator-Kind', in: 'header', required: false, description: 'With X-Operator-Id.', schema: ENUMS.operatorKind },
+];
+
+const DESCRIPTION = `Case service for public employment services: the regional service standards (A.1-A.6, B.1-B.4) as statecharts.
+
+Errors are RFC 9457 application/problem+json with a stable \`code\`; messages follow Accept-Language (it, en). Each operation lists the statuses and codes it can answer with. Besides them, any request can get:
+- 404 \`ROUTE_NOT_FOUND\` for a path the API does not have (components.responses.RouteNotFound);
+- 405 \`METHOD_NOT_ALLOWED\` for a method a known path does not accept, with an Allow header (components.responses.MethodNotAllowed);
+- 500 \`INTERNAL_ERROR\` for a bug or an unexpected failure, logged with the request id (listed on every operation as components.responses.InternalError).
+
+The body of POST /cases/:id/events is one schema per event type (EventBody, discriminated by \`type\`), generated from the machines' catalogue. This document is served at /docs (Swagger UI) and /docs/openapi.json.`;
+
+/**
+ * Completes the document Nest builds from the decorators: the schemas, the generic responses, the
+ * headers every operation reads, and the routes of the document itself.
+ */
+export function completeDocument(document: OpenAPIObject): OpenAPIObject {
+  document.info.description = DESCRIPTION;
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, ...(SCHEMAS as Record<string, object>) },
+    responses: {
+      ...document.components?.responses,
+      RouteNotFound: problemResponse('ROUTE_NOT_FOUND', 'No such path: `ROUTE_NOT_FOUND`, on any path the API does not have.'),
+      MethodNotAllowed: problemResponse('METHOD_NOT_ALLOWED', 'The path exists, the method does not: `METHOD_NOT_ALLOWED`.'),
+      InternalError: problemResponse('INTERNAL_ERROR', 'A bug or an unexpected failure (logged with the request id): `INTERNAL_ERROR`.'),
+    },
+  };
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const operation of Object.values(item) as { parameters?: object[]; responses: Record<string, object> }[]) {
+      operation.responses['500'] ??= { $ref: '#/components/responses/InternalError' };
+      operation.parameters = [
+        ...(operation.parameters ?? []),
+        ...COMMON_PARAMETERS,
+        ...(path.startsWith('/cases') ? OPERATOR_PARAMETERS : []),
+      ];
+    }
+  }
+  document.paths['/docs'] = {
+    get: {
+      tags: ['operations'],
+      summary: 'This document, in Swagger UI (HTML page)',
+      operationId: 'docs_page',
+      parameters: [],
+      responses: { 200: { description: 'The Swagger UI page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
+  };
+  document.paths['/docs/openapi.json'] = {
+    get: {
+      tags: ['operations'],
+      summary: 'This document (OpenAPI 3.0, JSON)',
+      operationId: 'docs_json',
+      parameters: [],
+      responses: {
+        200: {
+          description: 'The OpenAPI document.',
+          content: { 'application/json': { schema: { type: 'object', required: ['openapi', 'paths'] } } },
+        },
+      },
+    },
+  };
+  return document;
 }

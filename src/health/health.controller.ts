@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, type BeforeApplicationShutdown } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/openapi.js';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiJson, ApiProblems } from '../common/openapi.js';
 import { ProblemException } from '../common/problem.js';
 import { Database } from '../database/database.js';
 
@@ -27,9 +27,7 @@ export class HealthController implements BeforeApplicationShutdown {
     summary: 'Readiness',
     description: 'Up when the database answers; 503 while it does not or while the service shuts down.',
   })
-  @ApiOkResponse({
-    schema: { type: 'object', example: { status: 'ok', database: { kind: 'embedded', status: 'up', latencyMs: 0.4 }, uptimeSeconds: 12 } },
-  })
+  @ApiJson(200, 'Health', 'Ready: the database answers.')
   @ApiProblems('SHUTTING_DOWN')
   async ready() {
     if (this.shuttingDown) {
@@ -50,6 +48,7 @@ export class HealthController implements BeforeApplicationShutdown {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness', description: 'The process answers (the database is not checked).' })
+  @ApiJson(200, 'Liveness', 'Alive.')
   live() {
     return { status: 'ok' };
   }

@@ -3,8 +3,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, Get, Param, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiContent, ApiProblems } from '../common/openapi.js';
 import { ProblemException } from '../common/problem.js';
 
 /** Nothing but the service itself: no CDN, no web font, no inline script, no frame. */
@@ -74,13 +75,17 @@ export class InspectorController {
     summary: 'The visual inspector (HTML page)',
     description: 'Diagrams of the pathways, live cases, replay and a sandbox. See docs/inspector.md.',
   })
-  @ApiOkResponse({ description: 'text/html' })
+  @ApiContent(200, ['text/html'], 'The page.')
+  @ApiProblems()
   page(@Res() response: Response): void {
     this.send(response, 'index.html', 'no-cache');
   }
 
   @Get('assets/:file')
-  @ApiExcludeEndpoint()
+  @ApiOperation({ summary: "The inspector page's scripts, styles and icon", description: 'Served from the service itself (no CDN).' })
+  @ApiParam({ name: 'file', schema: { type: 'string', example: 'inspector.js' } })
+  @ApiContent(200, [...new Set(Object.values(TYPES).map((type) => type.split(';')[0]))], 'The file.')
+  @ApiProblems('ROUTE_NOT_FOUND')
   asset(@Param('file') file: string, @Res() response: Response): void {
     if (file === 'index.html' || !this.assets.has(file)) {
       throw new ProblemException('ROUTE_NOT_FOUND', { it: `Nessun file '${file}' nell'ispettore.`, en: `No inspector file '${file}'.` });

@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PATHWAYS, PATHWAY_NAMES, describePathway, isPathwayName } from '../../machines/index.js';
-import { ApiProblems } from '../common/openapi.js';
+import { ApiJson, ApiProblems } from '../common/openapi.js';
 import { ProblemException } from '../common/problem.js';
 
 @ApiTags('pathways')
@@ -9,7 +9,8 @@ import { ProblemException } from '../common/problem.js';
 export class PathwaysController {
   @Get()
   @ApiOperation({ summary: 'The pathways this service runs' })
-  @ApiOkResponse({ description: 'Name, title, machine version, services and fingerprint of each pathway.' })
+  @ApiJson(200, 'PathwayList', 'Name, title, machine version, services and fingerprint of each pathway.')
+  @ApiProblems()
   list() {
     return {
       items: PATHWAY_NAMES.map((name) => {
@@ -25,7 +26,7 @@ export class PathwaysController {
     description:
       'States (nested, with transitions and guards), services, events with their payload fields, guards with codes and messages.',
   })
-  @ApiOkResponse({ description: 'The machine description used by user interfaces and the inspector.' })
+  @ApiJson(200, 'PathwayDescription', 'The machine description used by user interfaces and the inspector.')
   @ApiProblems('PATHWAY_NOT_FOUND')
   get(@Param('name') name: string) {
     if (!isPathwayName(name)) {

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiContent, ApiProblems } from '../common/openapi.js';
 import { Clock } from '../common/clock.js';
 import { Database } from '../database/database.js';
 import { WebhookMetrics } from './webhook-metrics.js';
@@ -21,6 +22,8 @@ export class MetricsController {
     summary: 'Prometheus metrics',
     description: 'Webhook backlog (pending, paused, in flight, oldest pending age) and attempts by outcome.',
   })
+  @ApiContent(200, ['text/plain'], 'The Prometheus text exposition format (version 0.0.4).')
+  @ApiProblems()
   async scrape(): Promise<string> {
     const backlog = await this.repository.backlog(this.database.dataSource.manager, this.clock.now());
     this.metrics.pending.set(backlog.pending);

@@ -1,28 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../common/openapi.js';
+import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiJson, ApiProblems, ENUMS } from '../common/openapi.js';
 import { parseUuid } from '../common/request-parsing.js';
 import { WebhooksService } from './webhooks.service.js';
 
-const SUBSCRIPTION_BODY = {
-  type: 'object',
-  properties: {
-    url: { type: 'string', example: 'https://receiver.example.org/percorsi' },
-    description: { type: 'string', maxLength: 500 },
-    filter: {
-      type: 'object',
-      description:
-        'Empty lists: everything. An event matches when its pathway is listed (or none is) and its type or its service is listed (or neither list is given).',
-      properties: {
-        pathways: { type: 'array', items: { type: 'string', enum: ['person', 'employer'] } },
-        eventTypes: { type: 'array', items: { type: 'string' }, example: ['PATTO_SIGNED', 'HIRED'] },
-        services: { type: 'array', items: { type: 'string' }, example: ['A2', 'A6'] },
-      },
-    },
-    ordering: { type: 'string', enum: ['per-case', 'none'], default: 'per-case' },
-    enabled: { type: 'boolean', default: true },
-  },
-};
+const SUBSCRIPTION_BODY = { $ref: '#/components/schemas/SubscriptionInput' };
 
 @ApiTags('webhooks')
 @Controller('webhooks')
@@ -34,8 +16,8 @@ export class WebhooksController {
     summary: 'Subscribe to transitions',
     description: 'The response holds the signing secret (whsec_...): it is shown only this once.',
   })
-  @ApiBody({ schema: { ...SUBSCRIPTION_BODY, required: ['url'] } })
-  @ApiResponse({ status: 201, description: 'Created, with `secret`.' })
+  @ApiBody({ schema: { allOf: [SUBSCRIPTION_BODY], required: ['url'] } })
+  @ApiJson(201, 'SubscriptionWithSecret', 'Created, with `secret`.')
   @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE')
   create(@Body() body: unknown) {
     return this.webhooks.create(body);
@@ -43,12 +25,15 @@ export class WebhooksController {
 
   @Get('subscriptions')
   @ApiOperation({ summary: 'List subscriptions (secrets are never shown)' })
+  @ApiJson(200, 'SubscriptionList', 'Every subscription, oldest first.')
+  @ApiProblems()
   list() {
     return this.webhooks.list();
   }
 
   @Get('subscriptions/:id')
   @ApiOperation({ summary: 'One subscription' })
+  @ApiJson(200, 'Subscription', 'The subscription.')
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   get(@Param('id') id: string) {
     return this.webhooks.get(parseUuid(id));
@@ -60,7 +45,8 @@ export class WebhooksController {
     description: 'Enabling again resumes the paused deliveries.',
   })
   @ApiBody({ schema: SUBSCRIPTION_BODY })
-  @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE')
+  @ApiJson(200, 'Subscription', 'Changed.')
+  @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE')
   update(@Param('id') id: string, @Body() body: unknown) {
     return this.webhooks.update(parseUuid(id), body);
   }
@@ -80,8 +66,16 @@ export class WebhooksController {
     summary: 'Rotate the signing secret',
     description: 'Returns the new secret; the old one also signs for graceHours (default 24, 0-720).',
   })
-  @ApiBody({ required: false, schema: { type: 'object', properties: { graceHours: { type: 'number', default: 24 } } } })
-  @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
+  @ApiBody({
+    required: false,
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { graceHours: { type: 'number', minimum: 0, maximum: 720, default: 24 } },
+    },
+  })
+  @ApiJson(200, 'SubscriptionWithSecret', 'Rotated, with the new `secret`.')
+  @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE')
   rotate(@Param('id') id: string, @Body() body: unknown) {
     return this.webhooks.rotateSecret(parseUuid(id), body);
   }
@@ -89,7 +83,7 @@ export class WebhooksController {
   @Post('subscriptions/:id/test')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a webhook.test message' })
-  @ApiResponse({ status: 202, description: 'Queued.' })
+  @ApiJson(202, 'TestQueued', 'Queued (paused while the subscription is disabled).')
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   test(@Param('id') id: string) {
     return this.webhooks.sendTest(parseUuid(id));
@@ -97,10 +91,11 @@ export class WebhooksController {
 
   @Get('subscriptions/:id/deliveries')
   @ApiOperation({ summary: "A subscription's deliveries, oldest first" })
-  @ApiQuery({ name: 'status', required: false, enum: ['pending', 'in_flight', 'succeeded', 'failed', 'paused'] })
-  @ApiQuery({ name: 'caseId', required: false })
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: ENUMS.deliveryStatus.enum })
+  @ApiQuery({ name: 'caseId', required: false, schema: { type: 'string', format: 'uuid' } })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiQuery({ name: 'cursor', required: false, description: 'The nextCursor of the previous page' })
+  @ApiJson(200, 'DeliveryList', 'A page of deliveries, oldest first.')
   @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
   deliveries(@Param('id') id: string, @Query() query: Record<string, unknown>) {
     return this.webhooks.deliveries(parseUuid(id), query);
@@ -117,21 +112,23 @@ export class WebhooksController {
     required: false,
     schema: {
       type: 'object',
+      additionalProperties: false,
       properties: {
-        from: { type: 'string', format: 'date-time' },
-        to: { type: 'string', format: 'date-time' },
-        types: { type: 'array', items: { type: 'string' } },
+        from: { type: 'string', format: 'date-time', nullable: true },
+        to: { type: 'string', format: 'date-time', nullable: true },
+        types: { type: 'array', items: ENUMS.eventType, maxItems: 200 },
       },
     },
   })
-  @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND')
+  @ApiJson(202, 'ReplayQueued', 'Queued: how many deliveries.')
+  @ApiProblems('VALIDATION_FAILED', 'SUBSCRIPTION_NOT_FOUND', 'MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE')
   replay(@Param('id') id: string, @Body() body: unknown) {
     return this.webhooks.replay(parseUuid(id), body);
   }
 
   @Get('deliveries/:id/attempts')
   @ApiOperation({ summary: "A delivery's attempts: time, duration, status code, error class, first 4 KiB of the response" })
-  @ApiOkResponse({ description: '{delivery, items}' })
+  @ApiJson(200, 'AttemptList', 'The delivery and its attempts, oldest first.')
   @ApiProblems('VALIDATION_FAILED', 'DELIVERY_NOT_FOUND')
   attempts(@Param('id') id: string) {
     return this.webhooks.attempts(parseUuid(id));
@@ -140,6 +137,7 @@ export class WebhooksController {
   @Post('deliveries/:id/retry')
   @HttpCode(202)
   @ApiOperation({ summary: 'Send a delivery again now, with a fresh retry schedule' })
+  @ApiJson(202, 'Delivery', 'Queued again.')
   @ApiProblems('VALIDATION_FAILED', 'DELIVERY_NOT_FOUND', 'DELIVERY_IN_FLIGHT')
   retry(@Param('id') id: string) {
     return this.webhooks.retry(parseUuid(id));

@@ -9,6 +9,7 @@ import { createApp } from '../../src/app.js';
 import type { Clock } from '../../src/common/clock.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
+import { conformance } from './openapi-conformance.js';
 
 /** Where a test's database lives: a copy of the template PGlite folder, or a schema of its own. */
 export interface TestDatabase {
@@ -91,7 +92,7 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-/** A small JSON client for the tests. */
+/** A small JSON client for the tests. Every response must conform to the service's OpenAPI document. */
 export function client(base: string, defaults: Record<string, string> = {}) {
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
     const response = await fetch(`${base}${path}`, {
@@ -106,6 +107,7 @@ export function client(base: string, defaults: Record<string, string> = {}) {
     } catch {
       // not JSON: keep the text
     }
+    (await conformance(base)).assert({ method, path, status: response.status, headers: response.headers, body: parsed });
     return { status: response.status, headers: response.headers, body: parsed };
   };
   return {
