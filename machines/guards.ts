@@ -96,6 +96,9 @@ export const serviceCompleted = (ctx: CaseContextBase, key: ServiceKey): boolean
 /** Minimum minutes for a service and mode, or null when the standard sets none. */
 export const minimumMinutes = (key: ServiceKey, mode: DeliveryMode): number | null => SERVICES[key].minMinutes[mode] ?? null;
 
+/** The guard that validates an event's payload against its catalogue entry: its failure is the sender's fault. */
+export const PAYLOAD_GUARD = 'payloadValid';
+
 /** Guards both pathways share. `events` is the pathway's event catalogue, for payload validation. */
 export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<CaseContextBase> {
   // Events of another pathway never reach these guards: explain and the engine refuse them first.
@@ -105,7 +108,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       'receivedAt',
     ]);
   return {
-    payloadValid: {
+    [PAYLOAD_GUARD]: {
       code: 'PAYLOAD_INVALID',
       reads: 'event',
       message: {
