@@ -119,6 +119,23 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       vars: ({ event }) => ({ problems: reportOf(event).summary }),
       fields: ({ event }) => reportOf(event).problems,
     },
+    // A.4: at least two meetings before the service can be completed (any service that sets minMeetings).
+    minimumMeetings: {
+      code: 'TOO_FEW_MEETINGS',
+      reads: 'case',
+      message: {
+        it: '{service} richiede almeno {min} incontri prima di concludersi; registrati {count}.',
+        en: '{service} needs at least {min} meetings before it can be completed; {count} recorded.',
+      },
+      check: ({ context }, params) => {
+        const key = requireService(params);
+        return (context.services[key]?.sessions.length ?? 0) >= (SERVICES[key].minMeetings ?? 0);
+      },
+      vars: ({ context }, params) => {
+        const key = requireService(params);
+        return { service: serviceText(key), min: SERVICES[key].minMeetings ?? 0, count: context.services[key]?.sessions.length ?? 0 };
+      },
+    },
     dateNotInFuture: {
       code: 'DATE_IN_FUTURE',
       reads: 'event',

@@ -29,6 +29,13 @@ export const sessionGuards = (service: ServiceKey): GuardRef[] => [
   { type: 'minimumDuration', params: { service } },
 ];
 
+/**
+ * What completing a service requires, from the repertory: the minimum number of meetings, for a
+ * service whose standard sets one (A.4: two). Every completion transition of both machines uses it.
+ */
+export const completionGuards = (service: ServiceKey): GuardRef[] =>
+  SERVICES[service].minMeetings === undefined ? [] : [{ type: 'minimumMeetings', params: { service } }];
+
 /** Guard referring to one of a service's acts that needs the service under way. */
 export const startedGuard = (service: ServiceKey): GuardRef => ({ type: 'serviceStarted', params: { service } });
 

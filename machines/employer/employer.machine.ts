@@ -13,7 +13,7 @@ import {
 } from '../case.js';
 import { commonGuards, guardImplementations, type GuardArgs, type GuardCatalogue } from '../guards.js';
 import { EMPLOYER_SERVICES, type EmployerServiceKey } from '../repertory.js';
-import { accessGuards, assigner, checks, serviceActions, sessionGuards, startedGuard } from '../rules.js';
+import { accessGuards, assigner, checks, completionGuards, serviceActions, sessionGuards, startedGuard } from '../rules.js';
 import { EMPLOYER_EVENTS } from './employer.events.js';
 
 export const EMPLOYER_MACHINE_VERSION = '1.0.0';
@@ -219,7 +219,7 @@ export const employerMachine = setup({
                 VACANCIES_DETECTED: { guard: checks('scoutingMeetingHeld'), actions: 'vacanciesDetected' },
                 INTEREST_EXPRESSED: {
                   target: 'completed',
-                  guard: checks('scoutingMeetingHeld'),
+                  guard: checks(...completionGuards('B1'), 'scoutingMeetingHeld'),
                   actions: ['interestExpressed', { type: 'completeService', params: service('B1') }],
                 },
               },
@@ -253,7 +253,7 @@ export const employerMachine = setup({
                 },
                 ACTION_PLAN_OPENED: {
                   target: 'completed',
-                  guard: checks('pattoSigned'),
+                  guard: checks(...completionGuards('B2'), 'pattoSigned'),
                   actions: ['actionPlanOpened', { type: 'completeService', params: service('B2') }],
                 },
               },
@@ -281,7 +281,11 @@ export const employerMachine = setup({
                   guard: checks(...sessionGuards('B3')),
                   actions: [{ type: 'recordSession', params: service('B3') }, 'consultingTopic'],
                 },
-                CONSULTING_COMPLETED: { target: 'completed', guard: checks(), actions: { type: 'completeService', params: service('B3') } },
+                CONSULTING_COMPLETED: {
+                  target: 'completed',
+                  guard: checks(...completionGuards('B3')),
+                  actions: { type: 'completeService', params: service('B3') },
+                },
               },
             },
             completed: {},
@@ -309,7 +313,7 @@ export const employerMachine = setup({
                 EMPLOYER_FEEDBACK_RECORDED: { guard: checks('vacancyRecorded', 'candidatePutForward'), actions: 'feedbackRecorded' },
                 MATCHING_COMPLETED: {
                   target: 'completed',
-                  guard: checks('feedbackRecorded'),
+                  guard: checks(...completionGuards('B4'), 'feedbackRecorded'),
                   actions: { type: 'completeService', params: service('B4') },
                 },
               },

@@ -14,12 +14,11 @@ import {
   type PattoRecord,
   type ServiceRecord,
 } from '../case.js';
-import { commonGuards, guardImplementations, serviceText, type GuardArgs, type GuardCatalogue } from '../guards.js';
+import { commonGuards, guardImplementations, type GuardArgs, type GuardCatalogue } from '../guards.js';
 import {
   COMPLEX_TARGETS,
   LIMITS,
   PERSON_SERVICES,
-  SERVICES,
   type ComplexTarget,
   type CpiOnlyAct,
   type DeadlineGroup,
@@ -27,7 +26,7 @@ import {
   type OperatorRequirement,
   type PersonServiceKey,
 } from '../repertory.js';
-import { accessGuards, assigner, checks, serviceActions, sessionGuards, startedGuard } from '../rules.js';
+import { accessGuards, assigner, checks, completionGuards, serviceActions, sessionGuards, startedGuard } from '../rules.js';
 import { PERSON_EVENTS } from './person.events.js';
 
 export const PERSON_MACHINE_VERSION = '1.0.0';
@@ -187,22 +186,6 @@ const personGuards: GuardCatalogue<PersonContext> = {
     },
     check: ({ context }) => context.pai.refusedAt === null,
     vars: ({ context }) => ({ date: context.pai.refusedAt ?? '' }),
-  },
-  minimumMeetings: {
-    code: 'TOO_FEW_MEETINGS',
-    reads: 'case',
-    message: {
-      it: '{service} richiede almeno {min} incontri prima di concludersi; registrati {count}.',
-      en: '{service} needs at least {min} meetings before it can be completed; {count} recorded.',
-    },
-    check: ({ context }, params) => {
-      const key = params.service as PersonServiceKey;
-      return context.services[key].sessions.length >= SERVICES[key].minMeetings;
-    },
-    vars: ({ context }, params) => {
-      const key = params.service as PersonServiceKey;
-      return { service: serviceText(key), min: SERVICES[key].minMeetings, count: context.services[key].sessions.length };
-    },
   },
   preselected: {
     code: 'NOT_PRESELECTED',
@@ -444,7 +427,7 @@ export const personMachine = setup({
                 },
                 PATTO_SIGNED: {
                   target: 'completed',
-                  guard: checks('registryUpdated', 'didReceived', 'didCertificationRequested'),
+                  guard: checks(...completionGuards('A2'), 'registryUpdated', 'didReceived', 'didCertificationRequested'),
                   actions: ['pattoSigned', { type: 'completeService', params: service('A2') }],
                 },
                 // A refused Patto stops the pathway, and stays on record.
@@ -480,12 +463,12 @@ export const personMachine = setup({
                 },
                 PAI_SIGNED: {
                   target: 'completed',
-                  guard: checks('dateNotBeforeDid'),
+                  guard: checks(...completionGuards('A3'), 'dateNotBeforeDid'),
                   actions: ['paiSigned', { type: 'completeService', params: service('A3') }],
                 },
                 PAI_REFUSED: {
                   target: 'completed',
-                  guard: checks('dateNotBeforeDid'),
+                  guard: checks(...completionGuards('A3'), 'dateNotBeforeDid'),
                   actions: ['paiRefused', { type: 'completeService', params: service('A3') }],
                 },
               },
@@ -535,7 +518,7 @@ export const personMachine = setup({
                 },
                 COUNSELLING_COMPLETED: {
                   target: 'completed',
-                  guard: checks({ type: 'minimumMeetings', params: service('A4') }, 'dateNotBeforeDid'),
+                  guard: checks(...completionGuards('A4'), 'dateNotBeforeDid'),
                   actions: ['counsellingCompleted', { type: 'completeService', params: service('A4') }],
                 },
               },
@@ -566,7 +549,7 @@ export const personMachine = setup({
                 TRAINEESHIP_ACTIVATED: { guard: checks('dateNotBeforeDid'), actions: 'traineeshipActivated' },
                 JOB_SEARCH_COMPLETED: {
                   target: 'completed',
-                  guard: checks('dateNotBeforeDid'),
+                  guard: checks(...completionGuards('A5'), 'dateNotBeforeDid'),
                   actions: { type: 'completeService', params: service('A5') },
                 },
               },
@@ -598,7 +581,7 @@ export const personMachine = setup({
                 SENT_TO_INTERVIEW: { guard: checks('preselected', 'dateNotBeforeDid'), actions: 'sentToInterview' },
                 HIRED: {
                   target: '#person.placed',
-                  guard: checks('sentToInterview', 'dateNotBeforeDid', 'contractStartPlausible'),
+                  guard: checks(...completionGuards('A6'), 'sentToInterview', 'dateNotBeforeDid', 'contractStartPlausible'),
                   actions: ['hired', { type: 'completeService', params: service('A6') }, { type: 'close', params: { outcome: 'placed' } }],
                 },
               },
