@@ -9,7 +9,7 @@ import {
   type ServiceKey,
   type Text,
 } from './repertory.js';
-import { ENVELOPE_FIELDS, integer, msOf, operatorOf, text, type CaseContextBase, type CaseEvent, type EventSpec } from './case.js';
+import { ENVELOPE_FIELDS, msOf, operatorOf, type CaseContextBase, type CaseEvent, type EventSpec } from './case.js';
 import { payloadReport, type DescribedProblem } from './payload.js';
 
 export interface GuardParams {
@@ -80,10 +80,15 @@ const MODE_NAMES: Record<DeliveryMode, Text> = {
   back_office: { it: 'in back office', en: 'back-office' },
 };
 
+// Guards read the event as received (CaseEvent): the inspector also evaluates them on probes without
+// a payload, so they check what they read rather than rely on the catalogue's types as actions do.
 const modeOf = (event: CaseEvent): DeliveryMode | null => {
-  const mode = text(event, 'mode');
+  const mode = event.mode;
   return mode === 'individual' || mode === 'group' || mode === 'back_office' ? mode : null;
 };
+
+const minutesOf = (event: CaseEvent): number | null =>
+  typeof event.minutes === 'number' && Number.isInteger(event.minutes) ? event.minutes : null;
 
 const requireService = (params: GuardParams): ServiceKey => {
   if (!params.service) throw new Error('guard needs params.service');
@@ -180,7 +185,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       },
       check: ({ event }, params) => {
         const mode = modeOf(event);
-        const minutes = integer(event, 'minutes');
+        const minutes = minutesOf(event);
         if (mode === null || minutes === null) return false;
         return minutes >= (minimumMinutes(requireService(params), mode) ?? 1);
       },

@@ -3,7 +3,9 @@
  * Pure TypeScript: no Nest, no TypeORM, no I/O (enforced by lint).
  */
 export * from './repertory.js';
-export type { CaseEvent, EventSpec, Operator, ServiceRecord } from './case.js';
+export type { CaseEvent, EventBase, EventSpec, Operator, ServiceRecord } from './case.js';
+export type { PersonEvent } from './person/person.events.js';
+export type { EmployerEvent } from './employer/employer.events.js';
 export type { FieldSpec, FieldType, FieldProblem } from './payload.js';
 export type { Reason, GuardSpec } from './guards.js';
 export { PATHWAYS, PATHWAY_NAMES, isPathwayName, type Pathway, type PathwayName } from './pathways.js';
