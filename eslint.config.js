@@ -2,34 +2,42 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import prettier from 'eslint-config-prettier';
+import { builtinModules } from 'node:module';
 
 // machines/ decides, src/ persists and talks: nothing in machines/ imports Nest, TypeORM, pg or node:*.
+// The built-ins come from the running Node's own list (subpaths like 'fs/promises' are in it too),
+// each banned bare and as node:name.
+const BUILTIN_MESSAGE = 'machines/ is pure: no Node built-ins (no I/O).';
+const builtins = [...new Set(builtinModules.map((name) => name.replace(/^node:/, '')))];
 const IMPURE = {
   patterns: [
     {
       group: ['@nestjs/*', 'typeorm', 'typeorm/*', 'pg', 'pg-*', '@electric-sql/*'],
       message: 'machines/ is pure: no framework or database imports.',
     },
-    { group: ['node:*'], message: 'machines/ is pure: no Node built-ins (no I/O).' },
     { group: ['../src/*', '../../src/*'], message: 'machines/ must not depend on src/.' },
   ],
-  paths: [
-    'fs',
-    'fs/promises',
-    'path',
-    'http',
-    'https',
-    'net',
-    'os',
-    'child_process',
-    'crypto',
-    'url',
-    'stream',
-    'events',
-    'worker_threads',
-    'process',
-  ].map((name) => ({ name, message: 'machines/ is pure: no Node built-ins (no I/O).' })),
+  paths: builtins.flatMap((name) => [name, `node:${name}`]).map((name) => ({ name, message: BUILTIN_MESSAGE })),
 };
+
+// A machine's step is a function of the snapshot, the event and the clock the service passes in
+// (`receivedAt`): reading the clock or drawing random numbers would make replays differ.
+const IMPURE_PROPERTIES = [
+  { object: 'Date', property: 'now', message: "machines/ is pure: read the event's receivedAt, not the clock." },
+  { object: 'Math', property: 'random', message: 'machines/ is pure: no randomness (a replay must give the same result).' },
+  { object: 'crypto', property: 'randomUUID', message: 'machines/ is pure: no randomness (a replay must give the same result).' },
+  { object: 'performance', property: 'now', message: "machines/ is pure: read the event's receivedAt, not the clock." },
+];
+const IMPURE_SYNTAX = [
+  {
+    selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+    message: 'machines/ is pure: new Date() reads the clock; parse a date from the event (new Date(iso)).',
+  },
+  {
+    selector: "CallExpression[callee.name='Date']",
+    message: 'machines/ is pure: Date() reads the clock.',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'docs/', '*.config.js'] },
@@ -68,6 +76,8 @@ export default tseslint.config(
     files: ['machines/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', IMPURE],
+      'no-restricted-properties': ['error', ...IMPURE_PROPERTIES],
+      'no-restricted-syntax': ['error', ...IMPURE_SYNTAX],
       'no-restricted-globals': [
         'error',
         { name: 'process', message: 'machines/ is pure: no process.' },

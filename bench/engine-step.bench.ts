@@ -1,9 +1,10 @@
 /**
  * Engine step throughput, in-process (no database, no HTTP): restore a persisted snapshot, apply one
- * event, persist the next snapshot, as the service will do per request. Prints JSON.
+ * event, persist the next snapshot and derive what the service stores and shows (state paths,
+ * services, deadlines), as the service does per request. Prints JSON.
  *   npm run bench:engine
  */
-import { applyEvent, availableEvents, restore } from '../machines/index.js';
+import { applyEvent, eventsAvailable } from '../machines/index.js';
 import { NOW, aPersonCase } from '../machines/testing/case-factory.js';
 
 function measure(label: string, run: () => void, ms = 2000) {
@@ -27,7 +28,7 @@ const legal = { type: 'MATCHING_SESSION_HELD', mode: 'individual', minutes: 120,
 const refused = { type: 'MATCHING_SESSION_HELD', mode: 'individual', minutes: 30, at: '2026-10-02', operator: driver.operator };
 
 const results = [
-  measure('apply legal event (parse + restore + transition + persist)', () => {
+  measure('apply legal event (parse + restore + transition + persist + columns and deadlines)', () => {
     const r = applyEvent({ pathway: 'person', snapshot: JSON.parse(stored) as unknown, event: legal, now: NOW });
     if (!r.ok) throw new Error('expected applied');
   }),
@@ -36,7 +37,7 @@ const results = [
     if (r.ok) throw new Error('expected refused');
   }),
   measure('availableEvents (all events, guards on the case)', () => {
-    availableEvents(restore('person', JSON.parse(stored) as unknown));
+    eventsAvailable({ pathway: 'person', snapshot: JSON.parse(stored) as unknown });
   }),
 ];
 

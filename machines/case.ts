@@ -1,4 +1,4 @@
-import type { FieldSpec } from './payload.js';
+import type { FieldSpec, FieldType } from './payload.js';
 import { parseDate } from './payload.js';
 import type { DeliveryMode, OperatorKind, ServiceKey, Text } from './repertory.js';
 
@@ -8,30 +8,69 @@ export interface Operator {
   kind: OperatorKind;
 }
 
-/**
- * An event as the machines receive it. `at` is when the act happened; `receivedAt` is set by the
- * engine step from its clock, so that a guard can refuse acts dated in the future without the
- * machine reading a clock. Other fields are the event's payload, described by its EventSpec.
- */
-export interface CaseEvent {
+/** Fields every event carries, whatever its type: the envelope. */
+export interface EventBase {
   type: string;
+  /** When the act happened. */
   at: string;
   operator: Operator;
+  /** Set by the engine step from its clock: a guard refuses acts dated in the future without the machine reading a clock. */
   receivedAt: string;
+}
+
+/**
+ * An event as it reaches the guards: the envelope, and a payload not yet validated. The payload
+ * guard checks it against the event's EventSpec; guards must not trust its other fields (the
+ * inspector evaluates guards on probes without a payload).
+ */
+export interface CaseEvent extends EventBase {
   [field: string]: unknown;
 }
 
-/** One event type of a pathway, as data. */
+/** One event type of a pathway, as data. Catalogues are written `as const satisfies`, so their types are derived. */
 export interface EventSpec {
   type: string;
   /** The service this event belongs to, if any. */
   service: ServiceKey | null;
   summary: Text;
   /** Payload fields (besides the envelope: type, at, operator). */
-  fields: FieldSpec[];
+  fields: readonly FieldSpec[];
   /** Monitoring indicators this event feeds. */
-  indicators: string[];
+  indicators: readonly string[];
 }
+
+/** The value of a field as the payload guard accepts it. */
+export type FieldValue<T extends FieldType> = T extends { kind: 'string' | 'date' }
+  ? string
+  : T extends { kind: 'integer' }
+    ? number
+    : T extends { kind: 'boolean' }
+      ? boolean
+      : T extends { kind: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : T extends { kind: 'enumList'; values: readonly (infer V)[] }
+          ? V[]
+          : T extends { kind: 'operator' }
+            ? Operator
+            : never;
+
+type Flatten<T> = { [K in keyof T]: T[K] } & {};
+
+/** The payload of a field list: required fields present, optional ones absent or null (the guard accepts both). */
+export type PayloadOf<Fields extends readonly FieldSpec[]> = Flatten<
+  { [F in Fields[number] as F['required'] extends true ? F['name'] : never]: FieldValue<F['type']> } & {
+    [F in Fields[number] as F['required'] extends true ? never : F['name']]?: FieldValue<F['type']> | null;
+  }
+>;
+
+/**
+ * The events of a catalogue as a union discriminated by `type`, each with its fields typed from its
+ * specs. Sound for actions: every transition's guard starts with the payload guard, which validates
+ * the event against the same catalogue entry, so an action never sees an event that is not one of these.
+ */
+export type EventsOf<Spec extends EventSpec> = Spec extends EventSpec
+  ? Flatten<EventBase & { type: Spec['type'] } & PayloadOf<Spec['fields']>>
+  : never;
 
 /** Fields every event carries. */
 export const ENVELOPE_FIELDS: FieldSpec[] = [
@@ -85,18 +124,6 @@ export const emptyServiceRecord = (): ServiceRecord => ({ startedAt: null, compl
 
 export const emptyPatto = (): PattoRecord => ({ signedAt: null, refusedAt: null, refusalReason: null });
 
-// Readers for payload fields. Guards run before actions, so actions read fields that were validated;
-// guards themselves must not trust the payload and use the tolerant forms.
-export const text = (event: CaseEvent, field: string): string | null => (typeof event[field] === 'string' ? event[field] : null);
-
-export const textOr = (event: CaseEvent, field: string, fallback: string): string => text(event, field) ?? fallback;
-
-export const integer = (event: CaseEvent, field: string): number | null =>
-  typeof event[field] === 'number' && Number.isInteger(event[field]) ? event[field] : null;
-
-export const list = (event: CaseEvent, field: string): string[] =>
-  Array.isArray(event[field]) ? (event[field] as unknown[]).filter((v): v is string => typeof v === 'string') : [];
-
 export const operatorOf = (event: CaseEvent): Operator | null => {
   const op = event.operator as unknown;
   if (typeof op !== 'object' || op === null) return null;
@@ -106,9 +133,10 @@ export const operatorOf = (event: CaseEvent): Operator | null => {
 
 export const msOf = (value: unknown): number => parseDate(value);
 
-export const sessionOf = (event: CaseEvent): Session => ({
+/** The session an event records; an event without a mode (A.1 information) is an individual act of unknown length. */
+export const sessionOf = (event: EventBase & { mode?: DeliveryMode; minutes?: number }): Session => ({
   at: event.at,
-  mode: (text(event, 'mode') ?? 'individual') as DeliveryMode,
-  minutes: integer(event, 'minutes'),
-  operatorId: operatorOf(event)?.id ?? 'unknown',
+  mode: event.mode ?? 'individual',
+  minutes: event.minutes ?? null,
+  operatorId: event.operator.id,
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidSnapshotError, applyEvent, restore, startCase } from './engine.js';
+import { InvalidSnapshotError, applyEvent, eventsAvailable, readCase, restore, startCase } from './engine.js';
 import { availableEvents } from './explain.js';
 import { NOW, aPersonCase, anEmployerCase } from './testing/case-factory.js';
 
@@ -35,8 +35,31 @@ describe('engine step', () => {
     const result = startCase({ pathway: 'person', input: { targets: ['pirate'], languageMediation: 'yes' } });
     expect(result.ok).toBe(false);
     if (!result.ok) {
+      expect(result.refusal).toMatchObject({ kind: 'invalid_input', cause: result.refusal.reasons[0] });
       expect(result.refusal.reasons[0].code).toBe('INPUT_INVALID');
       expect(result.refusal.reasons[0].fields?.map((f) => f.field)).toEqual(['targets', 'languageMediation']);
     }
+  });
+
+  it('returns from one step what a read of the stored snapshot returns', () => {
+    const driver = aPersonCase('guidance');
+    const step = driver.send({ type: 'GUIDANCE_SESSION_HELD', mode: 'individual', minutes: 60 });
+    if (!step.ok) throw new Error('expected applied');
+    const { snapshot, status, value, statePaths, services, deadlines } = step;
+    const state = { snapshot, status, value, statePaths, services, deadlines };
+    expect(readCase({ pathway: 'person', snapshot: JSON.parse(JSON.stringify(step.snapshot)) as unknown, now: NOW })).toEqual(state);
+    expect(state.statePaths).toEqual(expect.arrayContaining(['open', 'open.A3']));
+    expect(state.services.A3).toBe('active');
+    expect(state.deadlines?.map((d) => d.id)).toEqual(['guidance_interview', 'measure_proposal']);
+    expect(eventsAvailable({ pathway: 'person', snapshot: step.snapshot })).toEqual(availableEvents(driver.machineSnapshot));
+  });
+
+  it('reads deadlines only for a pathway that has them, at the clock it is given', () => {
+    expect(readCase({ pathway: 'employer', snapshot: anEmployerCase('candidate').snapshot, now: NOW }).deadlines).toBeNull();
+    const snapshot = aPersonCase('intakeRecorded').snapshot;
+    const early = readCase({ pathway: 'person', snapshot, now: new Date('2026-09-02T00:00:00Z') }).deadlines;
+    const late = readCase({ pathway: 'person', snapshot, now: new Date('2027-09-02T00:00:00Z') }).deadlines;
+    expect(early?.find((d) => d.id === 'measure_proposal')?.state).toBe('pending');
+    expect(late?.find((d) => d.id === 'measure_proposal')?.state).toBe('overdue');
   });
 });

@@ -1,17 +1,12 @@
 import { getNextTransitions, type AnyMachineSnapshot, type AnyTransitionDefinition } from 'xstate';
 import { type CaseContextBase, type CaseEvent, type Operator } from './case.js';
 import { allStateNodes, guardUses, stateLabel } from './definition.js';
-import { reasonOf, render, type GuardArgs, type GuardSpec, type Reason } from './guards.js';
+import { PAYLOAD_GUARD, reasonOf, render, type GuardArgs, type GuardSpec, type Reason } from './guards.js';
 import { pathwayOfMachine, type Pathway } from './pathways.js';
 import { SERVICES, type ServiceKey } from './repertory.js';
 
+/** Why explain refuses an event: the vocabulary of /transitions and of the refusal bodies' `kind`. */
 export type RefusalKind = 'unknown_event' | 'not_available' | 'case_closed' | 'guards_failed';
-
-/** Why an event is refused: a kind, and at least one reason with a stable code. */
-export interface Refusal {
-  kind: RefusalKind;
-  reasons: Reason[];
-}
 
 /** Reported only if the machine refuses what its guards allowed: a bug, but never a refusal without a code. */
 export const TRANSITION_REFUSED: Reason = {
@@ -20,7 +15,8 @@ export const TRANSITION_REFUSED: Reason = {
   message: { it: 'Transizione rifiutata dalla macchina.', en: 'Transition refused by the machine.' },
 };
 
-export type Explanation = { allowed: true } | ({ allowed: false } & Refusal);
+/** An event explained: taken, or refused with a kind and at least one reason with a stable code. */
+export type Explanation = { allowed: true } | { allowed: false; kind: RefusalKind; reasons: Reason[] };
 
 type AnyGuardSpec = GuardSpec<unknown>;
 type Scope = 'full' | 'case' | 'operator';
@@ -115,7 +111,7 @@ function failedGuards(
     if (!READS_IN_SCOPE[scope].includes(spec.reads)) continue;
     if (spec.reads === 'event' && !payloadValid) continue;
     if (implementations[use.name](args, use.params)) continue;
-    if (use.name === 'payloadValid') payloadValid = false;
+    if (use.name === PAYLOAD_GUARD) payloadValid = false;
     reasons.push(reasonOf(use.name, spec, args, use.params));
   }
   return reasons;

@@ -37,7 +37,7 @@ const serializeState = (s: AnyMachineSnapshot): string => {
     .map(([key, value]) => {
       if (key === 'services') {
         return Object.entries(value as Record<ServiceKey, { sessions: unknown[] }>).map(([k, r]) =>
-          Math.min(r.sessions.length, SERVICES[k as ServiceKey].minMeetings),
+          Math.min(r.sessions.length, SERVICES[k as ServiceKey].minMeetings ?? 1),
         );
       }
       if (Array.isArray(value)) return Math.min(value.length, 1);

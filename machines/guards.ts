@@ -9,7 +9,7 @@ import {
   type ServiceKey,
   type Text,
 } from './repertory.js';
-import { ENVELOPE_FIELDS, integer, msOf, operatorOf, text, type CaseContextBase, type CaseEvent, type EventSpec } from './case.js';
+import { ENVELOPE_FIELDS, msOf, operatorOf, type CaseContextBase, type CaseEvent, type EventSpec } from './case.js';
 import { payloadReport, type DescribedProblem } from './payload.js';
 
 export interface GuardParams {
@@ -80,10 +80,15 @@ const MODE_NAMES: Record<DeliveryMode, Text> = {
   back_office: { it: 'in back office', en: 'back-office' },
 };
 
+// Guards read the event as received (CaseEvent): the inspector also evaluates them on probes without
+// a payload, so they check what they read rather than rely on the catalogue's types as actions do.
 const modeOf = (event: CaseEvent): DeliveryMode | null => {
-  const mode = text(event, 'mode');
+  const mode = event.mode;
   return mode === 'individual' || mode === 'group' || mode === 'back_office' ? mode : null;
 };
+
+const minutesOf = (event: CaseEvent): number | null =>
+  typeof event.minutes === 'number' && Number.isInteger(event.minutes) ? event.minutes : null;
 
 const requireService = (params: GuardParams): ServiceKey => {
   if (!params.service) throw new Error('guard needs params.service');
@@ -96,6 +101,9 @@ export const serviceCompleted = (ctx: CaseContextBase, key: ServiceKey): boolean
 /** Minimum minutes for a service and mode, or null when the standard sets none. */
 export const minimumMinutes = (key: ServiceKey, mode: DeliveryMode): number | null => SERVICES[key].minMinutes[mode] ?? null;
 
+/** The guard that validates an event's payload against its catalogue entry: its failure is the sender's fault. */
+export const PAYLOAD_GUARD = 'payloadValid';
+
 /** Guards both pathways share. `events` is the pathway's event catalogue, for payload validation. */
 export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<CaseContextBase> {
   // Events of another pathway never reach these guards: explain and the engine refuse them first.
@@ -105,7 +113,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       'receivedAt',
     ]);
   return {
-    payloadValid: {
+    [PAYLOAD_GUARD]: {
       code: 'PAYLOAD_INVALID',
       reads: 'event',
       message: {
@@ -115,6 +123,23 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       check: ({ event }) => reportOf(event).problems.length === 0,
       vars: ({ event }) => ({ problems: reportOf(event).summary }),
       fields: ({ event }) => reportOf(event).problems,
+    },
+    // A.4: at least two meetings before the service can be completed (any service that sets minMeetings).
+    minimumMeetings: {
+      code: 'TOO_FEW_MEETINGS',
+      reads: 'case',
+      message: {
+        it: '{service} richiede almeno {min} incontri prima di concludersi; registrati {count}.',
+        en: '{service} needs at least {min} meetings before it can be completed; {count} recorded.',
+      },
+      check: ({ context }, params) => {
+        const key = requireService(params);
+        return (context.services[key]?.sessions.length ?? 0) >= (SERVICES[key].minMeetings ?? 0);
+      },
+      vars: ({ context }, params) => {
+        const key = requireService(params);
+        return { service: serviceText(key), min: SERVICES[key].minMeetings ?? 0, count: context.services[key]?.sessions.length ?? 0 };
+      },
     },
     dateNotInFuture: {
       code: 'DATE_IN_FUTURE',
@@ -160,7 +185,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       },
       check: ({ event }, params) => {
         const mode = modeOf(event);
-        const minutes = integer(event, 'minutes');
+        const minutes = minutesOf(event);
         if (mode === null || minutes === null) return false;
         return minutes >= (minimumMinutes(requireService(params), mode) ?? 1);
       },

@@ -1,4 +1,4 @@
-import type { AnyStateMachine } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { EventSpec } from './case.js';
 import type { GuardCatalogue } from './guards.js';
 import type { FieldSpec } from './payload.js';
@@ -6,6 +6,7 @@ import type { ServiceKey, Text } from './repertory.js';
 import { EMPLOYER_SERVICES, PERSON_SERVICES } from './repertory.js';
 import { EMPLOYER_EVENTS, EMPLOYER_INPUT_FIELDS } from './employer/employer.events.js';
 import { EMPLOYER_GUARDS, EMPLOYER_MACHINE_VERSION, employerMachine } from './employer/employer.machine.js';
+import { legalDeadlines, type DeadlineStatus } from './person/person.deadlines.js';
 import { PERSON_EVENTS, PERSON_INPUT_FIELDS } from './person/person.events.js';
 import { PERSON_GUARDS, PERSON_MACHINE_VERSION, personMachine } from './person/person.machine.js';
 
@@ -23,6 +24,8 @@ export interface Pathway {
   guards: GuardCatalogue<never>;
   /** Fields accepted when a case is opened. */
   inputFields: FieldSpec[];
+  /** The legal deadlines of a case at a given time, for pathways the law sets some on. */
+  deadlines?: (snapshot: AnyMachineSnapshot, now: Date) => DeadlineStatus[];
 }
 
 export const PATHWAYS: Record<PathwayName, Pathway> = {
@@ -35,6 +38,7 @@ export const PATHWAYS: Record<PathwayName, Pathway> = {
     events: PERSON_EVENTS,
     guards: PERSON_GUARDS,
     inputFields: PERSON_INPUT_FIELDS,
+    deadlines: legalDeadlines,
   },
   employer: {
     name: 'employer',

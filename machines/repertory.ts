@@ -44,8 +44,14 @@ export interface ServiceStandard {
   name: Text;
   /** Minimum minutes per delivery mode; null = the standard sets no minimum ("varies"). */
   minMinutes: Partial<Record<DeliveryMode, number | null>>;
-  /** Minimum number of meetings before the service can be completed (A.4: two). */
-  minMeetings: number;
+  /**
+   * Minimum number of meetings before the service can be completed (A.4: two), read by the
+   * completion guard of every service that sets it. Unset where the standard sets no count beyond
+   * the chart's own: a service is active only from its first meeting and completes only from there
+   * (A.2, A.3, A.5, A.6, B.2, B.3), B.1 completes on its own guard on the scouting meeting, and
+   * A.1 (information) and B.4 (back-office matching) count no meetings.
+   */
+  minMeetings?: number;
   access: AccessRule;
   outputs: Output[];
   indicators: string[];
@@ -65,7 +71,6 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     code: 'A.1',
     name: { it: 'Informazione', en: 'Information' },
     minMinutes: { individual: null },
-    minMeetings: 1,
     access: noAccessRule({
       it: 'Da qualsiasi punto della rete pubblico/privata regionale',
       en: 'From any point of the regional public/private network',
@@ -79,7 +84,6 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     name: { it: 'Accoglienza, primo filtro e presa in carico', en: 'Intake, first screening and taking charge' },
     // A.2: group meetings at least 1 hour, individual meetings at least 30 minutes
     minMinutes: { individual: 30, group: 60 },
-    minMeetings: 1,
     access: noAccessRule({
       it: 'Da qualsiasi punto della rete o contestualmente al servizio di informazione',
       en: 'From any point of the network, or together with information (A.1)',
@@ -112,7 +116,6 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     name: { it: 'Orientamento professionale', en: 'Vocational guidance' },
     // A.3: individual meetings of at least 1 hour
     minMinutes: { individual: 60 },
-    minMeetings: 1,
     access: {
       after: ['A2'],
       afterOrWith: [],
@@ -167,7 +170,6 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     name: { it: 'Accompagnamento al lavoro', en: 'Job-search support' },
     // A.5: individual or group meetings of at least 2 hours
     minMinutes: { individual: 120, group: 120 },
-    minMeetings: 1,
     access: {
       after: [],
       afterOrWith: ['A3', 'A4'],
@@ -190,7 +192,6 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     name: { it: 'Incontro domanda/offerta di lavoro', en: 'Job matching' },
     // A.6: partly in person (individual or group), partly back office: at least 2 hours
     minMinutes: { individual: 120, group: 120, back_office: 120 },
-    minMeetings: 1,
     access: {
       after: [],
       afterOrWith: ['A3', 'A4', 'A5'],
@@ -213,7 +214,6 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     name: { it: 'Promozione e scouting', en: 'Promotion and scouting' },
     // B.1: individual meeting at the company or the office, at least 30 minutes
     minMinutes: { individual: 30 },
-    minMeetings: 1,
     access: noAccessRule({
       it: "L'impresa viene intercettata dai servizi della rete",
       en: 'The company is reached by the network',
@@ -233,7 +233,6 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     name: { it: 'Informazione e accesso ai servizi', en: 'Information and access to services' },
     // B.2: at the desk or by appointment, at least 30 minutes
     minMinutes: { individual: 30 },
-    minMeetings: 1,
     access: noAccessRule({
       it: 'Da qualsiasi punto della rete o contestualmente alla promozione e scouting',
       en: 'From any point of the network, or together with scouting (B.1)',
@@ -254,7 +253,6 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     name: { it: 'Consulenza', en: 'Consulting' },
     // B.3: on request and by appointment; duration varies with the request
     minMinutes: { individual: null },
-    minMeetings: 1,
     access: {
       after: ['B2'],
       afterOrWith: [],
@@ -279,7 +277,6 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     name: { it: 'Incontro domanda/offerta di lavoro', en: 'Job matching' },
     // B.4: back office; duration varies with the vacancies
     minMinutes: { back_office: null },
-    minMeetings: 1,
     access: {
       after: ['B1', 'B2'],
       afterOrWith: [],

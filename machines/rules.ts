@@ -1,6 +1,6 @@
 import { and, assign, type Assigner, type PropertyAssigner } from 'xstate';
-import { emptyServiceRecord, msOf, sessionOf, text, type CaseContextBase, type CaseEvent, type ServiceRecord } from './case.js';
-import { SERVICES, type ServiceKey } from './repertory.js';
+import { emptyServiceRecord, msOf, sessionOf, type CaseContextBase, type EventBase, type ServiceRecord } from './case.js';
+import { SERVICES, type DeliveryMode, type ServiceKey } from './repertory.js';
 import type { GuardParams } from './guards.js';
 
 /** A reference to a named guard, as written in a machine body. */
@@ -29,20 +29,33 @@ export const sessionGuards = (service: ServiceKey): GuardRef[] => [
   { type: 'minimumDuration', params: { service } },
 ];
 
+/**
+ * What completing a service requires, from the repertory: the minimum number of meetings, for a
+ * service whose standard sets one (A.4: two). Every completion transition of both machines uses it.
+ */
+export const completionGuards = (service: ServiceKey): GuardRef[] =>
+  SERVICES[service].minMeetings === undefined ? [] : [{ type: 'minimumMeetings', params: { service } }];
+
 /** Guard referring to one of a service's acts that needs the service under way. */
 export const startedGuard = (service: ServiceKey): GuardRef => ({ type: 'serviceStarted', params: { service } });
 
-/** `assign` bound to a machine's context and events, so actions can be written outside `setup`. */
+/** `assign` bound to a machine's context and event union, so actions can be written outside `setup`. */
 export const assigner =
-  <C extends CaseContextBase>() =>
-  <P = undefined>(fn: Assigner<C, CaseEvent, P, CaseEvent, never> | PropertyAssigner<C, CaseEvent, P, CaseEvent, never>) =>
-    assign<C, CaseEvent, P, CaseEvent, never>(fn);
+  <C extends CaseContextBase, E extends EventBase>() =>
+  <P = undefined>(fn: Assigner<C, E, P, E, never> | PropertyAssigner<C, E, P, E, never>) =>
+    assign<C, E, P, E, never>(fn);
+
+/**
+ * What the shared actions read: the envelope, and the session and closing fields of the events that
+ * have them. A pathway's event union fits it as long as no event gives these names another type.
+ */
+export type ServiceEvent = EventBase & { mode?: DeliveryMode; minutes?: number; reason?: string | null };
 
 type ServiceMap<C extends CaseContextBase> = C['services'];
 
 /** The actions every pathway shares: sessions, completion and closing, over `context.services`. */
-export function serviceActions<C extends CaseContextBase>() {
-  const update = assigner<C>();
+export function serviceActions<C extends CaseContextBase, E extends ServiceEvent>() {
+  const update = assigner<C, E>();
   const withService = (context: C, key: ServiceKey, change: (r: ServiceRecord) => ServiceRecord) =>
     ({ ...context.services, [key]: change(context.services[key] ?? emptyServiceRecord()) }) as ServiceMap<C>;
   return {
@@ -75,7 +88,7 @@ export function serviceActions<C extends CaseContextBase>() {
     close: update<{ outcome: string }>(
       ({ context, event }, params) =>
         ({
-          outcome: { kind: params.outcome, at: event.at, reason: text(event, 'reason') },
+          outcome: { kind: params.outcome, at: event.at, reason: event.reason ?? null },
           services: Object.fromEntries(
             Object.entries(context.services).map(([k, r]) => [k, r && r.startedAt && !r.completedAt ? { ...r, completedAt: event.at } : r]),
           ),

@@ -1,10 +1,10 @@
 /**
  * The legal event sequence the service benchmark posts on every case, and the rows the service
- * writes for it (computed with the same engine and derive), for the raw SQL side to write.
+ * writes for it (computed with the same engine step), for the raw SQL side to write.
  */
 import { applyEvent, startCase, type PersistedSnapshot } from '../../machines/index.js';
 import { ACT_DATE, DID_DATE, session } from '../../machines/testing/case-factory.js';
-import { derive } from '../../src/cases/case-view.js';
+import { columnsOf } from '../../src/cases/case-view.js';
 import type { CaseUpdate } from '../../src/cases/case.repository.js';
 
 /** The service's default operator (PERCORSI_DEFAULT_OPERATOR_ID / _KIND defaults), who acts on every request. */
@@ -67,7 +67,7 @@ export function precomputeWrites(now = new Date()): StepWrite[] {
     });
     if (!step.ok) throw new Error(`${body.type} refused: ${step.refusal.reasons.map((r) => r.code).join(', ')}`);
     const write: StepWrite = {
-      update: derive('person', step.snapshot),
+      update: columnsOf(step),
       event: {
         type: step.event.type,
         payload: step.event,

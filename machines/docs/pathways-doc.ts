@@ -65,7 +65,7 @@ function repertorySection(): string {
     s.name.it,
     s.name.en,
     deliveryModes(s),
-    String(s.minMeetings),
+    s.minMeetings === undefined ? '—' : String(s.minMeetings),
     s.access.text.en,
     lines(s.outputs.map((o) => o.text.en)),
     s.indicators.join(', '),

@@ -1,8 +1,8 @@
-import type { EventSpec } from '../case.js';
+import type { EventSpec, EventsOf } from '../case.js';
 import type { FieldSpec } from '../payload.js';
 import { LIMITS } from '../repertory.js';
 
-const sessionFields: FieldSpec[] = [
+const sessionFields = [
   {
     name: 'mode',
     type: { kind: 'enum', values: ['individual', 'group', 'back_office'] },
@@ -15,16 +15,17 @@ const sessionFields: FieldSpec[] = [
     required: true,
     description: { it: "Durata dell'incontro in minuti", en: 'Length of the meeting in minutes' },
   },
-];
+] as const satisfies readonly FieldSpec[];
 
-const vacancyId = (required: boolean): FieldSpec => ({
+// Every event that names a vacancy requires it.
+const vacancyId = {
   name: 'vacancyId',
   type: { kind: 'string', maxLength: 100 },
-  required,
+  required: true,
   description: { it: 'Identificativo della vacancy', en: 'Vacancy identifier' },
-});
+} as const satisfies FieldSpec;
 
-const personCaseId: FieldSpec = {
+const personCaseId = {
   name: 'personCaseId',
   type: { kind: 'string', maxLength: 100 },
   required: false,
@@ -32,16 +33,16 @@ const personCaseId: FieldSpec = {
     it: 'Il caso della persona (A.6), per la coerenza 10.1 / 6.2',
     en: "The person's case (A.6), for the 10.1 / 6.2 consistency check",
   },
-};
+} as const satisfies FieldSpec;
 
-const reason: FieldSpec = {
+const reason = {
   name: 'reason',
   type: { kind: 'string' },
   required: true,
   description: { it: 'Motivo, in parole', en: 'Reason, in words' },
-};
+} as const satisfies FieldSpec;
 
-const events: EventSpec[] = [
+const events = [
   {
     type: 'COMPANY_CONTACTED',
     service: 'B1',
@@ -111,7 +112,7 @@ const events: EventSpec[] = [
     service: 'B2',
     summary: { it: 'Vacancy registrata con il profilo richiesto', en: 'Vacancy recorded with the requested profile' },
     fields: [
-      vacancyId(true),
+      vacancyId,
       {
         name: 'profile',
         type: { kind: 'string', maxLength: 300 },
@@ -174,21 +175,21 @@ const events: EventSpec[] = [
     type: 'CANDIDATE_PUT_FORWARD',
     service: 'B4',
     summary: { it: 'Candidato segnalato per una vacancy', en: 'Candidate put forward for a vacancy' },
-    fields: [vacancyId(true), personCaseId],
+    fields: [vacancyId, personCaseId],
     indicators: ['10.1'],
   },
   {
     type: 'HIRING_DECLARED',
     service: 'B4',
     summary: { it: "L'impresa dichiara di assumere", en: 'The company declares it will hire' },
-    fields: [vacancyId(true)],
+    fields: [vacancyId],
     indicators: ['10.2'],
   },
   {
     type: 'CANDIDATE_HIRED',
     service: 'B4',
     summary: { it: "L'impresa ha assunto un candidato", en: 'The company hired a candidate' },
-    fields: [vacancyId(true), personCaseId],
+    fields: [vacancyId, personCaseId],
     indicators: ['10.3'],
   },
   {
@@ -196,7 +197,7 @@ const events: EventSpec[] = [
     service: 'B4',
     summary: { it: "Esito e feedback dell'impresa raccolti", en: "The employer's feedback collected" },
     fields: [
-      vacancyId(true),
+      vacancyId,
       {
         name: 'feedback',
         type: { kind: 'string' },
@@ -227,7 +228,10 @@ const events: EventSpec[] = [
     fields: [reason],
     indicators: [],
   },
-];
+] as const satisfies readonly EventSpec[];
+
+/** The pathway's events, a union discriminated by `type`, typed from the catalogue above. */
+export type EmployerEvent = EventsOf<(typeof events)[number]>;
 
 export const EMPLOYER_EVENTS: Record<string, EventSpec> = Object.fromEntries(events.map((e) => [e.type, e]));
 

@@ -1,20 +1,17 @@
-import { setup } from 'xstate';
+import { assertEvent, setup } from 'xstate';
 import {
   emptyPatto,
   emptyServiceRecord,
-  integer,
-  text,
-  textOr,
   type CaseContextBase,
   type CaseEvent,
   type Outcome,
   type PattoRecord,
   type ServiceRecord,
 } from '../case.js';
-import { commonGuards, guardImplementations, type GuardArgs, type GuardCatalogue } from '../guards.js';
+import { commonGuards, guardImplementations, type GuardCatalogue } from '../guards.js';
 import { EMPLOYER_SERVICES, type EmployerServiceKey } from '../repertory.js';
-import { accessGuards, assigner, checks, serviceActions, sessionGuards, startedGuard } from '../rules.js';
-import { EMPLOYER_EVENTS } from './employer.events.js';
+import { accessGuards, assigner, checks, completionGuards, serviceActions, sessionGuards, startedGuard } from '../rules.js';
+import { EMPLOYER_EVENTS, type EmployerEvent } from './employer.events.js';
 
 export const EMPLOYER_MACHINE_VERSION = '1.0.0';
 
@@ -59,9 +56,9 @@ export const initialEmployerContext = (): EmployerContext => ({
   outcome: null,
 });
 
-type Args = GuardArgs<EmployerContext>;
-const update = assigner<EmployerContext>();
-const vacancyOf = (event: CaseEvent) => text(event, 'vacancyId');
+const update = assigner<EmployerContext, EmployerEvent>();
+// Guards read the event as received: a vacancy id only if it is a string.
+const vacancyOf = (event: CaseEvent) => (typeof event.vacancyId === 'string' ? event.vacancyId : null);
 
 const employerGuards: GuardCatalogue<EmployerContext> = {
   scoutingMeetingHeld: {
@@ -134,56 +131,65 @@ const service = (key: EmployerServiceKey) => ({ service: key });
 
 /**
  * The employer pathway (Tipologia B). Each service is a parallel region; B.3 and B.4 are
- * reached only through the access rules of the repertory.
+ * reached only through the access rules of the repertory. Actions read typed fields: every
+ * transition's guard starts with the payload guard, which checks the event against its catalogue
+ * entry, so an action only runs on an event of EmployerEvent's shape (`assertEvent` narrows the union).
  */
 export const employerMachine = setup({
   types: {
     context: {} as EmployerContext,
-    events: {} as CaseEvent,
+    events: {} as EmployerEvent,
   },
   guards: guardImplementations(guards),
   actions: {
-    ...serviceActions<EmployerContext>(),
-    contacted: update(({ event }: Args) => ({ contact: { at: event.at, channel: textOr(event, 'channel', 'other') } })),
-    vacanciesDetected: update(({ context, event }: Args) => ({
-      vacanciesDetected: context.vacanciesDetected + (integer(event, 'count') ?? 0),
-    })),
-    interestExpressed: update(({ event }: Args) => ({ interestExpressedAt: event.at })),
-    companyRecordUpdated: update(({ event }: Args) => ({ companyRecordUpdatedAt: event.at })),
-    vacancyRecorded: update(({ context, event }: Args) => ({
-      vacancies: [
-        ...context.vacancies,
-        {
-          vacancyId: textOr(event, 'vacancyId', ''),
-          profile: textOr(event, 'profile', ''),
-          positions: integer(event, 'positions') ?? 1,
-          recordedAt: event.at,
-        },
-      ],
-    })),
-    pattoSigned: update(({ context, event }: Args) => ({ patto: { ...context.patto, signedAt: event.at } })),
-    pattoRefused: update(({ context, event }: Args) => ({
-      patto: { ...context.patto, refusedAt: event.at, refusalReason: text(event, 'reason') },
-    })),
-    actionPlanOpened: update(({ event }: Args) => ({ actionPlanOpenedAt: event.at })),
-    consultingTopic: update(({ context, event }: Args) => ({
-      consultingTopics: [...context.consultingTopics, textOr(event, 'topic', '')],
-    })),
-    candidatePutForward: update(({ context, event }: Args) => ({
-      candidates: [
-        ...context.candidates,
-        { at: event.at, vacancyId: textOr(event, 'vacancyId', ''), personCaseId: text(event, 'personCaseId') },
-      ],
-    })),
-    hiringDeclared: update(({ context, event }: Args) => ({
-      hiringDeclarations: [...context.hiringDeclarations, { at: event.at, vacancyId: textOr(event, 'vacancyId', '') }],
-    })),
-    candidateHired: update(({ context, event }: Args) => ({
-      hires: [...context.hires, { at: event.at, vacancyId: textOr(event, 'vacancyId', ''), personCaseId: text(event, 'personCaseId') }],
-    })),
-    feedbackRecorded: update(({ context, event }: Args) => ({
-      feedback: [...context.feedback, { at: event.at, vacancyId: textOr(event, 'vacancyId', ''), feedback: textOr(event, 'feedback', '') }],
-    })),
+    ...serviceActions<EmployerContext, EmployerEvent>(),
+    contacted: update(({ event }) => {
+      assertEvent(event, 'COMPANY_CONTACTED');
+      return { contact: { at: event.at, channel: event.channel } };
+    }),
+    vacanciesDetected: update(({ context, event }) => {
+      assertEvent(event, 'VACANCIES_DETECTED');
+      return { vacanciesDetected: context.vacanciesDetected + event.count };
+    }),
+    interestExpressed: update(({ event }) => ({ interestExpressedAt: event.at })),
+    companyRecordUpdated: update(({ event }) => ({ companyRecordUpdatedAt: event.at })),
+    vacancyRecorded: update(({ context, event }) => {
+      assertEvent(event, 'VACANCY_RECORDED');
+      return {
+        vacancies: [
+          ...context.vacancies,
+          { vacancyId: event.vacancyId, profile: event.profile, positions: event.positions, recordedAt: event.at },
+        ],
+      };
+    }),
+    pattoSigned: update(({ context, event }) => ({ patto: { ...context.patto, signedAt: event.at } })),
+    pattoRefused: update(({ context, event }) => {
+      assertEvent(event, 'PATTO_REFUSED');
+      return { patto: { ...context.patto, refusedAt: event.at, refusalReason: event.reason } };
+    }),
+    actionPlanOpened: update(({ event }) => ({ actionPlanOpenedAt: event.at })),
+    consultingTopic: update(({ context, event }) => {
+      assertEvent(event, 'CONSULTING_SESSION_HELD');
+      return { consultingTopics: [...context.consultingTopics, event.topic] };
+    }),
+    candidatePutForward: update(({ context, event }) => {
+      assertEvent(event, 'CANDIDATE_PUT_FORWARD');
+      return {
+        candidates: [...context.candidates, { at: event.at, vacancyId: event.vacancyId, personCaseId: event.personCaseId ?? null }],
+      };
+    }),
+    hiringDeclared: update(({ context, event }) => {
+      assertEvent(event, 'HIRING_DECLARED');
+      return { hiringDeclarations: [...context.hiringDeclarations, { at: event.at, vacancyId: event.vacancyId }] };
+    }),
+    candidateHired: update(({ context, event }) => {
+      assertEvent(event, 'CANDIDATE_HIRED');
+      return { hires: [...context.hires, { at: event.at, vacancyId: event.vacancyId, personCaseId: event.personCaseId ?? null }] };
+    }),
+    feedbackRecorded: update(({ context, event }) => {
+      assertEvent(event, 'EMPLOYER_FEEDBACK_RECORDED');
+      return { feedback: [...context.feedback, { at: event.at, vacancyId: event.vacancyId, feedback: event.feedback }] };
+    }),
   },
 }).createMachine({
   id: 'employer',
@@ -219,7 +225,7 @@ export const employerMachine = setup({
                 VACANCIES_DETECTED: { guard: checks('scoutingMeetingHeld'), actions: 'vacanciesDetected' },
                 INTEREST_EXPRESSED: {
                   target: 'completed',
-                  guard: checks('scoutingMeetingHeld'),
+                  guard: checks(...completionGuards('B1'), 'scoutingMeetingHeld'),
                   actions: ['interestExpressed', { type: 'completeService', params: service('B1') }],
                 },
               },
@@ -253,7 +259,7 @@ export const employerMachine = setup({
                 },
                 ACTION_PLAN_OPENED: {
                   target: 'completed',
-                  guard: checks('pattoSigned'),
+                  guard: checks(...completionGuards('B2'), 'pattoSigned'),
                   actions: ['actionPlanOpened', { type: 'completeService', params: service('B2') }],
                 },
               },
@@ -281,7 +287,11 @@ export const employerMachine = setup({
                   guard: checks(...sessionGuards('B3')),
                   actions: [{ type: 'recordSession', params: service('B3') }, 'consultingTopic'],
                 },
-                CONSULTING_COMPLETED: { target: 'completed', guard: checks(), actions: { type: 'completeService', params: service('B3') } },
+                CONSULTING_COMPLETED: {
+                  target: 'completed',
+                  guard: checks(...completionGuards('B3')),
+                  actions: { type: 'completeService', params: service('B3') },
+                },
               },
             },
             completed: {},
@@ -309,7 +319,7 @@ export const employerMachine = setup({
                 EMPLOYER_FEEDBACK_RECORDED: { guard: checks('vacancyRecorded', 'candidatePutForward'), actions: 'feedbackRecorded' },
                 MATCHING_COMPLETED: {
                   target: 'completed',
-                  guard: checks('feedbackRecorded'),
+                  guard: checks(...completionGuards('B4'), 'feedbackRecorded'),
                   actions: { type: 'completeService', params: service('B4') },
                 },
               },

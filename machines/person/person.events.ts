@@ -1,8 +1,11 @@
-import type { EventSpec } from '../case.js';
+import type { EventSpec, EventsOf } from '../case.js';
 import type { FieldSpec } from '../payload.js';
 import { COMPLEX_TARGETS, DEADLINE_GROUPS, NETWORK_PARTNERS, OPERATOR_REQUIREMENTS, LIMITS } from '../repertory.js';
 
-const sessionFields: FieldSpec[] = [
+/** A record's keys with their type, so that enum fields built from the repertory type their values. */
+const keysOf = <K extends string>(record: Record<K, unknown>): K[] => Object.keys(record) as K[];
+
+const sessionFields = [
   {
     name: 'mode',
     type: { kind: 'enum', values: ['individual', 'group', 'back_office'] },
@@ -15,18 +18,18 @@ const sessionFields: FieldSpec[] = [
     required: true,
     description: { it: "Durata dell'incontro in minuti", en: 'Length of the session in minutes' },
   },
-];
+] as const satisfies readonly FieldSpec[];
 
-const reason: FieldSpec = {
+const reason = {
   name: 'reason',
   type: { kind: 'string' },
   required: true,
   description: { it: 'Motivo, in parole', en: 'Reason, in words' },
-};
+} as const satisfies FieldSpec;
 
 export const CONTRACT_TYPES = ['permanent', 'fixed_term', 'apprenticeship', 'temporary_agency', 'seasonal', 'other'] as const;
 
-const events: EventSpec[] = [
+const events = [
   {
     type: 'INFORMATION_GIVEN',
     service: 'A1',
@@ -77,7 +80,7 @@ const events: EventSpec[] = [
       },
       {
         name: 'deadlineGroup',
-        type: { kind: 'enum', values: Object.keys(DEADLINE_GROUPS) },
+        type: { kind: 'enum', values: keysOf(DEADLINE_GROUPS) },
         required: true,
         description: {
           it: `Gruppo per i termini: priority = ${DEADLINE_GROUPS.priority.it}; other = ${DEADLINE_GROUPS.other.it}`,
@@ -307,7 +310,7 @@ const events: EventSpec[] = [
     fields: [
       {
         name: 'targets',
-        type: { kind: 'enumList', values: Object.keys(COMPLEX_TARGETS) },
+        type: { kind: 'enumList', values: keysOf(COMPLEX_TARGETS) },
         required: true,
         description: { it: 'Target complessi (anche elenco vuoto)', en: 'Complex targets (an empty list is fine)' },
       },
@@ -327,7 +330,7 @@ const events: EventSpec[] = [
     fields: [
       {
         name: 'partner',
-        type: { kind: 'enum', values: Object.keys(NETWORK_PARTNERS) },
+        type: { kind: 'enum', values: keysOf(NETWORK_PARTNERS) },
         required: true,
         description: { it: 'Il servizio della rete', en: 'The network partner' },
       },
@@ -347,7 +350,7 @@ const events: EventSpec[] = [
       },
       {
         name: 'competences',
-        type: { kind: 'enumList', values: Object.keys(OPERATOR_REQUIREMENTS) },
+        type: { kind: 'enumList', values: keysOf(OPERATOR_REQUIREMENTS) },
         required: true,
         description: { it: "Requisiti professionali che l'operatore soddisfa", en: 'Professional requirements the operator meets' },
       },
@@ -385,7 +388,10 @@ const events: EventSpec[] = [
     fields: [reason],
     indicators: [],
   },
-];
+] as const satisfies readonly EventSpec[];
+
+/** The pathway's events, a union discriminated by `type`, typed from the catalogue above. */
+export type PersonEvent = EventsOf<(typeof events)[number]>;
 
 export const PERSON_EVENTS: Record<string, EventSpec> = Object.fromEntries(events.map((e) => [e.type, e]));
 

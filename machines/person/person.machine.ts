@@ -1,25 +1,19 @@
-import { setup } from 'xstate';
+import { assertEvent, setup } from 'xstate';
 import {
   emptyPatto,
   emptyServiceRecord,
-  list,
   msOf,
-  operatorOf,
   sessionOf,
-  text,
-  textOr,
   type CaseContextBase,
-  type CaseEvent,
   type Outcome,
   type PattoRecord,
   type ServiceRecord,
 } from '../case.js';
-import { commonGuards, guardImplementations, serviceText, type GuardArgs, type GuardCatalogue } from '../guards.js';
+import { commonGuards, guardImplementations, type GuardCatalogue } from '../guards.js';
 import {
   COMPLEX_TARGETS,
   LIMITS,
   PERSON_SERVICES,
-  SERVICES,
   type ComplexTarget,
   type CpiOnlyAct,
   type DeadlineGroup,
@@ -27,8 +21,8 @@ import {
   type OperatorRequirement,
   type PersonServiceKey,
 } from '../repertory.js';
-import { accessGuards, assigner, checks, serviceActions, sessionGuards, startedGuard } from '../rules.js';
-import { PERSON_EVENTS } from './person.events.js';
+import { accessGuards, assigner, checks, completionGuards, serviceActions, sessionGuards, startedGuard } from '../rules.js';
+import { PERSON_EVENTS, type PersonEvent } from './person.events.js';
 
 export const PERSON_MACHINE_VERSION = '1.0.0';
 
@@ -87,9 +81,7 @@ export const initialPersonContext = (input: PersonInput = {}): PersonContext => 
   outcome: null,
 });
 
-type Args = GuardArgs<PersonContext>;
-
-const update = assigner<PersonContext>();
+const update = assigner<PersonContext, PersonEvent>();
 
 const didMs = (context: PersonContext): number => (context.did ? msOf(context.did.date) : Number.NaN);
 
@@ -188,22 +180,6 @@ const personGuards: GuardCatalogue<PersonContext> = {
     check: ({ context }) => context.pai.refusedAt === null,
     vars: ({ context }) => ({ date: context.pai.refusedAt ?? '' }),
   },
-  minimumMeetings: {
-    code: 'TOO_FEW_MEETINGS',
-    reads: 'case',
-    message: {
-      it: '{service} richiede almeno {min} incontri prima di concludersi; registrati {count}.',
-      en: '{service} needs at least {min} meetings before it can be completed; {count} recorded.',
-    },
-    check: ({ context }, params) => {
-      const key = params.service as PersonServiceKey;
-      return context.services[key].sessions.length >= SERVICES[key].minMeetings;
-    },
-    vars: ({ context }, params) => {
-      const key = params.service as PersonServiceKey;
-      return { service: serviceText(key), min: SERVICES[key].minMeetings, count: context.services[key].sessions.length };
-    },
-  },
   preselected: {
     code: 'NOT_PRESELECTED',
     reads: 'case',
@@ -259,8 +235,6 @@ const personGuards: GuardCatalogue<PersonContext> = {
 const service = (key: PersonServiceKey) => ({ service: key });
 const cpiOnly = (act: CpiOnlyAct) => ({ type: 'operatorIsCpi', params: { act } });
 
-const operatorId = (event: CaseEvent) => operatorOf(event)?.id ?? 'unknown';
-
 const updateTraining = (context: PersonContext, change: Partial<PersonContext['training'][number]>) =>
   context.training.map((t, i) => (i === context.training.length - 1 ? { ...t, ...change } : t));
 
@@ -271,104 +245,113 @@ export const PERSON_GUARDS = guards;
 /**
  * The person pathway (Tipologia A). Each service is a parallel region, so services the standard
  * lets run "together with" each other can; access rules are named guards that read the repertory.
+ * Actions read typed fields: every transition's guard starts with the payload guard, which checks the
+ * event against its catalogue entry, so an action only runs on an event of PersonEvent's shape;
+ * `assertEvent` narrows the union to the event an action is written for.
  */
 export const personMachine = setup({
   types: {
     context: {} as PersonContext,
-    events: {} as CaseEvent,
+    events: {} as PersonEvent,
     input: {},
   },
   guards: guardImplementations(guards),
   actions: {
-    ...serviceActions<PersonContext>(),
-    informed: update(({ context, event }: Args) => ({
-      referrals: [
-        ...context.referrals,
-        { at: event.at, to: textOr(event, 'referral', 'A2'), externalService: text(event, 'externalService') },
-      ],
-      services: {
-        ...context.services,
-        A1: {
-          startedAt: context.services.A1.startedAt ?? event.at,
-          completedAt: context.services.A1.completedAt ?? event.at,
-          sessions: [...context.services.A1.sessions, { ...sessionOf(event), mode: 'individual' as const }],
+    ...serviceActions<PersonContext, PersonEvent>(),
+    informed: update(({ context, event }) => {
+      assertEvent(event, 'INFORMATION_GIVEN');
+      return {
+        referrals: [...context.referrals, { at: event.at, to: event.referral, externalService: event.externalService ?? null }],
+        services: {
+          ...context.services,
+          A1: {
+            startedAt: context.services.A1.startedAt ?? event.at,
+            completedAt: context.services.A1.completedAt ?? event.at,
+            sessions: [...context.services.A1.sessions, { ...sessionOf(event), mode: 'individual' as const }],
+          },
         },
-      },
-    })),
-    registryUpdated: update(({ event }: Args) => ({ registryUpdatedAt: event.at })),
-    didReceived: update(({ event }: Args) => ({
-      did: {
-        date: textOr(event, 'didDate', event.at),
-        group: textOr(event, 'deadlineGroup', 'other') as DeadlineGroup,
-        receivedAt: event.at,
-        certificationRequestedAt: null,
-        certifiedAt: null,
-      },
-    })),
-    didCertificationRequested: update(({ context, event }: Args) => ({
+      };
+    }),
+    registryUpdated: update(({ event }) => ({ registryUpdatedAt: event.at })),
+    didReceived: update(({ event }) => {
+      assertEvent(event, 'DID_RECEIVED');
+      return {
+        did: { date: event.didDate, group: event.deadlineGroup, receivedAt: event.at, certificationRequestedAt: null, certifiedAt: null },
+      };
+    }),
+    didCertificationRequested: update(({ context, event }) => ({
       did: context.did && { ...context.did, certificationRequestedAt: event.at },
     })),
-    didCertified: update(({ context, event }: Args) => ({ did: context.did && { ...context.did, certifiedAt: event.at } })),
-    pattoSigned: update(({ context, event }: Args) => ({ patto: { ...context.patto, signedAt: event.at } })),
-    pattoRefused: update(({ context, event }: Args) => ({
-      patto: { ...context.patto, refusedAt: event.at, refusalReason: text(event, 'reason') },
-    })),
-    paiSigned: update(({ context, event }: Args) => ({ pai: { ...context.pai, signedAt: event.at } })),
-    paiRefused: update(({ context, event }: Args) => ({
-      pai: { ...context.pai, refusedAt: event.at, refusalReason: text(event, 'reason') },
-    })),
-    specificNeedRecorded: update(({ event }: Args) => ({
-      specificNeed: { description: textOr(event, 'description', ''), recordedAt: event.at },
-    })),
-    trainingReferred: update(({ context, event }: Args) => ({
-      training: [...context.training, { course: textOr(event, 'course', ''), referredAt: event.at, enrolledAt: null, completedAt: null }],
-    })),
-    trainingEnrolled: update(({ context, event }: Args) => ({ training: updateTraining(context, { enrolledAt: event.at }) })),
-    trainingCompleted: update(({ context, event }: Args) => ({ training: updateTraining(context, { completedAt: event.at }) })),
+    didCertified: update(({ context, event }) => ({ did: context.did && { ...context.did, certifiedAt: event.at } })),
+    pattoSigned: update(({ context, event }) => ({ patto: { ...context.patto, signedAt: event.at } })),
+    pattoRefused: update(({ context, event }) => {
+      assertEvent(event, 'PATTO_REFUSED');
+      return { patto: { ...context.patto, refusedAt: event.at, refusalReason: event.reason } };
+    }),
+    paiSigned: update(({ context, event }) => ({ pai: { ...context.pai, signedAt: event.at } })),
+    paiRefused: update(({ context, event }) => {
+      assertEvent(event, 'PAI_REFUSED');
+      return { pai: { ...context.pai, refusedAt: event.at, refusalReason: event.reason } };
+    }),
+    specificNeedRecorded: update(({ event }) => {
+      assertEvent(event, 'SPECIFIC_NEED_RECORDED');
+      return { specificNeed: { description: event.description, recordedAt: event.at } };
+    }),
+    trainingReferred: update(({ context, event }) => {
+      assertEvent(event, 'TRAINING_REFERRED');
+      return { training: [...context.training, { course: event.course, referredAt: event.at, enrolledAt: null, completedAt: null }] };
+    }),
+    trainingEnrolled: update(({ context, event }) => ({ training: updateTraining(context, { enrolledAt: event.at }) })),
+    trainingCompleted: update(({ context, event }) => ({ training: updateTraining(context, { completedAt: event.at }) })),
     // A.4 output: skills assessment and professional project; the PAI is updated
-    counsellingCompleted: update(({ context, event }: Args) => ({
-      professionalProject: text(event, 'professionalProject'),
-      pai: { ...context.pai, updatedAt: event.at },
-    })),
-    traineeshipActivated: update(({ context, event }: Args) => ({
-      traineeships: [...context.traineeships, { at: event.at, host: textOr(event, 'host', '') }],
-    })),
-    preselected: update(({ context, event }: Args) => ({
-      preselections: [...context.preselections, { at: event.at, vacancyId: text(event, 'vacancyId') }],
-    })),
-    sentToInterview: update(({ context, event }: Args) => ({
-      interviews: [
-        ...context.interviews,
-        { at: event.at, vacancyId: textOr(event, 'vacancyId', ''), employerCaseId: text(event, 'employerCaseId') },
-      ],
-    })),
-    hired: update(({ event }: Args) => ({
-      hire: {
-        at: event.at,
-        contractType: textOr(event, 'contractType', 'other'),
-        contractStartDate: textOr(event, 'contractStartDate', event.at),
-        vacancyId: text(event, 'vacancyId'),
-      },
-    })),
-    targetProfileRecorded: update(({ event }: Args) => ({
-      targets: list(event, 'targets') as ComplexTarget[],
-      languageMediation: event.languageMediation === true,
-    })),
-    networkIntegrationRecorded: update(({ context, event }: Args) => ({
-      networkIntegrations: [...context.networkIntegrations, { partner: textOr(event, 'partner', '') as NetworkPartner, at: event.at }],
-    })),
-    dedicatedOperatorAssigned: update(({ context, event }: Args) => ({
-      operatorCompetences: [
-        ...context.operatorCompetences,
-        ...list(event, 'competences').map((requirement) => ({
-          requirement: requirement as OperatorRequirement,
-          operatorId: textOr(event, 'operatorId', ''),
+    counsellingCompleted: update(({ context, event }) => {
+      assertEvent(event, 'COUNSELLING_COMPLETED');
+      return { professionalProject: event.professionalProject, pai: { ...context.pai, updatedAt: event.at } };
+    }),
+    traineeshipActivated: update(({ context, event }) => {
+      assertEvent(event, 'TRAINEESHIP_ACTIVATED');
+      return { traineeships: [...context.traineeships, { at: event.at, host: event.host }] };
+    }),
+    preselected: update(({ context, event }) => {
+      assertEvent(event, 'CANDIDATE_PRESELECTED');
+      return { preselections: [...context.preselections, { at: event.at, vacancyId: event.vacancyId ?? null }] };
+    }),
+    sentToInterview: update(({ context, event }) => {
+      assertEvent(event, 'SENT_TO_INTERVIEW');
+      return {
+        interviews: [...context.interviews, { at: event.at, vacancyId: event.vacancyId, employerCaseId: event.employerCaseId ?? null }],
+      };
+    }),
+    hired: update(({ event }) => {
+      assertEvent(event, 'HIRED');
+      return {
+        hire: {
           at: event.at,
-        })),
-      ],
-    })),
-    cpiActRecorded: update<{ act: CpiOnlyAct }>(({ context, event }: Args, params: { act: CpiOnlyAct }) => ({
-      cpiActs: [...context.cpiActs, { act: params.act, at: event.at, operatorId: operatorId(event) }],
+          contractType: event.contractType,
+          contractStartDate: event.contractStartDate,
+          vacancyId: event.vacancyId ?? null,
+        },
+      };
+    }),
+    targetProfileRecorded: update(({ event }) => {
+      assertEvent(event, 'TARGET_PROFILE_RECORDED');
+      return { targets: [...event.targets], languageMediation: event.languageMediation };
+    }),
+    networkIntegrationRecorded: update(({ context, event }) => {
+      assertEvent(event, 'NETWORK_INTEGRATION_RECORDED');
+      return { networkIntegrations: [...context.networkIntegrations, { partner: event.partner, at: event.at }] };
+    }),
+    dedicatedOperatorAssigned: update(({ context, event }) => {
+      assertEvent(event, 'DEDICATED_OPERATOR_ASSIGNED');
+      return {
+        operatorCompetences: [
+          ...context.operatorCompetences,
+          ...event.competences.map((requirement) => ({ requirement, operatorId: event.operatorId, at: event.at })),
+        ],
+      };
+    }),
+    cpiActRecorded: update<{ act: CpiOnlyAct }>(({ context, event }, params: { act: CpiOnlyAct }) => ({
+      cpiActs: [...context.cpiActs, { act: params.act, at: event.at, operatorId: event.operator.id }],
     })),
   },
 }).createMachine({
@@ -444,7 +427,7 @@ export const personMachine = setup({
                 },
                 PATTO_SIGNED: {
                   target: 'completed',
-                  guard: checks('registryUpdated', 'didReceived', 'didCertificationRequested'),
+                  guard: checks(...completionGuards('A2'), 'registryUpdated', 'didReceived', 'didCertificationRequested'),
                   actions: ['pattoSigned', { type: 'completeService', params: service('A2') }],
                 },
                 // A refused Patto stops the pathway, and stays on record.
@@ -480,12 +463,12 @@ export const personMachine = setup({
                 },
                 PAI_SIGNED: {
                   target: 'completed',
-                  guard: checks('dateNotBeforeDid'),
+                  guard: checks(...completionGuards('A3'), 'dateNotBeforeDid'),
                   actions: ['paiSigned', { type: 'completeService', params: service('A3') }],
                 },
                 PAI_REFUSED: {
                   target: 'completed',
-                  guard: checks('dateNotBeforeDid'),
+                  guard: checks(...completionGuards('A3'), 'dateNotBeforeDid'),
                   actions: ['paiRefused', { type: 'completeService', params: service('A3') }],
                 },
               },
@@ -535,7 +518,7 @@ export const personMachine = setup({
                 },
                 COUNSELLING_COMPLETED: {
                   target: 'completed',
-                  guard: checks({ type: 'minimumMeetings', params: service('A4') }, 'dateNotBeforeDid'),
+                  guard: checks(...completionGuards('A4'), 'dateNotBeforeDid'),
                   actions: ['counsellingCompleted', { type: 'completeService', params: service('A4') }],
                 },
               },
@@ -566,7 +549,7 @@ export const personMachine = setup({
                 TRAINEESHIP_ACTIVATED: { guard: checks('dateNotBeforeDid'), actions: 'traineeshipActivated' },
                 JOB_SEARCH_COMPLETED: {
                   target: 'completed',
-                  guard: checks('dateNotBeforeDid'),
+                  guard: checks(...completionGuards('A5'), 'dateNotBeforeDid'),
                   actions: { type: 'completeService', params: service('A5') },
                 },
               },
@@ -598,7 +581,7 @@ export const personMachine = setup({
                 SENT_TO_INTERVIEW: { guard: checks('preselected', 'dateNotBeforeDid'), actions: 'sentToInterview' },
                 HIRED: {
                   target: '#person.placed',
-                  guard: checks('sentToInterview', 'dateNotBeforeDid', 'contractStartPlausible'),
+                  guard: checks(...completionGuards('A6'), 'sentToInterview', 'dateNotBeforeDid', 'contractStartPlausible'),
                   actions: ['hired', { type: 'completeService', params: service('A6') }, { type: 'close', params: { outcome: 'placed' } }],
                 },
               },

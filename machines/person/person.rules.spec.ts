@@ -5,7 +5,8 @@
  * Every case is driven through the real engine by the factories.
  */
 import { describe, expect, it } from '@jest/globals';
-import { explain, type Refusal } from '../explain.js';
+import type { Refusal } from '../engine.js';
+import { explain } from '../explain.js';
 import type { Reason } from '../guards.js';
 import {
   ACCREDITED,

@@ -4,8 +4,7 @@
  */
 import type { AnyMachineSnapshot } from 'xstate';
 import type { Operator } from '../case.js';
-import { applyEvent, restore, startCase, type PersistedSnapshot, type StepResult } from '../engine.js';
-import type { Refusal } from '../explain.js';
+import { applyEvent, restore, startCase, type PersistedSnapshot, type Refusal, type StepResult } from '../engine.js';
 import type { Reason } from '../guards.js';
 import type { PathwayName } from '../pathways.js';
 

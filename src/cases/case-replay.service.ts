@@ -1,11 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HistoryNotReplayableError, PATHWAYS, replayHistory, type PathwayName, type PersistedSnapshot } from '../../machines/index.js';
+import {
+  HistoryNotReplayableError,
+  PATHWAYS,
+  replayCase,
+  type CaseState,
+  type PathwayName,
+  type PersistedSnapshot,
+} from '../../machines/index.js';
 import { canonicalJson } from '../common/canonical-json.js';
 import { ProblemException } from '../common/problem.js';
+import { Clock } from '../common/clock.js';
 import { Database } from '../database/database.js';
 import { CaseRepository, type CaseRow, type EventRow } from './case.repository.js';
 import { caseNotFound, machineOutdated } from './case.service.js';
-import { derive, historyEntryOf, type HistoryEntry } from './case-view.js';
+import { columnsOf, historyEntryOf, type HistoryEntry } from './case-view.js';
 
 /** The case as it was right after one event of its history: the event as /history shows it, and the case then. */
 export type ReplayStep = Pick<HistoryEntry, 'sequence' | 'type' | 'payload' | 'actor' | 'occurredAt' | 'recordedAt'> & {
@@ -33,6 +41,7 @@ export class CaseReplayService {
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(CaseRepository) private readonly repository: CaseRepository,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   async replay(caseId: string, upTo: number | null): Promise<CaseReplay> {
@@ -43,30 +52,31 @@ export class CaseReplayService {
     if (row.machineVersion !== pathway.version) throw machineOutdated(row, pathway.version);
     const last = Math.min(upTo ?? row.version, row.version);
     const events = await this.repository.eventsBetween(db, { caseId, after: 0, upTo: last });
-    const snapshots = replayOrProblem(row, events);
+    const states = replayOrProblem({ row, events, now: this.clock.now() });
     return {
       caseId: row.id,
       pathway: row.pathway,
       version: row.version,
-      steps: events.map((event, i) => stepOf(row, event, snapshots[i])),
+      steps: events.map((event, i) => stepOf(event, states[i])),
     };
   }
 }
 
 /**
- * The snapshots after each event, replayed from `from` (the snapshot before `events[0]`; none: from
- * the opening). A history that the machine refuses, or that lands in other states than the ones
- * stored with it, is a 409 CASE_HISTORY_NOT_REPLAYABLE.
+ * The case after each event, replayed from `from` (the snapshot before `events[0]`; none: from
+ * the opening), its deadlines read at `now`. A history that the machine refuses, or that lands in
+ * other states than the ones stored with it, is a 409 CASE_HISTORY_NOT_REPLAYABLE.
  */
-export function replayOrProblem(row: CaseRow, events: EventRow[], from?: PersistedSnapshot): PersistedSnapshot[] {
+export function replayOrProblem(args: { row: CaseRow; events: EventRow[]; from?: PersistedSnapshot; now: Date }): CaseState[] {
+  const { row, events, from, now } = args;
   try {
-    const snapshots = replayHistory({ pathway: row.pathway as PathwayName, events, from });
+    const states = replayCase({ pathway: row.pathway as PathwayName, events, from, now });
     events.forEach((event, i) => {
-      if (canonicalJson(snapshots[i].value) !== canonicalJson(event.stateAfter)) {
+      if (canonicalJson(states[i].value) !== canonicalJson(event.stateAfter)) {
         throw new HistoryNotReplayableError(event.sequence, 'the machine now reaches another state than the one recorded');
       }
     });
-    return snapshots;
+    return states;
   } catch (error) {
     if (!(error instanceof HistoryNotReplayableError)) throw error;
     throw new ProblemException(
@@ -80,14 +90,14 @@ export function replayOrProblem(row: CaseRow, events: EventRow[], from?: Persist
   }
 }
 
-/** The case row as it was after an event, from the snapshot the replay gave for it. */
-export function rowAfter(row: CaseRow, event: EventRow, snapshot: PersistedSnapshot): CaseRow {
-  return { ...row, ...derive(row.pathway as PathwayName, snapshot), version: event.sequence, updatedAt: new Date(event.recordedAt) };
+/** The case row as it was after an event, from the case the replay gave for it. */
+export function rowAfter(row: CaseRow, event: EventRow, state: CaseState): CaseRow {
+  return { ...row, ...columnsOf(state), version: event.sequence, updatedAt: new Date(event.recordedAt) };
 }
 
-function stepOf(row: CaseRow, event: EventRow, snapshot: PersistedSnapshot): ReplayStep {
+function stepOf(event: EventRow, state: CaseState): ReplayStep {
   const { sequence, type, payload, actor, occurredAt, recordedAt } = historyEntryOf(event);
-  const { statePaths, status, services } = derive(row.pathway as PathwayName, snapshot);
+  const { snapshot, statePaths, status, services } = state;
   return {
     sequence,
     type,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { PATHWAYS, type PathwayName, type PersistedSnapshot } from '../../machines/index.js';
+import { PATHWAYS, readCase, type CaseState, type PathwayName, type PersistedSnapshot } from '../../machines/index.js';
 import { Clock } from '../common/clock.js';
 import { Database } from '../database/database.js';
 import { CaseFeed } from './case-feed.js';
@@ -138,7 +138,7 @@ export class CaseStreamService {
 
   private openingMessages(kind: StreamKind, row: CaseRow): SseMessage[] {
     const now = this.clock.now();
-    if (kind === 'case') return [{ event: 'case', id: row.version, data: { case: viewOf(row, now) } }];
+    if (kind === 'case') return [{ event: 'case', id: row.version, data: { case: viewOf(row, currentState(row, now).deadlines) } }];
     const [event, snapshot] = initEvents(row, now);
     return [{ data: event }, { id: row.version, data: snapshot }];
   }
@@ -155,14 +155,15 @@ export class CaseStreamService {
       after: position.sequence,
       upTo: row.version,
     });
-    const snapshots = this.tryReplay(row, events, position.snapshot, position.sequence);
     const now = this.clock.now();
+    const states = this.tryReplay({ row, events, from: position.snapshot, fromSequence: position.sequence, now });
+    const current = currentState(row, now);
     const messages = events.flatMap((event, i): SseMessage[] => {
-      const snapshot = event.sequence === row.version ? row.snapshot : (snapshots?.[i] ?? row.snapshot);
-      const after = event.sequence === row.version ? row : rowAfter(row, event, snapshot);
+      const state = event.sequence === row.version ? current : (states?.[i] ?? current);
+      const after = event.sequence === row.version ? row : rowAfter(row, event, state);
       if (kind === 'case')
-        return [{ event: 'transition', id: event.sequence, data: { event: historyEntryOf(event), case: viewOf(after, now) } }];
-      const [eventMessage, snapshotMessage] = transitionEvents(row, event, snapshot);
+        return [{ event: 'transition', id: event.sequence, data: { event: historyEntryOf(event), case: viewOf(after, state.deadlines) } }];
+      const [eventMessage, snapshotMessage] = transitionEvents(row, event, state.snapshot);
       return [{ data: eventMessage }, { id: event.sequence, data: snapshotMessage }];
     });
     position.sequence = row.version;
@@ -170,11 +171,18 @@ export class CaseStreamService {
     return messages;
   }
 
-  private tryReplay(row: CaseRow, events: EventRow[], from: PersistedSnapshot | null, fromSequence: number): PersistedSnapshot[] | null {
+  private tryReplay(args: {
+    row: CaseRow;
+    events: EventRow[];
+    from: PersistedSnapshot | null;
+    fromSequence: number;
+    now: Date;
+  }): CaseState[] | null {
+    const { row, events, from, fromSequence, now } = args;
     if (events.length <= 1 || row.machineVersion !== PATHWAYS[row.pathway as PathwayName].version) return null;
     if (from === null && fromSequence > 0) return null;
     try {
-      return replayOrProblem(row, events, from ?? undefined);
+      return replayOrProblem({ row, events, from: from ?? undefined, now });
     } catch {
       return null;
     }
@@ -186,12 +194,15 @@ export class CaseStreamService {
     if (sequence === 0 || row.machineVersion !== PATHWAYS[row.pathway as PathwayName].version) return null;
     const events = await this.repository.eventsBetween(this.database.dataSource.manager, { caseId: row.id, after: 0, upTo: sequence });
     try {
-      return replayOrProblem(row, events).at(-1) ?? null;
+      return replayOrProblem({ row, events, now: this.clock.now() }).at(-1)?.snapshot ?? null;
     } catch {
       return null;
     }
   }
 }
+
+/** The case as stored, read by the engine at `now`. */
+const currentState = (row: CaseRow, now: Date): CaseState => readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now });
 
 /** Resolves when the response can take more, or is closed. */
 function drained(response: Response): Promise<void> {

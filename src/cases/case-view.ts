@@ -1,13 +1,4 @@
-import {
-  PATHWAYS,
-  legalDeadlines,
-  restore,
-  serviceStatuses,
-  type PathwayName,
-  type Reason,
-  type PersistedSnapshot,
-  type FieldProblem,
-} from '../../machines/index.js';
+import type { CaseState, DeadlineStatus, FieldProblem, Reason } from '../../machines/index.js';
 import type { Language } from '../config/app-config.js';
 import type { CaseRow, CaseUpdate, EventRow } from './case.repository.js';
 
@@ -36,26 +27,13 @@ export type CaseSummary = Omit<CaseView, 'context' | 'deadlines'>;
 
 export const etagOf = (version: number): string => `"${version}"`;
 
-/** Every active state node as a dotted path: {open: {a1: 'done'}} -> ['open', 'open.a1', 'open.a1.done']. */
-export function statePaths(value: unknown, prefix = ''): string[] {
-  if (typeof value === 'string') return [prefix ? `${prefix}.${value}` : value];
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => {
-    const path = prefix ? `${prefix}.${key}` : key;
-    return [path, ...statePaths(child, path)];
-  });
-}
-
-/** The queryable columns derived from a snapshot. */
-export function derive(pathway: PathwayName, snapshot: PersistedSnapshot): CaseUpdate {
-  const machineSnapshot = restore(pathway, snapshot);
-  return {
-    snapshot,
-    status: String(snapshot.status),
-    statePaths: statePaths(snapshot.value),
-    services: serviceStatuses(machineSnapshot),
-  };
-}
+/** The queryable columns of a case, from the engine's view of its snapshot. */
+export const columnsOf = (state: CaseState): CaseUpdate => ({
+  snapshot: state.snapshot,
+  status: state.status,
+  statePaths: state.statePaths,
+  services: state.services,
+});
 
 export function summaryOf(row: CaseRow): CaseSummary {
   return {
@@ -75,10 +53,10 @@ export function summaryOf(row: CaseRow): CaseSummary {
   };
 }
 
-export function viewOf(row: CaseRow, now: Date): CaseView {
+/** The full view of a case: its row, and its legal deadlines as the engine read them (none: not shown). */
+export function viewOf(row: CaseRow, deadlines: DeadlineStatus[] | null): CaseView {
   const view: CaseView = { ...summaryOf(row), context: row.snapshot.context };
-  // Legal deadlines (D.Lgs. 181/2000) apply to people's cases only.
-  if (row.pathway === PATHWAYS.person.name) view.deadlines = legalDeadlines(restore('person', row.snapshot), now);
+  if (deadlines !== null) view.deadlines = deadlines;
   return view;
 }
 

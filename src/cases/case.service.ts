@@ -4,12 +4,12 @@ import type { EntityManager } from 'typeorm';
 import {
   PATHWAYS,
   applyEvent,
-  availableEvents,
-  restore,
+  eventsAvailable,
+  readCase,
   startCase,
   type PathwayName,
-  type Reason,
   type Refusal,
+  type RefusalKind,
 } from '../../machines/index.js';
 import { canonicalJson, sha256 } from '../common/canonical-json.js';
 import { Clock } from '../common/clock.js';
@@ -30,7 +30,7 @@ import {
 import { encodeCursor } from '../common/request-parsing.js';
 import { parseCreateCase, parseEventBody, type ListQuery } from './case-requests.js';
 import {
-  derive,
+  columnsOf,
   etagOf,
   fieldIn,
   historyEntryOf,
@@ -92,10 +92,9 @@ export class CaseService {
       const stored = await this.repository.findStored(this.db, scope, args.idempotency.key);
       if (stored) return replay(stored, args.idempotency);
     }
-    const started = startCase({ pathway: request.pathway, input: request.input });
-    if (!started.ok) throw refusalProblem(started.refusal);
     const now = this.clock.now();
-    const derived = derive(request.pathway, started.snapshot);
+    const started = startCase({ pathway: request.pathway, input: request.input, now });
+    if (!started.ok) throw refusalProblem(started.refusal);
     const row: CaseRow = {
       id: randomUUID(),
       pathway: request.pathway,
@@ -104,7 +103,7 @@ export class CaseService {
       office: request.office,
       input: request.input,
       practice: request.practice,
-      ...derived,
+      ...columnsOf(started),
       version: 1,
       createdAt: now,
       updatedAt: now,
@@ -112,7 +111,7 @@ export class CaseService {
     const result: WriteResult = {
       status: 201,
       headers: { Location: `/cases/${row.id}`, ETag: etagOf(1) },
-      body: viewOf(row, now),
+      body: viewOf(row, started.deadlines),
       replayed: false,
     };
     const event = {
@@ -153,13 +152,14 @@ export class CaseService {
   }
 
   async getCase(id: string): Promise<CaseView> {
-    return viewOf(await this.getRowOrFail(id), this.clock.now());
+    const row = await this.getRowOrFail(id);
+    return viewOf(row, readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now: this.clock.now() }).deadlines);
   }
 
   async transitions(id: string, actor: Actor, language: Language) {
     const row = await this.getRowOrFail(id);
     const pathway = PATHWAYS[row.pathway as PathwayName];
-    const available = availableEvents(restore(pathway, row.snapshot), { operator: { id: actor.id, kind: actor.kind } });
+    const available = eventsAvailable({ pathway: pathway.name, snapshot: row.snapshot, operator: { id: actor.id, kind: actor.kind } });
     return {
       caseId: row.id,
       version: row.version,
@@ -225,7 +225,7 @@ export class CaseService {
     const step = applyEvent({ pathway: pathway.name, snapshot: row.snapshot, event, now });
     if (!step.ok) throw refusalProblem(step.refusal);
 
-    const update = derive(pathway.name, step.snapshot);
+    const update = columnsOf(step);
     const next: CaseRow = { ...row, ...update, version: row.version + 1, updatedAt: now };
     const entry: HistoryEntry = {
       id: randomUUID(),
@@ -242,7 +242,7 @@ export class CaseService {
     const result: WriteResult = {
       status: 200,
       headers: { ETag: etagOf(next.version), Location: `/cases/${row.id}` },
-      body: { event: entry, case: viewOf(next, now) },
+      body: { event: entry, case: viewOf(next, step.deadlines) },
       replayed: false,
     };
     try {
@@ -334,30 +334,45 @@ export const machineOutdated = (row: CaseRow, served: string) =>
   );
 
 /**
- * A machine refusal as HTTP: a malformed request (unknown event, invalid payload or opening data)
- * is a 400 listing the fields; anything else the standards forbid now is a 409. Both carry the
- * machine's reasons, in the request's language.
+ * A refusal as HTTP: what the sender got wrong (the opening data, the event's fields, an unknown
+ * event) is a 400 VALIDATION_FAILED listing the fields; what the case does not allow now is a 409
+ * TRANSITION_NOT_ALLOWED. `kind` is the body's: the explanation's vocabulary, where invalid data are
+ * a failed guard (the payload guard, or the opening's check).
  */
+const REFUSAL_PROBLEMS: Record<Refusal['kind'], { code: 'VALIDATION_FAILED' | 'TRANSITION_NOT_ALLOWED'; kind: RefusalKind }> = {
+  invalid_input: { code: 'VALIDATION_FAILED', kind: 'guards_failed' },
+  invalid_payload: { code: 'VALIDATION_FAILED', kind: 'guards_failed' },
+  unknown_event: { code: 'VALIDATION_FAILED', kind: 'unknown_event' },
+  not_available: { code: 'TRANSITION_NOT_ALLOWED', kind: 'not_available' },
+  case_closed: { code: 'TRANSITION_NOT_ALLOWED', kind: 'case_closed' },
+  guards_failed: { code: 'TRANSITION_NOT_ALLOWED', kind: 'guards_failed' },
+};
+
+/** A machine refusal as a problem document, with the machine's reasons in the request's language. */
 function refusalProblem(refusal: Refusal): ProblemException {
+  const { code, kind } = REFUSAL_PROBLEMS[refusal.kind];
   const reasons = (language: Language) => refusal.reasons.map((r) => reasonIn(r, language));
-  const fieldErrors = (language: Language): FieldError[] =>
-    refusal.reasons.flatMap((r: Reason) => {
-      if (r.code === 'EVENT_UNKNOWN') return [{ field: 'type', problem: 'enum', message: r.message[language] }];
-      if (r.code === 'PAYLOAD_INVALID') return (r.fields ?? []).map((f) => fieldIn(f, language));
-      if (r.code === 'INPUT_INVALID') return (r.fields ?? []).map((f) => fieldIn({ ...f, field: `input.${f.field}` }, language));
-      return [];
-    });
-  const first = refusal.reasons.find((r) => ['EVENT_UNKNOWN', 'PAYLOAD_INVALID', 'INPUT_INVALID'].includes(r.code));
-  if (first) {
-    return new ProblemException('VALIDATION_FAILED', first.message, (language) => ({
-      errors: fieldErrors(language),
-      kind: refusal.kind,
-      reasons: reasons(language),
-    }));
+  switch (refusal.kind) {
+    case 'invalid_input':
+    case 'invalid_payload':
+    case 'unknown_event': {
+      // The opening data are the body's `input`.
+      const prefix = refusal.kind === 'invalid_input' ? 'input.' : '';
+      const errors = (language: Language): FieldError[] =>
+        refusal.fields.map((f) => fieldIn({ ...f, field: `${prefix}${f.field}` }, language));
+      return new ProblemException(code, refusal.cause.message, (language) => ({
+        errors: errors(language),
+        kind,
+        reasons: reasons(language),
+      }));
+    }
+    case 'not_available':
+    case 'case_closed':
+    case 'guards_failed':
+      return new ProblemException(
+        code,
+        { it: refusal.reasons.map((r) => r.message.it).join(' '), en: refusal.reasons.map((r) => r.message.en).join(' ') },
+        (language) => ({ kind, reasons: reasons(language) }),
+      );
   }
-  return new ProblemException(
-    'TRANSITION_NOT_ALLOWED',
-    { it: refusal.reasons.map((r) => r.message.it).join(' '), en: refusal.reasons.map((r) => r.message.en).join(' ') },
-    (language) => ({ kind: refusal.kind, reasons: reasons(language) }),
-  );
 }

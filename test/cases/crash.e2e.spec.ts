@@ -77,7 +77,9 @@ describe('the process killed (SIGKILL) while clients post events, then restarted
       }
     }
 
-    // The burst: clients post until the process dies under them.
+    // The burst: clients post until the process dies under them. Its answers are not checked against
+    // the OpenAPI document (every other test's are): an answered request must not still count as in flight.
+    const burstApi = client(first.url, {}, { conformance: false });
     const acks: Ack[] = [];
     const lost: Lost[] = [];
     const unexpected: { status: number; body: unknown }[] = [];
@@ -89,7 +91,7 @@ describe('the process killed (SIGKILL) while clients post events, then restarted
         const key = (c + i) % 3 === 0 ? `crash-${c}-${i}` : null;
         inFlight += 1;
         try {
-          const res = await api.post(`/cases/${target.id}/events`, target.event, key ? { 'Idempotency-Key': key } : {});
+          const res = await burstApi.post(`/cases/${target.id}/events`, target.event, key ? { 'Idempotency-Key': key } : {});
           if (res.status >= 200 && res.status < 300)
             acks.push({ caseId: target.id, sequence: res.body.event.sequence, eventId: res.body.event.id, key });
           else unexpected.push({ status: res.status, body: res.body });
