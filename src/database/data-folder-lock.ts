@@ -75,8 +75,9 @@ export class DataFolderLock {
       const mine = owner?.pid === process.pid && !held.has(lockPath);
       const deadHere = owner !== null && owner.hostname === hostname() && (mine || !isAlive(owner.pid));
       if (!deadHere) throw new DataFolderInUseError(dataDir, owner);
-      // Its owner died on this host: the lock is a leftover. Another process starting at this very
-      // moment may do the same, but only one of the two makes the lock directory again.
+      // Its owner died on this host: the lock is a leftover. Known gap: two processes that both read
+      // the dead owner at the same instant could each remove and retake it (a window of milliseconds,
+      // only right after a crash); the one whose lock was replaced finds it so at its next heartbeat and exits.
       await rm(lockPath, { recursive: true, force: true });
       try {
         release = await lockfile.lock(dataDir, options);
