@@ -5,7 +5,7 @@
 import { applyEvent, startCase, type PersistedSnapshot } from '../../machines/index.js';
 import { ACT_DATE, DID_DATE, session } from '../../machines/testing/case-factory.js';
 import { columnsOf } from '../../src/cases/case-view.js';
-import type { CaseUpdate } from '../../src/cases/case.repository.js';
+import type { CaseUpdate, EventRow } from '../../src/cases/case.repository.js';
 
 /** The service's default operator (PERCORSI_DEFAULT_OPERATOR_ID / _KIND defaults), who acts on every request. */
 export const BENCH_ACTOR = { id: 'operator', kind: 'cpi' as const, source: 'default' };
@@ -42,14 +42,7 @@ export const EVENT_BODIES: ({ type: string; at: string } & Record<string, unknow
 /** What the service writes for one event of the sequence: the case columns and the event row. */
 export interface StepWrite {
   update: CaseUpdate;
-  event: {
-    type: string;
-    payload: Record<string, unknown>;
-    stateBefore: unknown;
-    stateAfter: unknown;
-    actor: Record<string, unknown>;
-    occurredAt: Date;
-  };
+  event: Pick<EventRow, 'type' | 'payload' | 'stateBefore' | 'stateAfter' | 'actor' | 'occurredAt'>;
   snapshotBytes: number;
 }
 

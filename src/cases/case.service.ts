@@ -339,18 +339,8 @@ export const machineOutdated = (row: CaseRow, served: string) =>
  * TRANSITION_NOT_ALLOWED. `kind` is the body's: the explanation's vocabulary, where invalid data are
  * a failed guard (the payload guard, or the opening's check).
  */
-const REFUSAL_PROBLEMS: Record<Refusal['kind'], { code: 'VALIDATION_FAILED' | 'TRANSITION_NOT_ALLOWED'; kind: RefusalKind }> = {
-  invalid_input: { code: 'VALIDATION_FAILED', kind: 'guards_failed' },
-  invalid_payload: { code: 'VALIDATION_FAILED', kind: 'guards_failed' },
-  unknown_event: { code: 'VALIDATION_FAILED', kind: 'unknown_event' },
-  not_available: { code: 'TRANSITION_NOT_ALLOWED', kind: 'not_available' },
-  case_closed: { code: 'TRANSITION_NOT_ALLOWED', kind: 'case_closed' },
-  guards_failed: { code: 'TRANSITION_NOT_ALLOWED', kind: 'guards_failed' },
-};
-
 /** A machine refusal as a problem document, with the machine's reasons in the request's language. */
 function refusalProblem(refusal: Refusal): ProblemException {
-  const { code, kind } = REFUSAL_PROBLEMS[refusal.kind];
   const reasons = (language: Language) => refusal.reasons.map((r) => reasonIn(r, language));
   switch (refusal.kind) {
     case 'invalid_input':
@@ -358,9 +348,11 @@ function refusalProblem(refusal: Refusal): ProblemException {
     case 'unknown_event': {
       // The opening data are the body's `input`.
       const prefix = refusal.kind === 'invalid_input' ? 'input.' : '';
+      // The public kind of a bad payload or input stays 'guards_failed', as clients have always seen it.
+      const kind: RefusalKind = refusal.kind === 'unknown_event' ? 'unknown_event' : 'guards_failed';
       const errors = (language: Language): FieldError[] =>
         refusal.fields.map((f) => fieldIn({ ...f, field: `${prefix}${f.field}` }, language));
-      return new ProblemException(code, refusal.cause.message, (language) => ({
+      return new ProblemException('VALIDATION_FAILED', refusal.cause.message, (language) => ({
         errors: errors(language),
         kind,
         reasons: reasons(language),
@@ -370,9 +362,9 @@ function refusalProblem(refusal: Refusal): ProblemException {
     case 'case_closed':
     case 'guards_failed':
       return new ProblemException(
-        code,
+        'TRANSITION_NOT_ALLOWED',
         { it: refusal.reasons.map((r) => r.message.it).join(' '), en: refusal.reasons.map((r) => r.message.en).join(' ') },
-        (language) => ({ kind, reasons: reasons(language) }),
+        (language) => ({ kind: refusal.kind, reasons: reasons(language) }),
       );
   }
 }
