@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasesModule } from './cases/cases.module.js';
 import { ActorGuard } from './common/actor.guard.js';
 import { jsonBody, languageMiddleware, requireJson } from './common/body.middleware.js';
+import { inputRules } from './common/input-rules.js';
 import type { Clock } from './common/clock.js';
 import { CommonModule } from './common/common.module.js';
 import { logTransport } from './common/log-transport.js';
@@ -25,9 +26,14 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
 export class AppModule implements NestModule {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  /** Body parsing runs as Nest middleware, after the request logger, so that its errors are logged problems too. */
+  /**
+   * Body parsing and the input rules run as Nest middleware, after the request logger, so that
+   * their errors are logged problems too; the input rules see every parsed body, query and kept header.
+   */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(languageMiddleware(this.config), requireJson, jsonBody).forRoutes({ path: '*splat', method: RequestMethod.ALL });
+    consumer
+      .apply(languageMiddleware(this.config), requireJson, jsonBody, inputRules)
+      .forRoutes({ path: '*splat', method: RequestMethod.ALL });
   }
 
   /**

@@ -81,6 +81,7 @@ export const SCHEMAS = {
       servedMachineVersion: { type: 'string', description: 'CASE_MACHINE_OUTDATED: the version the service runs.' },
       sequence: { type: 'integer', description: 'CASE_HISTORY_NOT_REPLAYABLE: the event where the replay stops.' },
       maxStreams: { type: 'integer', description: 'TOO_MANY_STREAMS: the streams one process serves at most.' },
+      sqlState: { type: 'string', description: 'VALUE_NOT_STORABLE: the SQLSTATE (class 22, data exception) the database answered.' },
     },
   },
   Reason: {
@@ -563,8 +564,11 @@ export function problemContent(codes: readonly ProblemCode[]) {
   };
 }
 
-/** Problems any route can answer with: a bad X-Operator-* header, or the database not answering. */
-const EVERY_ROUTE: ProblemCode[] = ['VALIDATION_FAILED', 'DATABASE_UNAVAILABLE'];
+/**
+ * Problems any route can answer with: a bad X-Operator-* header or query string, a path that does
+ * not decode, a value the database refuses, or the database not answering.
+ */
+const EVERY_ROUTE: ProblemCode[] = ['VALIDATION_FAILED', 'MALFORMED_PATH', 'VALUE_NOT_STORABLE', 'DATABASE_UNAVAILABLE'];
 
 /** Documents the problems an endpoint can answer with, grouped by status, each status listing its codes. */
 export function ApiProblems(...codes: ProblemCode[]) {

@@ -1,7 +1,8 @@
 import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { isDatabaseUnavailable } from '../database/database-errors.js';
+import { dataExceptionState, isDatabaseUnavailable } from '../database/database-errors.js';
+import { INVALID_UTF8 } from './body.middleware.js';
 import { pickLanguage } from './language.js';
 import { PROBLEMS, ProblemException, problemType, type ProblemCode } from './problem.js';
 import type { AppRequest } from './request-context.js';
@@ -92,12 +93,39 @@ export class ProblemFilter implements ExceptionFilter {
         { 'Retry-After': '5' },
       );
     }
+    const state = dataExceptionState(error);
+    if (state) {
+      // A client error: logged as a warning with its SQLSTATE, without a stack.
+      this.logger.warn(`value refused by the database (SQLSTATE ${state}): ${error instanceof Error ? error.message : String(error)}`);
+      return new ProblemException(
+        'VALUE_NOT_STORABLE',
+        {
+          it: 'La richiesta contiene un valore che il database non può memorizzare (fuori dai limiti o non rappresentabile).',
+          en: 'The request holds a value the database cannot store (out of range or not representable).',
+        },
+        { sqlState: state },
+      );
+    }
     // Nest wraps body-parser's errors in an HttpException, keeping the original as the cause.
-    const parser = (error instanceof HttpException && error.cause ? error.cause : error) as ParserError;
+    const cause = error instanceof HttpException && error.cause ? error.cause : error;
+    if (cause instanceof URIError) {
+      // The router could not percent-decode the path (`/cases/%ff`): it names no resource.
+      return new ProblemException('MALFORMED_PATH', {
+        it: 'Il percorso della richiesta non è una codifica percentuale UTF-8 valida.',
+        en: 'The request path is not valid UTF-8 percent-encoding.',
+      });
+    }
+    const parser = cause as ParserError;
     if (parser?.type === 'entity.parse.failed') {
       return new ProblemException('MALFORMED_JSON', {
         it: 'Il corpo della richiesta non è JSON valido.',
         en: 'The request body is not valid JSON.',
+      });
+    }
+    if (parser?.type === INVALID_UTF8) {
+      return new ProblemException('MALFORMED_JSON', {
+        it: 'Il corpo della richiesta non è UTF-8 valido (JSON è sempre UTF-8).',
+        en: 'The request body is not valid UTF-8 (JSON is always UTF-8).',
       });
     }
     if (parser?.type === 'entity.too.large') return tooLarge();

@@ -4,6 +4,8 @@ import type { Language } from '../config/app-config.js';
 export const PROBLEMS = {
   VALIDATION_FAILED: { status: 400, title: { it: 'Richiesta non valida', en: 'Invalid request' } },
   MALFORMED_JSON: { status: 400, title: { it: 'JSON non valido', en: 'Malformed JSON' } },
+  MALFORMED_PATH: { status: 400, title: { it: 'Percorso non decodificabile', en: 'Undecodable path' } },
+  VALUE_NOT_STORABLE: { status: 400, title: { it: 'Valore non memorizzabile', en: 'Value cannot be stored' } },
   CASE_NOT_FOUND: { status: 404, title: { it: 'Caso non trovato', en: 'Case not found' } },
   PATHWAY_NOT_FOUND: { status: 404, title: { it: 'Percorso non trovato', en: 'Pathway not found' } },
   SUBSCRIPTION_NOT_FOUND: { status: 404, title: { it: 'Sottoscrizione non trovata', en: 'Subscription not found' } },

@@ -1,3 +1,4 @@
+import { parseDate } from '../../machines/payload.js';
 import { validationFailed } from './problem.js';
 
 /** Pieces of request parsing that every capability shares. */
@@ -20,9 +21,26 @@ export interface Cursor {
 
 export const encodeCursor = (createdAt: string, id: string): string => Buffer.from(`${createdAt}|${id}`).toString('base64url');
 
-/** The cursor a client sent back, or null when it is not one of ours. */
+/**
+ * An instant sent by a client (ISO 8601: a date, or a date-time with its zone), or null when it is
+ * not one or lies outside the years 0001-9999: JavaScript holds dates PostgreSQL cannot (down to
+ * 271821 BC), and no date of a case file lies outside that span.
+ */
+export function parseInstant(text: string): Date | null {
+  const ms = parseDate(text);
+  if (Number.isNaN(ms)) return null;
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  return year >= 1 && year <= 9999 ? date : null;
+}
+
+/** The form in which the service writes the instants of its cursors (Date.prototype.toISOString). */
+const CURSOR_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** The cursor a client sent back, or null when it is not one of ours (only what encodeCursor writes). */
 export function decodeCursor(text: string): Cursor | null {
-  const [createdAt, id] = Buffer.from(text, 'base64url').toString('utf8').split('|');
-  const date = new Date(createdAt);
-  return id && UUID.test(id) && !Number.isNaN(date.getTime()) ? { createdAt: date, id } : null;
+  if (!/^[\w-]{1,200}$/.test(text)) return null;
+  const [createdAt, id, ...rest] = Buffer.from(text, 'base64url').toString('utf8').split('|');
+  const date = CURSOR_INSTANT.test(createdAt) ? parseInstant(createdAt) : null;
+  return date && rest.length === 0 && id && UUID.test(id) ? { createdAt: date, id: id.toLowerCase() } : null;
 }

@@ -14,3 +14,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The SQLSTATE of an error that a request's data caused (class 22, data exception: a value out of
+ * range, invalid text representation, a character the encoding cannot hold...), or null. Such an
+ * error is the client's, not a fault: 400, never 500. The edge refuses these values first; this is
+ * the net under it.
+ */
+export function dataExceptionState(error: unknown): string | null {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) return code;
+    e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return null;
+}

@@ -1,6 +1,6 @@
 import { OPENING_EVENT, PATHWAYS, PATHWAY_NAMES, isPathwayName } from '../../machines/index.js';
 import { validationFailed, type FieldIssue } from '../common/problem.js';
-import { UUID, decodeCursor, isPlainObject, type Cursor } from '../common/request-parsing.js';
+import { UUID, decodeCursor, isPlainObject, parseInstant, type Cursor } from '../common/request-parsing.js';
 import type { AddressGuard } from './address-policy.js';
 
 /** Parsing of what clients send to /webhooks: every problem is a 400 VALIDATION_FAILED by field. */
@@ -124,8 +124,13 @@ export function parseReplay(body: unknown): { from: Date | null; to: Date | null
   const date = (field: 'from' | 'to'): Date | null => {
     const v = b[field];
     if (v === undefined || v === null) return null;
-    const d = typeof v === 'string' ? new Date(v) : new Date(Number.NaN);
-    if (Number.isNaN(d.getTime())) issues.push({ field, problem: 'format', message: { it: 'una data ISO 8601', en: 'an ISO 8601 date' } });
+    const d = typeof v === 'string' ? parseInstant(v) : null;
+    if (!d)
+      issues.push({
+        field,
+        problem: 'format',
+        message: { it: 'una data ISO 8601 tra gli anni 0001 e 9999', en: 'an ISO 8601 date within the years 0001 to 9999' },
+      });
     return d;
   };
   const from = date('from');
