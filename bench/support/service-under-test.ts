@@ -16,6 +16,8 @@ export interface ServiceUnderTest {
   /** The service's PostgreSQL round trips so far. */
   queries(): Promise<number>;
   close(): Promise<void>;
+  /** Child only: SIGKILL, resolved once the process is gone (a crash, as the failover benchmark needs). */
+  kill(): Promise<void>;
 }
 
 export interface ServiceOptions {
@@ -39,7 +41,14 @@ async function startInProcess(env: Record<string, string>): Promise<ServiceUnder
   const app = await createApp({ config: loadConfig({ ...process.env, ...env }) });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
-  return { host: '127.0.0.1', port: address.port, pid: null, queries: () => Promise.resolve(queryCount()), close: () => app.close() };
+  return {
+    host: '127.0.0.1',
+    port: address.port,
+    pid: null,
+    queries: () => Promise.resolve(queryCount()),
+    close: () => app.close(),
+    kill: () => Promise.reject(new Error('a service in process cannot be killed')),
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -119,6 +128,11 @@ async function startChild(options: ServiceOptions): Promise<ServiceUnderTest> {
         });
         child.kill('SIGUSR2');
       }),
+    kill: async () => {
+      if (!alive) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
     close: async () => {
       if (!alive) return;
       child.kill('SIGTERM');

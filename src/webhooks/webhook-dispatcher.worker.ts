@@ -19,10 +19,19 @@ const WAKE_COALESCE_MS = 3;
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 /**
+ * How often the leases of the deliveries in flight are renewed: a third of the lease, so that two
+ * renewals in a row can fail (the database briefly unreachable) before another dispatcher may take
+ * a delivery over.
+ */
+export const heartbeatMs = (leaseMs: number): number => Math.floor(leaseMs / 3);
+
+/**
  * Delivers the outbox. Claims due deliveries (FOR UPDATE SKIP LOCKED, with a lease, so several
  * replicas can run it and a crashed one's claims are taken over), makes each HTTP call outside any
- * transaction, then records the attempt and what follows. Woken in-process after a commit, by the
- * other replicas' commits (ReplicaChannels: NOTIFY on PostgreSQL), and by a short poll.
+ * transaction, then records the attempt and what follows. While attempts are in flight a heartbeat
+ * renews their leases, so a lease can be short (a dead replica's claims are free again within
+ * seconds) and still outlast a slow attempt. Woken in-process after a commit, by the other
+ * replicas' commits (ReplicaChannels: NOTIFY on PostgreSQL), and by a short poll.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -33,6 +42,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private readonly unsubscribe: (() => void)[] = [];
+  /** The deliveries this dispatcher holds: id -> the attempt number of its claim. */
+  private readonly held = new Map<string, number>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private renewing = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -67,8 +80,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.wake();
     await this.loop;
-    // Deliveries in flight finish (each is bounded by the timeout); a kill instead leaves them to the lease.
+    // Deliveries in flight finish (each is bounded by the timeout), their leases still renewed; a kill
+    // instead leaves them to the lease.
     await Promise.allSettled([...this.inFlight]);
+    this.stopHeartbeat();
   }
 
   wake(): void {
@@ -138,13 +153,58 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  private claim(limit: number): Promise<ClaimedDelivery[]> {
+  private async claim(limit: number): Promise<ClaimedDelivery[]> {
     const now = this.clock.now();
-    return this.repository.claimDue(this.database.dataSource.manager, {
+    const claimed = await this.repository.claimDue(this.database.dataSource.manager, {
       now,
       leaseUntil: new Date(now.getTime() + this.config.webhooks.leaseMs),
       limit,
     });
+    for (const delivery of claimed) this.hold(delivery);
+    return claimed;
+  }
+
+  /** Holds a claimed delivery until its attempt is recorded: its lease is renewed meanwhile. */
+  private hold(delivery: ClaimedDelivery): void {
+    this.held.set(delivery.id, delivery.attempts);
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.renewLeases(), heartbeatMs(this.config.webhooks.leaseMs));
+    this.heartbeat.unref();
+  }
+
+  private release(delivery: ClaimedDelivery): void {
+    // Only this claim's entry: the same dispatcher may have claimed the delivery again since (its lease had expired).
+    if (this.held.get(delivery.id) === delivery.attempts) this.held.delete(delivery.id);
+    if (this.held.size === 0) this.stopHeartbeat();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /**
+   * One beat: every lease held, in one statement. A renewal that fails is retried at the next beat
+   * and the attempts go on; if the leases run out meanwhile, another dispatcher may send a delivery
+   * again (at least once), and this one's late result is then ignored (recordAttempt).
+   */
+  private async renewLeases(): Promise<void> {
+    if (this.renewing || this.held.size === 0) return;
+    this.renewing = true;
+    const held = [...this.held].map(([id, attempts]) => ({ id, attempts }));
+    try {
+      const now = this.clock.now();
+      await this.repository.renewLeases(this.database.dataSource.manager, {
+        held,
+        leaseUntil: new Date(now.getTime() + this.config.webhooks.leaseMs),
+      });
+    } catch (error) {
+      this.logger.warn(
+        `renewing the leases of ${held.length} deliveries in flight failed (retried in ${heartbeatMs(this.config.webhooks.leaseMs)} ms): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    } finally {
+      this.renewing = false;
+    }
   }
 
   /** One attempt of one claimed delivery. Never throws: a failure to record is left to the lease. */
@@ -168,6 +228,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       await this.settle(delivery, result, startedAt);
     } catch (error) {
       this.logger.error(`delivery ${delivery.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    } finally {
+      this.release(delivery);
     }
   }
 

@@ -201,6 +201,25 @@ export class WebhookRepository {
   }
 
   /**
+   * Extends, in one statement, the leases of the deliveries a dispatcher holds, each named by its id
+   * and the attempt number of its claim: a delivery settled meanwhile, or claimed again by another
+   * dispatcher (its lease had expired), has moved on and is left alone. Returns how many were renewed.
+   */
+  async renewLeases(db: EntityManager, args: { held: { id: string; attempts: number }[]; leaseUntil: Date }): Promise<number> {
+    const rows: { renewed: number }[] = await db.query(
+      `WITH renewed AS (
+         UPDATE webhook_deliveries d SET lease_until = GREATEST(d.lease_until, $1)
+         FROM unnest($2::uuid[], $3::int[]) AS h(id, attempts)
+         WHERE d.id = h.id AND d.attempts = h.attempts AND d.status = 'in_flight'
+         RETURNING 1
+       )
+       SELECT count(*)::int AS renewed FROM renewed`,
+      [args.leaseUntil, args.held.map((h) => h.id), args.held.map((h) => h.attempts)],
+    );
+    return rows[0].renewed;
+  }
+
+  /**
    * Records an attempt and what follows, in one statement: the attempt row; the delivery's new
    * status (only if this dispatcher still holds it: a stale one must not overwrite a newer claim);
    * the subscription's failure count (reset by any success), and its disabling on 410.

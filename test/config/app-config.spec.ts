@@ -58,6 +58,18 @@ describe('configuration', () => {
     }
   });
 
+  it('gives webhook claims a short lease (5 s): renewed while the attempt runs, it may be shorter than the timeout', () => {
+    expect(loadConfig({}).webhooks).toMatchObject({ leaseMs: 5000, timeoutMs: 15000, pollMs: 1000 });
+    // A lease below the timeout was refused before the heartbeat (a slow attempt would have been taken over).
+    expect(loadConfig({ PERCORSI_WEBHOOK_LEASE_MS: '1000', PERCORSI_WEBHOOK_TIMEOUT_MS: '60000' }).webhooks).toMatchObject({
+      leaseMs: 1000,
+      timeoutMs: 60000,
+    });
+    for (const lease of ['999', '0', '-5', '5s']) {
+      expect(() => loadConfig({ PERCORSI_WEBHOOK_LEASE_MS: lease })).toThrow(/PERCORSI_WEBHOOK_LEASE_MS must be an integer from 1000/);
+    }
+  });
+
   it('documents every variable it reads, with a default', () => {
     const names = CONFIG_VARIABLES.map((v) => v.name);
     expect(names).toEqual(expect.arrayContaining(['PORT', 'DATABASE_URL', 'PERCORSI_DATA_DIR']));

@@ -1,17 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Clock } from '../../src/common/clock.js';
-import { APP_CONFIG, type AppConfig } from '../../src/config/app-config.js';
-import { Database } from '../../src/database/database.js';
-import { ReplicaChannels } from '../../src/database/replica-channels.js';
-import { OutboxSignal } from '../../src/database/outbox-signal.js';
-import { SecretBox } from '../../src/webhooks/secret-box.js';
-import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.worker.js';
 import { WebhookMetrics } from '../../src/webhooks/webhook-metrics.js';
-import { WebhookSender } from '../../src/webhooks/webhook-sender.js';
 import { WebhookRepository } from '../../src/webhooks/webhook.repository.js';
 import { WebhookReceiver, sentBeforePreviousAnswered } from '../support/webhook-receiver.js';
 import { startService, type RunningService } from '../support/service-process.js';
-import { client, newTestDatabase, startTestApp, type Client, type TestApp, type TestDatabase } from '../support/test-app.js';
+import { client, newTestDatabase, startTestApp, type Client, type TestDatabase } from '../support/test-app.js';
+import { secondDispatcher } from './second-dispatcher.js';
 
 /**
  * Several dispatchers on one database: the claim (FOR UPDATE SKIP LOCKED, with a lease) hands each
@@ -173,23 +166,6 @@ async function scrapedAttempts(url: string): Promise<number> {
     if (m) sum += Number(m[1]);
   }
   return sum;
-}
-
-/** A second dispatcher beside the app's own, on the app's database, signal, sender and secrets; its own metrics. */
-function secondDispatcher(t: TestApp): { dispatcher: WebhookDispatcher; metrics: WebhookMetrics } {
-  const metrics = new WebhookMetrics();
-  const dispatcher = new WebhookDispatcher(
-    t.app.get<AppConfig>(APP_CONFIG),
-    t.app.get(Database),
-    t.app.get(Clock),
-    t.app.get(SecretBox),
-    t.app.get(WebhookSender),
-    metrics,
-    t.app.get(OutboxSignal),
-    t.app.get(WebhookRepository),
-    t.app.get(ReplicaChannels),
-  );
-  return { dispatcher, metrics };
 }
 
 describe('webhooks: several dispatchers on one database', () => {
