@@ -306,6 +306,19 @@ describe('dates', () => {
     },
   );
 
+  it.each([
+    ['00:30 in Rome in winter (23:30 UTC)', '2026-12-01T23:30:00Z', '2026-12-02', '2026-12-03'],
+    ['00:30 in Rome in summer (22:30 UTC)', '2026-07-01T22:30:00Z', '2026-07-02', '2026-07-03'],
+  ])("a day without a time is judged by today's date in Italy: at %s", (_label, now, today, tomorrow) => {
+    expect(aPersonCase('new').send({ ...intake(), at: today }, new Date(now)).ok).toBe(true);
+    const refusal = aPersonCase('new').send({ ...intake(), at: tomorrow }, new Date(now));
+    expect(refusal.ok).toBe(false);
+  });
+
+  it('before midnight in Rome, the next day is still in the future', () => {
+    expect(aPersonCase('new').send({ ...intake(), at: '2026-12-02' }, new Date('2026-12-01T22:59:00Z')).ok).toBe(false);
+  });
+
   it('the future is judged against the service clock, not the date in the event', () => {
     const driver = aPersonCase('new');
     const result = driver.send({ ...intake(), at: '2026-11-27' }, new Date('2026-11-28T00:00:00Z'));

@@ -133,6 +133,15 @@ export const operatorOf = (event: CaseEvent): Operator | null => {
 
 export const msOf = (value: unknown): number => parseDate(value);
 
+/** Whether a value is a calendar day without a time (YYYY-MM-DD). */
+export const isCalendarDate = (value: unknown): value is string => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
+
+/** The calendar day (YYYY-MM-DD) of an instant in a time zone: a pure function of its arguments. */
+export function calendarDateIn(timeZone: string, ms: number): string {
+  // en-CA writes dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+}
+
 /** The session an event records; an event without a mode (A.1 information) is an individual act of unknown length. */
 export const sessionOf = (event: EventBase & { mode?: DeliveryMode; minutes?: number }): Session => ({
   at: event.at,

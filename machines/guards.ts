@@ -2,6 +2,7 @@ import {
   CPI_ONLY_ACTS,
   LIMITS,
   SERVICES,
+  STANDARDS_TIME_ZONE,
   type ComplexTarget,
   type CpiOnlyAct,
   type DeliveryMode,
@@ -9,7 +10,7 @@ import {
   type ServiceKey,
   type Text,
 } from './repertory.js';
-import { ENVELOPE_FIELDS, msOf, operatorOf, type CaseContextBase, type CaseEvent, type EventSpec } from './case.js';
+import { ENVELOPE_FIELDS, calendarDateIn, isCalendarDate, msOf, operatorOf, type CaseContextBase, type CaseEvent, type EventSpec } from './case.js';
 import { payloadReport, type DescribedProblem } from './payload.js';
 
 export interface GuardParams {
@@ -150,7 +151,11 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
       },
       check: ({ event }) => {
         const received = msOf(event.receivedAt);
-        return Number.isNaN(received) || !(msOf(event.at) > received + LIMITS.futureToleranceMs);
+        if (Number.isNaN(received)) return true;
+        // A day without a time is an act of that day in Italy: in the future only after today there
+        // (from midnight to 01:00 UTC, today in Rome is already tomorrow in UTC).
+        if (isCalendarDate(event.at)) return !(String(event.at) > calendarDateIn(STANDARDS_TIME_ZONE, received));
+        return !(msOf(event.at) > received + LIMITS.futureToleranceMs);
       },
       vars: ({ event }) => ({ at: String(event.at) }),
     },

@@ -512,6 +512,9 @@ export const LANGUAGE_MEDIATION: Text = {
   en: 'Intercultural mediation, available to every service for foreign persons with language difficulties',
 };
 
+/** The zone of the standards' calendar: a day without a time is a day in Italy. */
+export const STANDARDS_TIME_ZONE = 'Europe/Rome';
+
 /** Plausibility bounds for recorded facts. */
 export const LIMITS = {
   /** A session longer than this is a typing error, not a meeting. */
