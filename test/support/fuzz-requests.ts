@@ -168,25 +168,20 @@ function methodForms(operation: Operation): Forms<string> {
 
 // Path.
 
-/** The path's segments: literals, and each parameter an existing resource (valid) or not (hostile). */
+/** The path's segments: literals, and parameters naming existing resources (valid) or one of them not (hostile). */
 function pathForms(template: string): Forms<(string | Existing)[]> {
   const segments = template.split('/').filter((s) => s !== '');
-  const isParameter = (segment: string) => /^\{.+\}$/.test(segment);
-  const existing = (i: number) => fc.nat().map((index): Existing => ({ collection: segments[i - 1] ?? '', index }));
+  const parameters = segments.flatMap((segment, i) => (/^\{.+\}$/.test(segment) ? [i] : []));
+  const valid = fc.tuple(
+    ...segments.map((segment, i) =>
+      parameters.includes(i) ? fc.nat().map((index): Existing => ({ collection: segments[i - 1] ?? '', index })) : fc.constant(segment),
+    ),
+  );
+  if (parameters.length === 0) return { valid, hostile: valid };
   const notExisting = fc.oneof({ weight: 1, arbitrary: fc.uuid() }, { weight: 3, arbitrary: hostileSegment });
-  const valid = fc.tuple(...segments.map((s, i) => (isParameter(s) ? existing(i) : fc.constant(s))));
-  if (!segments.some(isParameter)) return { valid, hostile: valid };
-  // Each parameter hostile or not, at least one hostile.
   const hostile = fc
-    .tuple(...segments.map((s, i) => (isParameter(s) ? fc.tuple(fc.boolean(), existing(i), notExisting) : fc.constant(s))))
-    .map((parts) => {
-      const chosen = parts.map((p) => (typeof p === 'string' ? p : p[0] ? p[2] : p[1]));
-      if (chosen.every((p, i) => typeof parts[i] === 'string' || isExisting(p))) {
-        const first = parts.findIndex((p) => typeof p !== 'string');
-        chosen[first] = (parts[first] as [boolean, Existing, string])[2];
-      }
-      return chosen;
-    });
+    .tuple(valid, fc.nat({ max: parameters.length - 1 }), notExisting)
+    .map(([path, which, segment]) => path.map((part, i) => (i === parameters[which] ? segment : part)));
   return { valid, hostile };
 }
 
@@ -290,7 +285,12 @@ function headerForms(parameters: Parameter[], values: SchemaValues): Forms<Recor
     .tuple(
       validGroups,
       fc.nat({ max: groups.length - 1 }),
-      fc.tuple(...groups.map((members) => group(members, (p) => fc.oneof(hostileHeaderValue, validValue(p))))),
+      // One group hostile: its first header hostile, the others hostile or valid.
+      fc.tuple(
+        ...groups.map((members) =>
+          group(members, (p) => (p === members[0] ? hostileHeaderValue : fc.oneof(hostileHeaderValue, validValue(p)))),
+        ),
+      ),
     )
     .map(([entries, which, hostile]) => toHeaders(entries.map((e, i) => (i === which ? hostile[i] : e))));
   return {
@@ -398,7 +398,7 @@ const badCoding: fc.Arbitrary<NonNullable<Encoding['coding']>> = fc.oneof(
 );
 
 const encodingForms: Forms<Encoding> = {
-  // JSON as RFC 8259 has it (UTF-8, the charset said or not), maybe compressed, maybe with a UTF-8 BOM.
+  // JSON as RFC 8259 has it (UTF-8, the charset said or not), maybe compressed.
   valid: fc.record({
     contentType: fc.constantFrom(...VALID_JSON_TYPES),
     damage: fc.constant(null),

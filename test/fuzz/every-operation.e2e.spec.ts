@@ -33,7 +33,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
  * PERCORSI_FUZZ_RUNS sets the number of requests, PERCORSI_FUZZ_SEED replays a run (both printed).
  */
 
-const RUNS = Number(process.env.PERCORSI_FUZZ_RUNS ?? 3000);
+const RUNS = Number(process.env.PERCORSI_FUZZ_RUNS ?? 4000);
 const SEED = Number(process.env.PERCORSI_FUZZ_SEED ?? randomInt(2 ** 31));
 const REPRODUCE = `PERCORSI_FUZZ_SEED=${SEED} PERCORSI_FUZZ_RUNS=${RUNS} npm test -- test/fuzz`;
 
