@@ -10,7 +10,16 @@ import {
   type ServiceKey,
   type Text,
 } from './repertory.js';
-import { ENVELOPE_FIELDS, calendarDateIn, isCalendarDate, msOf, operatorOf, type CaseContextBase, type CaseEvent, type EventSpec } from './case.js';
+import {
+  ENVELOPE_FIELDS,
+  calendarDateIn,
+  isCalendarDate,
+  msOf,
+  operatorOf,
+  type CaseContextBase,
+  type CaseEvent,
+  type EventSpec,
+} from './case.js';
 import { payloadReport, type DescribedProblem } from './payload.js';
 
 export interface GuardParams {

@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { pino } from 'pino';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
+import { answerClientErrors } from './common/client-errors.js';
 import { RouteTable } from './common/route-table.js';
 import { logTransport } from './common/log-transport.js';
 import { completeDocument } from './common/openapi.js';
@@ -35,6 +36,7 @@ export async function createApp(args: { config: AppConfig; clock?: Clock }): Pro
     // ETags are case versions, set by the handlers; no hash of every body.
     express.set('etag', false);
     express.disable('x-powered-by');
+    answerClientErrors(app.getHttpServer(), args.config.defaultLanguage);
     setupOpenApi(app);
     await app.init();
     app.useLogger(app.get(Logger));

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
@@ -249,6 +250,33 @@ describe('hostile input: refused at the edge, never a 500, nothing changed', () 
         expect(res.contentType).toMatch(/^application\/problem\+json/);
         expect(res.body.detail).toContain('UTF-8');
       }
+    });
+  });
+
+  describe("what Node's HTTP parser refuses is a problem too", () => {
+    /** The raw answer to bytes written on a socket. */
+    const exchange = (bytes: string) =>
+      new Promise<string>((resolve, reject) => {
+        const url = new URL(t.url);
+        const socket = net.connect(Number(url.port), url.hostname, () => socket.write(bytes));
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const problemOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+
+    it('headers over 16 KiB: 431 HEADERS_TOO_LARGE', async () => {
+      const answer = await exchange(`GET /cases HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      expect(answer).toMatch(/content-type: application\/problem\+json/i);
+      expect(problemOf(answer)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
+    });
+
+    it('broken framing: 400 MALFORMED_REQUEST', async () => {
+      const answer = await exchange('POST /cases HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n');
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(problemOf(answer)).toMatchObject({ status: 400, code: 'MALFORMED_REQUEST' });
     });
   });
 
