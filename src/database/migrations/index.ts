@@ -1,3 +1,4 @@
+import { Identity1796200000000 } from './1796200000000-identity.js';
 import { InitialSchema1795673984323 } from './1795673984323-initial-schema.js';
 import { Webhooks1795677353443 } from './1795677353443-webhooks.js';
 import { PracticeCases1795681632463 } from './1795681632463-practice-cases.js';
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   PracticeCases1795681632463,
   NamedConstraints1796156674591,
   CaseInsensitiveFilters1796158000000,
+  Identity1796200000000,
 ];
