@@ -16,6 +16,7 @@ import { ConfigModule } from './config/config.module.js';
 import type { Database } from './database/database.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdentityModule } from './identity/identity.module.js';
 import { InspectorModule } from './inspector/inspector.module.js';
 import { PathwaysModule } from './pathways/pathways.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -69,6 +70,7 @@ export class AppModule implements NestModule {
         HealthModule,
         WebhooksModule,
         InspectorModule,
+        IdentityModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ActorGuard },

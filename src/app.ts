@@ -36,6 +36,8 @@ export async function createApp(args: { config: AppConfig; clock?: Clock }): Pro
     // ETags are case versions, set by the handlers; no hash of every body.
     express.set('etag', false);
     express.disable('x-powered-by');
+    // Whether X-Forwarded-Proto / -For are believed: req.secure (the session cookie's Secure) and req.ip (sign-in throttling).
+    express.set('trust proxy', args.config.identity.trustProxy);
     answerClientErrors(app.getHttpServer(), args.config.defaultLanguage);
     setupOpenApi(app);
     await app.init();

@@ -1,5 +1,5 @@
 import { CASE_ENTITIES } from './cases/cases.module.js';
-import { IDENTITY_ENTITIES } from './identity/identity.entities.js';
+import { IDENTITY_ENTITIES } from './identity/identity.module.js';
 import { WEBHOOK_ENTITIES } from './webhooks/webhooks.module.js';
 
 /** Every capability's tables, as TypeORM entities: what the migrations must match (test/database/migrations.spec.ts). */

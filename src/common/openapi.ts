@@ -47,6 +47,171 @@ const fieldError = {
   },
 } as const;
 
+const uuid = { type: 'string', format: 'uuid' } as const;
+const roles = {
+  type: 'array',
+  items: { type: 'string', enum: ['case_manager', 'supervisor', 'trainer', 'analyst', 'integration', 'admin'] },
+};
+const uuids = { type: 'array', items: uuid, maxItems: 200 } as const;
+
+/** Step 6, identity: the signed-in operator, the admin's registry, API tokens. */
+const IDENTITY_SCHEMAS = {
+  Me: {
+    type: 'object',
+    description: "Who is signed in. For an API token, its roles and offices (never wider than the operator's).",
+    required: ['operator', 'agency', 'offices', 'roles', 'via'],
+    properties: {
+      operator: {
+        type: 'object',
+        required: ['id', 'username', 'name', 'kind'],
+        properties: {
+          id: uuid,
+          username: { type: 'string' },
+          name: { type: 'string' },
+          kind: { type: 'string', enum: ['person', 'service'] },
+        },
+      },
+      agency: {
+        type: 'object',
+        nullable: true,
+        description: "The agency of the operator's offices; null for an operator in no office.",
+        required: ['id', 'name', 'kind'],
+        properties: { id: uuid, name: { type: 'string' }, kind: ENUMS.operatorKind },
+      },
+      offices: {
+        type: 'array',
+        items: { type: 'object', required: ['id', 'name', 'agencyId'], properties: { id: uuid, name: { type: 'string' }, agencyId: uuid } },
+      },
+      roles,
+      via: { type: 'string', enum: ['session', 'token', 'oidc'], description: 'How the request was authenticated.' },
+    },
+  },
+  AgencyInput: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, kind: ENUMS.operatorKind },
+  },
+  Agency: {
+    type: 'object',
+    required: ['id', 'name', 'kind', 'createdAt'],
+    properties: { id: uuid, name: { type: 'string' }, kind: ENUMS.operatorKind, createdAt: dateTime },
+  },
+  AgencyList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Agency') } } },
+  OfficeInput: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'agencyId'],
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      agencyId: uuid,
+      supervisesOfficeIds: { ...uuids, description: 'Offices whose cases this office may also see.' },
+    },
+  },
+  OfficeUpdate: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      supervisesOfficeIds: { ...uuids, description: 'Replaces the list of offices whose cases this office may also see.' },
+    },
+  },
+  Office: {
+    type: 'object',
+    required: ['id', 'agencyId', 'name', 'supervisesOfficeIds', 'createdAt'],
+    properties: {
+      id: uuid,
+      agencyId: uuid,
+      name: { type: 'string' },
+      supervisesOfficeIds: { type: 'array', items: uuid },
+      createdAt: dateTime,
+    },
+  },
+  OfficeList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Office') } } },
+  OperatorInput: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['username', 'name'],
+    properties: {
+      username: { type: 'string', pattern: '^[\\p{L}\\p{N}._@-]{1,100}$', description: 'Unique whatever the letter case.' },
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      kind: { type: 'string', enum: ['person', 'service'], default: 'person' },
+      password: { type: 'string', minLength: 12, maxLength: 1024, format: 'password', description: 'Not for service accounts.' },
+      roles: { ...roles, default: [] },
+      officeIds: { ...uuids, default: [], description: 'Offices of one agency.' },
+    },
+  },
+  OperatorUpdate: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      password: { type: 'string', nullable: true, minLength: 12, maxLength: 1024, format: 'password', description: 'null removes it.' },
+      roles,
+      officeIds: uuids,
+      disabled: { type: 'boolean' },
+    },
+  },
+  OperatorAccount: {
+    type: 'object',
+    description: 'An operator as the admin sees it: never the password hash.',
+    additionalProperties: false,
+    required: ['id', 'username', 'name', 'kind', 'roles', 'officeIds', 'hasPassword', 'disabledAt', 'createdAt', 'updatedAt'],
+    properties: {
+      id: uuid,
+      username: { type: 'string' },
+      name: { type: 'string' },
+      kind: { type: 'string', enum: ['person', 'service'] },
+      roles,
+      officeIds: { type: 'array', items: uuid },
+      hasPassword: { type: 'boolean' },
+      disabledAt: nullableDateTime,
+      createdAt: dateTime,
+      updatedAt: dateTime,
+    },
+  },
+  OperatorAccountList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('OperatorAccount') } } },
+  TokenInput: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 100 },
+      expiresAt: { ...nullableDateTime, description: 'A future instant; null or absent: no expiry.' },
+      roles: { ...roles, description: "Default: the creator's; never wider." },
+      officeIds: { ...uuids, description: "Default: the creator's; never wider." },
+    },
+  },
+  Token: {
+    type: 'object',
+    description: 'An API token, without its secret (only its sha256 is stored).',
+    required: ['id', 'operatorId', 'name', 'roles', 'officeIds', 'expiresAt', 'lastUsedAt', 'revokedAt', 'createdAt'],
+    properties: {
+      id: uuid,
+      operatorId: uuid,
+      name: { type: 'string' },
+      roles,
+      officeIds: { type: 'array', items: uuid },
+      expiresAt: nullableDateTime,
+      lastUsedAt: { ...nullableDateTime, description: 'Updated at most once a minute.' },
+      revokedAt: nullableDateTime,
+      createdAt: dateTime,
+    },
+  },
+  TokenWithSecret: {
+    allOf: [
+      ref('Token'),
+      {
+        type: 'object',
+        required: ['token'],
+        properties: {
+          token: { type: 'string', pattern: '^pct_[A-Za-z0-9_-]{43}$', description: 'The secret: shown only in this response.' },
+        },
+      },
+    ],
+  },
+  TokenList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Token') } } },
+} as const;
+
 /** JSON schemas of the API's bodies, referenced by the controllers' OpenAPI decorators. */
 export const SCHEMAS = {
   Problem: {
@@ -513,6 +678,7 @@ export const SCHEMAS = {
       types: { type: 'array', items: ENUMS.eventType },
     },
   },
+  ...IDENTITY_SCHEMAS,
 } as const;
 
 /** Response headers the routes set. */
@@ -529,6 +695,13 @@ export const HEADERS = {
   },
   RetryAfter: { required: true, description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
   Allow: { required: true, description: 'The methods the path accepts.', schema: { type: 'string', example: 'GET, HEAD' } },
+  WwwAuthenticate: { required: true, description: 'Bearer realm="percorsi"', schema: { type: 'string' } },
+  SetSessionCookie: {
+    required: true,
+    description: 'percorsi_session=<token>; Max-Age (PERCORSI_SESSION_MAX_HOURS); Path=/; HttpOnly; SameSite=Lax; Secure over https.',
+    schema: { type: 'string' },
+  },
+  ClearSessionCookie: { required: true, description: 'Clears percorsi_session.', schema: { type: 'string' } },
 } as const;
 
 /** A JSON response with a schema of SCHEMAS and, optionally, response headers. */
@@ -553,6 +726,9 @@ const PROBLEM_HEADERS: Partial<Record<ProblemCode, Record<string, object>>> = {
   TOO_MANY_STREAMS: { 'Retry-After': HEADERS.RetryAfter },
   SHUTTING_DOWN: { 'Retry-After': HEADERS.RetryAfter },
   METHOD_NOT_ALLOWED: { Allow: HEADERS.Allow },
+  UNAUTHENTICATED: { 'WWW-Authenticate': HEADERS.WwwAuthenticate },
+  INVALID_CREDENTIALS: { 'WWW-Authenticate': HEADERS.WwwAuthenticate },
+  TOO_MANY_ATTEMPTS: { 'Retry-After': HEADERS.RetryAfter },
 };
 
 /** The problem+json content of a response that answers with one of the codes. */
@@ -646,6 +822,11 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
   document.components = {
     ...document.components,
     schemas: { ...document.components?.schemas, ...(SCHEMAS as Record<string, object>) },
+    securitySchemes: {
+      ...document.components?.securitySchemes,
+      session: { type: 'apiKey', in: 'cookie', name: 'percorsi_session', description: 'Set by POST /auth/login.' },
+      bearer: { type: 'http', scheme: 'bearer', description: 'An API token (pct_...) from POST /tokens.' },
+    },
     responses: {
       ...document.components?.responses,
       RouteNotFound: problemResponse('ROUTE_NOT_FOUND', 'No such path: `ROUTE_NOT_FOUND`, on any path the API does not have.'),

@@ -45,6 +45,15 @@ export interface AppConfig {
     leaseMs: number;
     concurrency: number;
   };
+  /** Step 6, identity: built-in accounts, sessions, and how far to trust a reverse proxy. */
+  identity: {
+    /** The first admin's password; null: generated and logged once (only when no admin exists). */
+    adminPassword: string | null;
+    sessionIdleMinutes: number;
+    sessionMaxHours: number;
+    /** Express's `trust proxy` setting: false, true, a number of hops, or addresses/CIDRs (req.secure, req.ip). */
+    trustProxy: boolean | number | string;
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -133,6 +142,29 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     description: 'On SIGTERM, how long /health answers 503 (so a load balancer stops sending requests) before the listener closes.',
     default: '0',
   },
+  // Step 6, identity.
+  {
+    name: 'PERCORSI_ADMIN_PASSWORD',
+    description:
+      'On a start that finds no operator with the admin role: the password of the `admin` account it creates (at least 12 characters). Unset: one is generated and logged once, at warn level.',
+    default: '(generated)',
+  },
+  {
+    name: 'PERCORSI_SESSION_IDLE_MINUTES',
+    description: 'A browser session ends after this many minutes without a request.',
+    default: '30',
+  },
+  {
+    name: 'PERCORSI_SESSION_MAX_HOURS',
+    description: 'A browser session ends this many hours after sign-in, however active.',
+    default: '12',
+  },
+  {
+    name: 'PERCORSI_TRUST_PROXY',
+    description:
+      "Express's `trust proxy`: `false`, `true`, a number of hops, or comma-separated addresses/CIDRs (`loopback`, `10.0.0.0/8`). Decides whether X-Forwarded-Proto makes a request https (the session cookie is then `Secure`) and X-Forwarded-For its address (sign-in throttling).",
+    default: 'false',
+  },
 ];
 
 export class ConfigError extends Error {
@@ -184,7 +216,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const operatorId = value('PERCORSI_DEFAULT_OPERATOR_ID');
   if (operatorId.length > 100) problems.push('PERCORSI_DEFAULT_OPERATOR_ID is longer than 100 characters');
 
-  const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks'> & Partial<AppConfig> = {
+  const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks' | 'identity'> & Partial<AppConfig> = {
     port: integer('PORT', 0, 65535),
     host: value('PERCORSI_HOST'),
     databaseUrl,
@@ -227,6 +259,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     pollMs: integer('PERCORSI_WEBHOOK_POLL_MS', 10, 600000),
     leaseMs: integer('PERCORSI_WEBHOOK_LEASE_MS', 1000, 86400000),
     concurrency: integer('PERCORSI_WEBHOOK_CONCURRENCY', 1, 256),
+  };
+  const adminPassword = env.PERCORSI_ADMIN_PASSWORD ?? '';
+  if (adminPassword !== '' && (adminPassword.length < 12 || adminPassword.length > 1024))
+    problems.push('PERCORSI_ADMIN_PASSWORD must be 12 to 1024 characters');
+  const rawProxy = value('PERCORSI_TRUST_PROXY');
+  config.identity = {
+    adminPassword: adminPassword === '' ? null : adminPassword,
+    sessionIdleMinutes: integer('PERCORSI_SESSION_IDLE_MINUTES', 1, 10080),
+    sessionMaxHours: integer('PERCORSI_SESSION_MAX_HOURS', 1, 8760),
+    trustProxy: rawProxy === 'true' ? true : rawProxy === 'false' ? false : /^\d+$/.test(rawProxy) ? Number(rawProxy) : rawProxy,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config as AppConfig;

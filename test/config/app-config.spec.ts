@@ -70,6 +70,22 @@ describe('configuration', () => {
     }
   });
 
+  it('reads the identity settings: sessions of 30 minutes idle and 12 hours at most, no proxy trusted, a generated admin password', () => {
+    expect(loadConfig({}).identity).toEqual({ adminPassword: null, sessionIdleMinutes: 30, sessionMaxHours: 12, trustProxy: false });
+    expect(
+      loadConfig({
+        PERCORSI_ADMIN_PASSWORD: 'correct horse battery',
+        PERCORSI_SESSION_IDLE_MINUTES: '5',
+        PERCORSI_SESSION_MAX_HOURS: '1',
+        PERCORSI_TRUST_PROXY: 'loopback, 10.0.0.0/8',
+      }).identity,
+    ).toEqual({ adminPassword: 'correct horse battery', sessionIdleMinutes: 5, sessionMaxHours: 1, trustProxy: 'loopback, 10.0.0.0/8' });
+    expect(loadConfig({ PERCORSI_TRUST_PROXY: '1' }).identity.trustProxy).toBe(1);
+    expect(loadConfig({ PERCORSI_TRUST_PROXY: 'true' }).identity.trustProxy).toBe(true);
+    expect(() => loadConfig({ PERCORSI_ADMIN_PASSWORD: 'short' })).toThrow(/PERCORSI_ADMIN_PASSWORD must be 12 to 1024 characters/);
+    expect(() => loadConfig({ PERCORSI_SESSION_IDLE_MINUTES: '0' })).toThrow(/PERCORSI_SESSION_IDLE_MINUTES must be an integer from 1/);
+  });
+
   it('documents every variable it reads, with a default', () => {
     const names = CONFIG_VARIABLES.map((v) => v.name);
     expect(names).toEqual(expect.arrayContaining(['PORT', 'DATABASE_URL', 'PERCORSI_DATA_DIR']));

@@ -1,0 +1,96 @@
+import { Inject, Injectable, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { ProblemException } from '../common/problem.js';
+import { Authenticator } from './authenticator.js';
+import type { Role } from './identity.repository.js';
+import type { Principal } from './principal.js';
+
+export type IdentityRequest = Request & { principal?: Principal };
+
+const ROLES_KEY = 'percorsi:roles';
+
+/** The roles a route requires (any of them); none listed: any signed-in operator. */
+export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+
+export const WWW_AUTHENTICATE = 'Bearer realm="percorsi"';
+
+export const unauthenticated = () =>
+  new ProblemException(
+    'UNAUTHENTICATED',
+    {
+      it: 'Accedere (POST /auth/login) o presentare un token: Authorization: Bearer <token>.',
+      en: 'Sign in (POST /auth/login) or present a token: Authorization: Bearer <token>.',
+    },
+    {},
+    { 'WWW-Authenticate': WWW_AUTHENTICATE },
+  );
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The origin the request was addressed to, as a browser would write it in Origin. */
+export const ownOrigin = (request: Request): string => `${request.protocol}://${request.get('host') ?? ''}`;
+
+/** The origin of Origin, else of Referer; undefined when neither is sent; 'null' when unreadable. */
+export function claimedOrigin(request: Request): string | undefined {
+  const origin = request.headers.origin;
+  if (origin !== undefined) return origin;
+  const referer = request.headers.referer;
+  if (referer === undefined) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return 'null';
+  }
+}
+
+/**
+ * Cross-site request forgery: a browser adds the session cookie to any request, even one a page of
+ * another site makes. A write authenticated by the cookie must come from a page of this service:
+ * its Origin (or, without it, its Referer) must be this service's origin, and a write with neither
+ * is refused too (browsers send Origin with every POST, PATCH and DELETE; other clients use tokens).
+ */
+export function assertSameOrigin(request: Request): void {
+  const claimed = claimedOrigin(request);
+  const own = ownOrigin(request);
+  if (claimed === own) return;
+  throw new ProblemException('FORBIDDEN', {
+    it: `Scrittura con il cookie di sessione da un'origine diversa dal servizio (${claimed ?? 'nessuna intestazione Origin o Referer'}, atteso ${own}): usare le pagine del servizio o un token.`,
+    en: `A write with the session cookie from another origin than the service's (${claimed ?? 'no Origin or Referer header'}, expected ${own}): use the service's pages or a token.`,
+  });
+}
+
+/**
+ * Authenticates the request (session cookie or Bearer token), checks the role the route requires,
+ * and guards cookie-authenticated writes against cross-site forgery. Applied with @UseGuards.
+ */
+@Injectable()
+export class IdentityGuard implements CanActivate {
+  constructor(
+    @Inject(Authenticator) private readonly authenticator: Authenticator,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<IdentityRequest>();
+    const principal = await this.authenticator.authenticate(request);
+    if (!principal) throw unauthenticated();
+    if (principal.via === 'session' && !SAFE_METHODS.has(request.method)) assertSameOrigin(request);
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]) ?? [];
+    if (roles.length > 0 && !roles.some((r) => principal.roles.includes(r))) {
+      throw new ProblemException('FORBIDDEN', {
+        it: `Serve il ruolo ${roles.join(' o ')}.`,
+        en: `This needs the ${roles.join(' or ')} role.`,
+      });
+    }
+    request.principal = principal;
+    return true;
+  }
+}
+
+/** The authenticated principal (IdentityGuard ran). */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  const principal = context.switchToHttp().getRequest<IdentityRequest>().principal;
+  if (!principal) throw new Error('IdentityGuard did not run');
+  return principal;
+});
