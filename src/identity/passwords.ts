@@ -19,12 +19,8 @@ export class Passwords {
   async verify(hash: string | null, password: string): Promise<boolean> {
     this.dummy ??= this.hash(randomBytes(16).toString('hex'));
     const against = hash ?? (await this.dummy);
-    let ok = false;
-    try {
-      ok = await argon2.verify(against, password);
-    } catch {
-      ok = false; // a malformed stored hash verifies nothing
-    }
+    // A malformed stored hash verifies nothing.
+    const ok = await argon2.verify(against, password).catch(() => false);
     return ok && hash !== null;
   }
 }
