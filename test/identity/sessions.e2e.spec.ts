@@ -213,12 +213,13 @@ describe('sign-in with built-in accounts, and sessions', () => {
   });
 
   it('answers 401 with WWW-Authenticate without credentials, or with a malformed or unknown one', async () => {
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { authorization: 'Basic YWRtaW46YWRtaW4=' },
       bearer('pct_unknown'),
       { cookie: 'percorsi_session=not-a-live-session-token-at-all' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const response = await api.get('/me', headers);
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer realm="percorsi"');
