@@ -97,10 +97,13 @@ describe('hostile requests to every operation', () => {
   /** The events the fixture's cases can take: bodies of those types are made more often, so that more get stored. */
   const takenEvents = new Set<string>();
 
-  const post = async (path: string, body: unknown): Promise<{ id: string }> => {
+  /** The admin's API token: every request carries it, so that the identity routes are fuzzed past authentication. */
+  const credentials: Record<string, string> = {};
+
+  const post = async (path: string, body: unknown): Promise<{ id: string; token?: string }> => {
     const response = await fetch(`${t.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...credentials },
       body: JSON.stringify(body),
     });
     if (response.status >= 300) throw new Error(`fixture: POST ${path} answered ${response.status} ${await response.text()}`);
@@ -120,6 +123,11 @@ describe('hostile requests to every operation', () => {
       await post('/webhooks/subscriptions', { url: 'https://hooks.example.org/fuzz' });
     pools.subscriptions = await ids('SELECT id FROM webhook_subscriptions ORDER BY created_at, id LIMIT 8');
     pools.deliveries = await ids('SELECT id FROM webhook_deliveries ORDER BY created_at, id LIMIT 8');
+    // The registry, but never the admin whose token the requests carry, nor that token (a fuzzed PATCH or DELETE would lock the suite out).
+    pools.agencies = await ids('SELECT id FROM agencies ORDER BY created_at, id LIMIT 8');
+    pools.offices = await ids('SELECT id FROM offices ORDER BY created_at, id LIMIT 8');
+    pools.operators = await ids(`SELECT id FROM operators WHERE username <> 'admin' ORDER BY created_at, id LIMIT 8`);
+    pools.tokens = await ids(`SELECT id FROM api_tokens WHERE name <> 'fuzz' ORDER BY created_at, id LIMIT 8`);
     // Open cases (the fixture's first, while they are open; then the newest), and one closed case.
     pools.cases = [
       ...(await ids(`SELECT id FROM cases WHERE status = 'active' ORDER BY created_at, id LIMIT 3`)),
@@ -130,7 +138,28 @@ describe('hostile requests to every operation', () => {
 
   beforeAll(async () => {
     // No dispatcher: nothing changes the tables behind the requests' backs.
-    t = await startTestApp({ clock: new FixedClock(), env: { PERCORSI_WEBHOOK_DISPATCH: 'false' } });
+    t = await startTestApp({
+      clock: new FixedClock(),
+      env: { PERCORSI_WEBHOOK_DISPATCH: 'false', PERCORSI_ADMIN_PASSWORD: 'fuzz-admin-password' },
+    });
+    const login = await fetch(`${t.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'fuzz-admin-password' }),
+    });
+    const cookie = login.headers.getSetCookie()[0].split(';')[0];
+    const token = await fetch(`${t.url}/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, origin: t.url },
+      body: JSON.stringify({ name: 'fuzz' }),
+    });
+    credentials.authorization = `Bearer ${((await token.json()) as { token: string }).token}`;
+    // Its last use is recorded now; the clock never moves, so no later request writes it again.
+    await fetch(`${t.url}/me`, { headers: credentials });
+    await post('/tokens', { name: 'spare' });
+    const { id: agencyId } = await post('/admin/agencies', { name: 'CPI Bologna', kind: 'cpi' });
+    const { id: officeId } = await post('/admin/offices', { name: 'Sede centrale', agencyId });
+    await post('/admin/operators', { username: 'fuzz.operator', name: 'Operatore', roles: ['case_manager'], officeIds: [officeId] });
     const { id: subscription } = await post('/webhooks/subscriptions', { url: 'https://hooks.example.org/fixture' });
     await post(`/webhooks/subscriptions/${subscription}/test`, undefined);
     await openCase('person', []);
@@ -174,7 +203,7 @@ describe('hostile requests to every operation', () => {
 
       // A failure shrinks to a simpler request, within 100 steps (each one a request).
       const property = fc.asyncProperty(fc.limitShrink(requestsForAll(operations, values), 100), async (request) => {
-        const answer = await send({ base: t.url, request, resolve });
+        const answer = await send({ base: t.url, request, resolve, headers: credentials });
         const after = await snapshots.take();
         tally(answered, answer);
         operationsSent.add(request.operation);

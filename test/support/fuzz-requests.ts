@@ -552,12 +552,15 @@ export async function send(args: {
   request: FuzzRequest;
   resolve: (existing: Existing) => string;
   timeoutMs?: number;
+  /** Sent with every request (credentials), under the request's own headers. */
+  headers?: Record<string, string>;
 }): Promise<FuzzAnswer> {
   const path = args.request.path.map((segment) => (isExisting(segment) ? encodeURIComponent(args.resolve(segment)) : segment));
   const url = `${args.base}/${path.join('/')}${args.request.query ? `?${args.request.query}` : ''}`;
   const sent = describeRequest(args.request, path);
-  const first = await sendOnce(url, args.request, args.timeoutMs ?? 15_000);
-  const answer = first.status === 0 ? await sendOnce(url, args.request, args.timeoutMs ?? 15_000) : first;
+  const request = args.headers ? { ...args.request, headers: { ...args.headers, ...args.request.headers } } : args.request;
+  const first = await sendOnce(url, request, args.timeoutMs ?? 15_000);
+  const answer = first.status === 0 ? await sendOnce(url, request, args.timeoutMs ?? 15_000) : first;
   return { ...answer, sent };
 }
 
