@@ -220,6 +220,12 @@ export class AdminService {
         disabledAt: input.disabled === undefined ? row.disabledAt : input.disabled ? (row.disabledAt ?? now) : null,
         updatedAt: now,
       };
+      const stillAdmin = next.roles.includes('admin') && next.disabledAt === null;
+      if (row.roles.includes('admin') && row.disabledAt === null && !stillAdmin && !(await this.repository.anyAdmin(db, id)))
+        throw new ProblemException('FORBIDDEN', {
+          it: "È l'ultimo amministratore attivo: nominarne un altro prima di togliergli il ruolo admin o di disattivarlo.",
+          en: 'This is the last enabled admin: make another one before taking the admin role away or disabling it.',
+        });
       await this.repository.updateOperator(db, next);
       if ((input.disabled && !row.disabledAt) || passwordHash !== undefined) await this.repository.revokeSessionsOf(db, id, now);
       return operatorView(next);

@@ -180,8 +180,12 @@ export class IdentityRepository {
     ]);
   }
 
-  async anyAdmin(db: EntityManager): Promise<boolean> {
-    const rows = await db.query<unknown[]>(`SELECT 1 FROM operators WHERE 'admin' = ANY(roles) AND disabled_at IS NULL LIMIT 1`);
+  /** Whether an enabled operator (other than `except`) has the admin role. */
+  async anyAdmin(db: EntityManager, except?: string): Promise<boolean> {
+    const rows = await db.query<unknown[]>(
+      `SELECT 1 FROM operators WHERE 'admin' = ANY(roles) AND disabled_at IS NULL AND ($1::uuid IS NULL OR id <> $1) LIMIT 1`,
+      [except ?? null],
+    );
     return rows.length > 0;
   }
 

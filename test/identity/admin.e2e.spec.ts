@@ -117,6 +117,19 @@ describe('the admin registry: agencies, offices, operators', () => {
     expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="percorsi"');
   });
 
+  it('keeps an enabled admin: the last one cannot lose the role or be disabled', async () => {
+    const me = (await api.get('/me', admin)).body.operator.id as string;
+    for (const change of [{ roles: ['case_manager'] }, { disabled: true }]) {
+      const refused = await api.patch(`/admin/operators/${me}`, change, admin);
+      expect(refused.status).toBe(403);
+      expect(refused.body.detail).toMatch(/last enabled admin|ultimo amministratore/);
+    }
+    const second = await api.post('/admin/operators', { username: 'second.admin', name: 'Vice', roles: ['admin'] }, admin);
+    expect(second.status).toBe(201);
+    expect((await api.patch(`/admin/operators/${second.body.id}`, { disabled: true }, admin)).status).toBe(200);
+    expect((await api.patch(`/admin/operators/${me}`, { disabled: true }, admin)).status).toBe(403);
+  });
+
   it('never shows a password hash', () => {
     expect(seenBodies.length).toBeGreaterThan(20);
     expect(JSON.stringify(seenBodies)).not.toMatch(/argon2|passwordHash|password_hash/);
