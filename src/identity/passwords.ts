@@ -12,13 +12,18 @@ export class Passwords {
     return argon2.hash(password, { type: argon2.argon2id });
   }
 
+  /** Makes the dummy hash (at start-up, so that the first unknown username costs no extra hash). */
+  prepare(): Promise<string> {
+    this.dummy ??= this.hash(randomBytes(16).toString('hex'));
+    return this.dummy;
+  }
+
   /**
    * Verifies against the stored hash, or against a dummy hash when there is none (unknown user, no
    * password), so that an unknown username costs the same time as a wrong password.
    */
   async verify(hash: string | null, password: string): Promise<boolean> {
-    this.dummy ??= this.hash(randomBytes(16).toString('hex'));
-    const against = hash ?? (await this.dummy);
+    const against = hash ?? (await this.prepare());
     // A malformed stored hash verifies nothing.
     const ok = await argon2.verify(against, password).catch(() => false);
     return ok && hash !== null;
