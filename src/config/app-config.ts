@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { OperatorKind } from '../../machines/index.js';
 import { allowlistEntryError } from './network-address.js';
+import { loadOidcConfig, OIDC_CONFIG_VARIABLES, type OidcConfig } from './oidc-config.js';
 
 export type Language = 'it' | 'en';
 
@@ -45,6 +46,8 @@ export interface AppConfig {
     leaseMs: number;
     concurrency: number;
   };
+  /** Sign-in through an OpenID provider (PERCORSI_OIDC_*, src/config/oidc-config.ts); null: off. */
+  oidc: OidcConfig | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -133,6 +136,7 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     description: 'On SIGTERM, how long /health answers 503 (so a load balancer stops sending requests) before the listener closes.',
     default: '0',
   },
+  ...OIDC_CONFIG_VARIABLES,
 ];
 
 export class ConfigError extends Error {
@@ -184,7 +188,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const operatorId = value('PERCORSI_DEFAULT_OPERATOR_ID');
   if (operatorId.length > 100) problems.push('PERCORSI_DEFAULT_OPERATOR_ID is longer than 100 characters');
 
-  const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks'> & Partial<AppConfig> = {
+  const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks' | 'oidc'> & Partial<AppConfig> = {
     port: integer('PORT', 0, 65535),
     host: value('PERCORSI_HOST'),
     databaseUrl,
@@ -228,6 +232,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     leaseMs: integer('PERCORSI_WEBHOOK_LEASE_MS', 1000, 86400000),
     concurrency: integer('PERCORSI_WEBHOOK_CONCURRENCY', 1, 256),
   };
+  config.oidc = loadOidcConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config as AppConfig;
 }
