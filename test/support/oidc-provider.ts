@@ -53,6 +53,8 @@ export interface StartOidcProviderOptions {
   /** Where the client may be sent back; default `http://127.0.0.1/callback` (never opened). */
   redirectUri?: string;
   audience?: string;
+  /** Listen on this port (default: any free one), e.g. to start a provider after its client. */
+  port?: number;
   /** Signing keys (private JWKs); default: a fresh RS256 key. */
   jwks?: { keys: JWK[] };
 }
@@ -97,7 +99,7 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -157,7 +159,17 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     },
   };
 
-  const provider = new Provider(issuer, configuration);
+  // Its warnings about development-only settings (in-memory storage, devInteractions) are what a test wants: not shown.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('oidc-provider WARNING')) warn(...args);
+  };
+  let provider: Provider;
+  try {
+    provider = new Provider(issuer, configuration);
+  } finally {
+    console.warn = warn;
+  }
   const handle = provider.callback();
   server.on('request', (request, response) => void handle(request, response));
 
