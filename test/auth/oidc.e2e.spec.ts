@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { base64url, decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
+import { base64url, decodeJwt, importJWK, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { AccessTokenError, AccessTokenVerifier, bearerToken, isJwtShaped } from '../../src/auth/oidc/access-token-verifier.js';
 import { OidcLogin, OidcLoginError, type PendingOidcLogin } from '../../src/auth/oidc/oidc-login.js';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
@@ -125,6 +125,28 @@ describe('the access token verifier', () => {
     // The classic confusion: HS256 keyed with something public.
     const hs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(provider.clientSecret));
     expect(await refusal(verifierFor(provider).verify(hs256))).toBe('algorithm_not_allowed');
+  });
+
+  it("refuses tokens signed with the provider's own key but without exp or sub, or not valid yet", async () => {
+    // Minted here with the provider's private key: the provider itself never issues such tokens.
+    const [jwk] = provider.jwks.keys;
+    const key = await importJWK(jwk, 'RS256');
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims: JWTPayload) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: jwk.kid, typ: 'at+jwt' }).sign(key);
+    const base = { iss: provider.issuer, aud: provider.audience, sub: 'a1b2c3', iat: now, exp: now + 300, preferred_username: 'mrossi' };
+    await expect(verifierFor(provider).verify(await sign(base))).resolves.toMatchObject({ operator: 'mrossi' });
+    for (const missing of ['exp', 'sub'] as const) {
+      const claims: JWTPayload = { ...base };
+      delete claims[missing];
+      expect({ missing, code: await refusal(verifierFor(provider).verify(await sign(claims))) }).toEqual({
+        missing,
+        code: 'invalid_claims',
+      });
+    }
+    expect(await refusal(verifierFor(provider).verify(await sign({ ...base, nbf: now + 3600 })))).toBe('not_yet_valid');
+    expect(await refusal(verifierFor(provider).verify(await sign({ ...base, exp: 'tomorrow' } as unknown as JWTPayload)))).toBe(
+      'invalid_claims',
+    );
   });
 
   it('refuses what is not a JWT', async () => {
