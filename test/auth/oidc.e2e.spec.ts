@@ -10,9 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { base64url, decodeJwt, importJWK, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { AccessTokenError, AccessTokenVerifier, bearerToken, isJwtShaped } from '../../src/auth/oidc/access-token-verifier.js';
 import { OidcLogin, OidcLoginError, type PendingOidcLogin } from '../../src/auth/oidc/oidc-login.js';
+import type { Browser } from 'playwright-core';
+import { BROWSER_TEST_TIMEOUT_MS, closeBrowser, launchBrowser } from '../support/browser.js';
 import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
 
-const REDIRECT_URL = 'http://127.0.0.1:9/auth/oidc/callback';
+// Never opened (the tests read the redirect; Chromium's is answered by a route); not a port Chromium refuses as unsafe.
+const REDIRECT_URL = 'http://127.0.0.1:3999/auth/oidc/callback';
 
 /** The code of the AccessTokenError `promise` rejects with (fails the test on any other outcome). */
 async function refusal(promise: Promise<unknown>): Promise<string> {
@@ -224,6 +227,49 @@ describe('sign-in with the OpenID provider (authorization code, PKCE S256, state
     });
   });
 
+  describe('in Chromium', () => {
+    let browser: Browser | undefined;
+    beforeAll(async () => {
+      browser = await launchBrowser('chromium');
+    }, BROWSER_TEST_TIMEOUT_MS);
+    afterAll(() => closeBrowser(browser));
+
+    it(
+      "signs in through the provider's own login and consent pages",
+      async () => {
+        const login = loginFor(provider);
+        const { url, ...kept } = await login.start();
+        const context = await browser!.newContext();
+        try {
+          // The provider's pages ask for a web font: nothing leaves the machine.
+          await context.route('**/*', async (route) => {
+            if (new URL(route.request().url()).origin === provider.issuer) await route.continue();
+            else await route.abort('blockedbyclient');
+          });
+          // Nothing listens at the callback: the browser's arrival there is answered here, and its URL kept.
+          let arrived: URL | undefined;
+          await context.route(`${REDIRECT_URL}**`, async (route) => {
+            arrived = new URL(route.request().url());
+            await route.fulfill({ status: 200, contentType: 'text/plain', body: 'signed in' });
+          });
+          const page = await context.newPage();
+          await page.goto(url.href);
+          // The development login form takes the account id (Lucia Bianchi's sub) and any password.
+          await page.locator('input[name="login"]').fill('d4e5f6');
+          await page.locator('input[name="password"]').fill('any');
+          await page.getByRole('button', { name: 'Sign-in' }).click();
+          await page.getByRole('button', { name: 'Continue' }).click();
+          await page.waitForURL(`${REDIRECT_URL}**`);
+          expect(arrived?.searchParams.get('state')).toBe(kept.state);
+          await expect(login.finish(arrived!, kept)).resolves.toMatchObject({ subject: 'd4e5f6', operator: 'lbianchi' });
+        } finally {
+          await context.close();
+        }
+      },
+      BROWSER_TEST_TIMEOUT_MS,
+    );
+  });
+
   it('refuses a callback whose state is not the one kept, and a code redeemed twice', async () => {
     const login = loginFor(provider);
     const first = await login.start();
@@ -259,6 +305,17 @@ describe('sign-in with the OpenID provider (authorization code, PKCE S256, state
     const other = await login.start();
     const callback = await provider.completeInteractions(url, 'mrossi');
     expect(await refusal(login.finish(callback, { ...kept, nonce: other.nonce }))).toBe('invalid_response');
+  });
+
+  it('reports a sign-in the user cancelled at the provider', async () => {
+    const login = loginFor(provider);
+    const { url, ...kept } = await login.start();
+    const callback = await provider.completeInteractions(url, 'mrossi', { cancel: true });
+    expect(Object.fromEntries(callback.searchParams)).toMatchObject({ error: 'access_denied', state: kept.state });
+    await expect(login.finish(callback, kept)).rejects.toMatchObject({
+      code: 'login_refused',
+      message: expect.stringContaining('access_denied'),
+    });
   });
 
   it('refuses an ID token without the operator claim (here: no profile scope asked)', async () => {

@@ -14,7 +14,8 @@
  * - JWT access tokens carry the account's `preferred_username`, `name` and `email` (`extraTokenClaims`),
  *   as Keycloak's do; ID tokens carry the profile claims too (`conformIdTokenClaims: false`).
  * - No browser is needed: the provider's development interactions (`devInteractions`: a login form
- *   taking any password, then a consent form) are plain HTML forms, which `completeInteractions`
+ *   taking the account id, i.e. its `sub`, and any password, then a consent form) are plain HTML
+ *   forms, which `completeInteractions`
  *   submits with fetch and a small cookie jar. That is the reliable way for API tests to get a user's
  *   access token (`userAccessToken`); `clientCredentialsToken` gives a token without a user (its `sub`
  *   is the client id).
@@ -72,9 +73,10 @@ export interface TestOidcProvider {
   /**
    * Follows an authorization URL of this provider through its login and consent forms as `username`
    * (any password) and returns the URL the provider redirects to (the client's callback with `code`
-   * and `state`, or with `error`).
+   * and `state`, or with `error`). With `cancel`, the user cancels at the login form instead (the
+   * callback then carries `error=access_denied`).
    */
-  completeInteractions(authorizationUrl: string | URL, username: string): Promise<URL>;
+  completeInteractions(authorizationUrl: string | URL, username: string, options?: { cancel?: boolean }): Promise<URL>;
   /** An access token (JWT, `aud` = audience) for `username`, by the authorization code flow with PKCE. */
   userAccessToken(username: string): Promise<string>;
   /** An access token (JWT, `aud` = audience, `sub` = the client id) by the client credentials grant. */
@@ -147,8 +149,9 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
       },
     },
     findAccount: (_ctx: KoaContextWithOIDC, sub: string) => {
-      // The login form takes a username; the interaction stores it as the account id.
-      const account = bySub(sub) ?? byUsername(sub);
+      // The development login form's "login" becomes the account id as typed: type the account's sub
+      // there (completeInteractions looks it up from the username).
+      const account = bySub(sub);
       if (!account) return undefined;
       return { accountId: account.sub, claims: () => ({ ...account }) };
     },
@@ -173,7 +176,7 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
   const handle = provider.callback();
   server.on('request', (request, response) => void handle(request, response));
 
-  const completeInteractions = async (authorizationUrl: string | URL, username: string): Promise<URL> => {
+  const completeInteractions = async (authorizationUrl: string | URL, username: string, { cancel = false } = {}): Promise<URL> => {
     // The login form's account id is the account's sub, found from the username here (Keycloak
     // would check a password; the development interactions take any).
     const accountId = byUsername(username)?.sub ?? username;
@@ -211,6 +214,10 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
       const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
       const action = /<form[^>]*action="([^"]+)"[^>]*method="post"/.exec(html)?.[1];
       if (!prompt || !action) throw new Error(`no interaction form at ${url.href}: ${html.slice(0, 500)}`);
+      if (cancel) {
+        url = new URL(`${action.replace(/&amp;/g, '&')}/abort`, url); // the page's "Cancel" link
+        continue;
+      }
       body = prompt === 'login' ? new URLSearchParams({ prompt, login: accountId, password: 'any' }) : new URLSearchParams({ prompt });
       url = new URL(action.replace(/&amp;/g, '&'), url);
     }
