@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { OperatorKind } from '../../machines/index.js';
 import { allowlistEntryError } from './network-address.js';
+import { loadOidcConfig, OIDC_CONFIG_VARIABLES, type OidcConfig } from './oidc-config.js';
 
 export type Language = 'it' | 'en';
 
@@ -54,6 +55,8 @@ export interface AppConfig {
     /** Express's `trust proxy` setting: false, true, a number of hops, or addresses/CIDRs (req.secure, req.ip). */
     trustProxy: boolean | number | string;
   };
+  /** Sign-in through an OpenID provider (PERCORSI_OIDC_*, src/config/oidc-config.ts); null: off. */
+  oidc: OidcConfig | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -165,6 +168,7 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
       "Express's `trust proxy`: `false`, `true`, a number of hops, or comma-separated addresses/CIDRs (`loopback`, `10.0.0.0/8`). Decides whether X-Forwarded-Proto makes a request https (the session cookie is then `Secure`) and X-Forwarded-For its address (sign-in throttling).",
     default: 'false',
   },
+  ...OIDC_CONFIG_VARIABLES,
 ];
 
 export class ConfigError extends Error {
@@ -216,7 +220,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const operatorId = value('PERCORSI_DEFAULT_OPERATOR_ID');
   if (operatorId.length > 100) problems.push('PERCORSI_DEFAULT_OPERATOR_ID is longer than 100 characters');
 
-  const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks' | 'identity'> & Partial<AppConfig> = {
+  const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks' | 'identity' | 'oidc'> & Partial<AppConfig> = {
     port: integer('PORT', 0, 65535),
     host: value('PERCORSI_HOST'),
     databaseUrl,
@@ -270,6 +274,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     sessionMaxHours: integer('PERCORSI_SESSION_MAX_HOURS', 1, 8760),
     trustProxy: rawProxy === 'true' ? true : rawProxy === 'false' ? false : /^\d+$/.test(rawProxy) ? Number(rawProxy) : rawProxy,
   };
+  config.oidc = loadOidcConfig(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config as AppConfig;
 }

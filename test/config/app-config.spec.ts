@@ -86,6 +86,74 @@ describe('configuration', () => {
     expect(() => loadConfig({ PERCORSI_SESSION_IDLE_MINUTES: '0' })).toThrow(/PERCORSI_SESSION_IDLE_MINUTES must be an integer from 1/);
   });
 
+  describe('OpenID Connect (PERCORSI_OIDC_*)', () => {
+    const complete = {
+      PERCORSI_OIDC_ISSUER: 'https://sso.example/realms/percorsi',
+      PERCORSI_OIDC_AUDIENCE: 'percorsi-api',
+      PERCORSI_OIDC_CLIENT_ID: 'percorsi',
+      PERCORSI_OIDC_CLIENT_SECRET: 's3cret',
+      PERCORSI_OIDC_REDIRECT_URL: 'https://percorsi.example/auth/oidc/callback',
+    };
+
+    it('is off without an issuer, whatever else is set', () => {
+      expect(loadConfig({}).oidc).toBeNull();
+      expect(loadConfig({ PERCORSI_OIDC_CLIENT_ID: 'percorsi', PERCORSI_OIDC_ISSUER: ' ' }).oidc).toBeNull();
+    });
+
+    it('reads the issuer, client, audience and redirect URL, with defaults for the claim and the scopes', () => {
+      expect(loadConfig(complete).oidc).toEqual({
+        issuer: 'https://sso.example/realms/percorsi',
+        audience: 'percorsi-api',
+        clientId: 'percorsi',
+        clientSecret: 's3cret',
+        redirectUrl: 'https://percorsi.example/auth/oidc/callback',
+        operatorClaim: 'preferred_username',
+        scopes: ['openid', 'profile', 'email'],
+      });
+      expect(loadConfig({ ...complete, PERCORSI_OIDC_OPERATOR_CLAIM: 'email', PERCORSI_OIDC_SCOPES: 'openid  email' }).oidc).toMatchObject({
+        operatorClaim: 'email',
+        scopes: ['openid', 'email'],
+      });
+    });
+
+    it('lists every missing variable at once when the issuer is set', () => {
+      const error = catchConfigError({ PERCORSI_OIDC_ISSUER: 'https://sso.example/realms/percorsi' });
+      expect(error.problems).toEqual([
+        'PERCORSI_OIDC_ISSUER is set, so PERCORSI_OIDC_AUDIENCE, PERCORSI_OIDC_CLIENT_ID, PERCORSI_OIDC_CLIENT_SECRET, PERCORSI_OIDC_REDIRECT_URL are required',
+      ]);
+      expect(catchConfigError({ ...complete, PERCORSI_OIDC_CLIENT_SECRET: '' }).problems).toEqual([
+        'PERCORSI_OIDC_ISSUER is set, so PERCORSI_OIDC_CLIENT_SECRET is required',
+      ]);
+    });
+
+    it('takes https URLs, and http only on loopback', () => {
+      expect(loadConfig({ ...complete, PERCORSI_OIDC_ISSUER: 'http://127.0.0.1:8080/realms/percorsi' }).oidc?.issuer).toBe(
+        'http://127.0.0.1:8080/realms/percorsi',
+      );
+      expect(catchConfigError({ ...complete, PERCORSI_OIDC_ISSUER: 'http://sso.example/realms/percorsi' }).problems).toEqual([
+        "PERCORSI_OIDC_ISSUER must be an https URL (http only on loopback), got 'http:'",
+      ]);
+      expect(catchConfigError({ ...complete, PERCORSI_OIDC_REDIRECT_URL: 'not a url' }).problems).toEqual([
+        'PERCORSI_OIDC_REDIRECT_URL is not a valid URL',
+      ]);
+    });
+
+    it('refuses an audience equal to the client id (ID tokens would pass as access tokens)', () => {
+      expect(catchConfigError({ ...complete, PERCORSI_OIDC_AUDIENCE: 'percorsi' }).problems).toEqual([
+        'PERCORSI_OIDC_AUDIENCE must differ from PERCORSI_OIDC_CLIENT_ID (else ID tokens would be taken as access tokens)',
+      ]);
+    });
+
+    it('refuses scopes without openid and a claim name that is not one', () => {
+      expect(
+        catchConfigError({ ...complete, PERCORSI_OIDC_SCOPES: 'profile email', PERCORSI_OIDC_OPERATOR_CLAIM: 'a b' }).problems,
+      ).toEqual([
+        "PERCORSI_OIDC_OPERATOR_CLAIM must be a claim name (letters, digits, _ . : -), got 'a b'",
+        "PERCORSI_OIDC_SCOPES must include 'openid'",
+      ]);
+    });
+  });
+
   it('documents every variable it reads, with a default', () => {
     const names = CONFIG_VARIABLES.map((v) => v.name);
     expect(names).toEqual(expect.arrayContaining(['PORT', 'DATABASE_URL', 'PERCORSI_DATA_DIR']));
@@ -104,3 +172,13 @@ describe('the README', () => {
     }
   });
 });
+
+function catchConfigError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+}
