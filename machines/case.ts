@@ -136,10 +136,17 @@ export const msOf = (value: unknown): number => parseDate(value);
 /** Whether a value is a calendar day without a time (YYYY-MM-DD). */
 export const isCalendarDate = (value: unknown): value is string => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
 
+/** One formatter per zone (making one is far dearer than formatting); en-CA writes YYYY-MM-DD. */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar day (YYYY-MM-DD) of an instant in a time zone: a pure function of its arguments. */
 export function calendarDateIn(timeZone: string, ms: number): string {
-  // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(ms);
 }
 
 /** The session an event records; an event without a mode (A.1 information) is an individual act of unknown length. */

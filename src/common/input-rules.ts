@@ -99,6 +99,7 @@ export function jsonIssues(body: unknown, limit = 20): FieldIssue[] {
       }
     }
   }
+  // One object may hold many bad keys: the limit is kept exactly.
   return issues.slice(0, limit);
 }
 

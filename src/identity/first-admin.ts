@@ -29,7 +29,7 @@ export class FirstAdmin implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await Promise.all([this.ensureAdmin(), this.passwords.prepare()]);
+    await this.ensureAdmin();
   }
 
   /** Whether `admin` was created, and whether its password was generated. */
