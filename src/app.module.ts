@@ -4,7 +4,6 @@ import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CasesModule } from './cases/cases.module.js';
-import { ActorGuard } from './common/actor.guard.js';
 import { jsonBody, languageMiddleware, requireJson } from './common/body.middleware.js';
 import { inputRules } from './common/input-rules.js';
 import type { Clock } from './common/clock.js';
@@ -17,6 +16,7 @@ import type { Database } from './database/database.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { PolicyGuard } from './identity/policy.guard.js';
 import { InspectorModule } from './inspector/inspector.module.js';
 import { PathwaysModule } from './pathways/pathways.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -73,7 +73,8 @@ export class AppModule implements NestModule {
         IdentityModule,
       ],
       providers: [
-        { provide: APP_GUARD, useClass: ActorGuard },
+        // Every route, one gate: authentication and the policy table (src/policy/policy.ts).
+        { provide: APP_GUARD, useExisting: PolicyGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
       ],
     };

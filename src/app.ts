@@ -8,6 +8,10 @@ import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
 import { answerClientErrors } from './common/client-errors.js';
 import { RouteTable } from './common/route-table.js';
+import { ProblemFilter } from './common/problem.filter.js';
+import { Authenticator } from './identity/authenticator.js';
+import { unauthenticated } from './identity/identity.guard.js';
+import type { NextFunction, Request, Response } from 'express';
 import { logTransport } from './common/log-transport.js';
 import { completeDocument } from './common/openapi.js';
 import type { AppConfig } from './config/app-config.js';
@@ -39,7 +43,7 @@ export async function createApp(args: { config: AppConfig; clock?: Clock }): Pro
     // Whether X-Forwarded-Proto / -For are believed: req.secure (the session cookie's Secure) and req.ip (sign-in throttling).
     express.set('trust proxy', args.config.identity.trustProxy);
     answerClientErrors(app.getHttpServer(), args.config.defaultLanguage);
-    setupOpenApi(app);
+    setupOpenApi(app, args.config);
     await app.init();
     app.useLogger(app.get(Logger));
     return app;
@@ -49,7 +53,17 @@ export async function createApp(args: { config: AppConfig; clock?: Clock }): Pro
   }
 }
 
-function setupOpenApi(app: INestApplication): void {
+function setupOpenApi(app: INestApplication, config: AppConfig): void {
+  // Swagger's pages are not a controller's, so the PolicyGuard does not see them: the same rule
+  // ('docs.read': anyone signed in) is applied here, before them.
+  const authenticator = app.get(Authenticator);
+  const problems = new ProblemFilter(config, app.get(RouteTable));
+  app.use('/docs', (request: Request, response: Response, next: NextFunction) => {
+    authenticator.authenticate(request).then(
+      (principal) => (principal ? next() : problems.send(unauthenticated(), request, response)),
+      (error: unknown) => problems.send(error, request, response),
+    );
+  });
   const document = completeDocument(
     SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('Percorsi').setVersion('0.2.0').build()),
   );

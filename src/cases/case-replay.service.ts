@@ -14,6 +14,7 @@ import { Database } from '../database/database.js';
 import { CaseRepository, type CaseRow, type EventRow } from './case.repository.js';
 import { caseNotFound, machineOutdated } from './case.service.js';
 import { columnsOf, historyEntryOf, type HistoryEntry } from './case-view.js';
+import { reaches, type CaseAccess } from '../common/request-context.js';
 
 /** The case as it was right after one event of its history: the event as /history shows it, and the case then. */
 export type ReplayStep = Pick<HistoryEntry, 'sequence' | 'type' | 'payload' | 'actor' | 'occurredAt' | 'recordedAt'> & {
@@ -44,10 +45,10 @@ export class CaseReplayService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async replay(caseId: string, upTo: number | null): Promise<CaseReplay> {
+  async replay(caseId: string, upTo: number | null, access: CaseAccess): Promise<CaseReplay> {
     const db = this.database.dataSource.manager;
     const row = await this.repository.findCase(db, caseId);
-    if (!row) throw caseNotFound(caseId);
+    if (!row || !reaches(access, row)) throw caseNotFound(caseId);
     const pathway = PATHWAYS[row.pathway as PathwayName];
     if (row.machineVersion !== pathway.version) throw machineOutdated(row, pathway.version);
     const last = Math.min(upTo ?? row.version, row.version);

@@ -1,6 +1,6 @@
 import { PATHWAY_NAMES, isPathwayName, type PathwayName } from '../../machines/index.js';
 import { validationFailed, type FieldIssue } from '../common/problem.js';
-import { decodeCursor, isPlainObject, parseUuid } from '../common/request-parsing.js';
+import { decodeCursor, isPlainObject, parseUuid, UUID } from '../common/request-parsing.js';
 import type { CaseFilter } from './case.repository.js';
 
 /**
@@ -19,7 +19,8 @@ const DEFAULT_PAGE = 50;
 export interface CreateCaseRequest {
   pathway: PathwayName;
   subject: string;
-  office: string | null;
+  /** Undefined: the actor's only office. */
+  officeId: string | undefined;
   input: Record<string, unknown>;
   practice: boolean;
 }
@@ -44,12 +45,22 @@ function text(errors: FieldIssue[], field: string, value: unknown, max: number, 
   return trimmed;
 }
 
+/** An optional UUID field (an office, an operator). */
+function optionalUuid(errors: FieldIssue[], field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !UUID.test(value)) {
+    errors.push({ field, problem: 'format', message: { it: 'un UUID', en: 'a UUID' } });
+    return undefined;
+  }
+  return value.toLowerCase();
+}
+
 export function parseCreateCase(body: unknown): CreateCaseRequest {
   if (!isPlainObject(body))
     throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
   const errors: FieldIssue[] = [];
   for (const key of Object.keys(body)) {
-    if (!['pathway', 'subject', 'office', 'input', 'practice'].includes(key)) errors.push({ field: key, problem: 'unknown' });
+    if (!['pathway', 'subject', 'officeId', 'input', 'practice'].includes(key)) errors.push({ field: key, problem: 'unknown' });
   }
   if (body.pathway === undefined) errors.push({ field: 'pathway', problem: 'required' });
   else if (!isPathwayName(body.pathway))
@@ -59,7 +70,7 @@ export function parseCreateCase(body: unknown): CreateCaseRequest {
       message: { it: `uno tra ${PATHWAY_NAMES.join(', ')}`, en: `one of ${PATHWAY_NAMES.join(', ')}` },
     });
   const subject = text(errors, 'subject', body.subject, 200, true);
-  const office = text(errors, 'office', body.office, 100, false);
+  const officeId = optionalUuid(errors, 'officeId', body.officeId);
   if (body.input !== undefined && !isPlainObject(body.input))
     errors.push({ field: 'input', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } });
   if (body.practice !== undefined && typeof body.practice !== 'boolean') errors.push({ field: 'practice', problem: 'type' });
@@ -67,7 +78,7 @@ export function parseCreateCase(body: unknown): CreateCaseRequest {
   return {
     pathway: body.pathway as PathwayName,
     subject: subject!,
-    office,
+    officeId,
     input: (body.input as Record<string, unknown>) ?? {},
     practice: body.practice === true,
   };
@@ -133,9 +144,21 @@ export function parseIfMatch(header: string | undefined): number[] | '*' | null 
 }
 
 /** The list's filters, as the repository takes them. */
-export type ListQuery = CaseFilter;
+export type ListQuery = Omit<CaseFilter, 'reach' | 'assigneeId'> & { scope: 'mine' | 'all' };
 
-const QUERY_KEYS = ['pathway', 'status', 'state', 'service', 'serviceStatus', 'office', 'subject', 'practice', 'cursor', 'limit'];
+const QUERY_KEYS = [
+  'pathway',
+  'status',
+  'state',
+  'service',
+  'serviceStatus',
+  'officeId',
+  'scope',
+  'subject',
+  'practice',
+  'cursor',
+  'limit',
+];
 
 export function parseListQuery(query: Record<string, unknown>): ListQuery {
   const errors: FieldIssue[] = [];
@@ -150,7 +173,7 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
     return v;
   };
   for (const key of Object.keys(query)) if (!QUERY_KEYS.includes(key)) errors.push({ field: `query:${key}`, problem: 'unknown' });
-  const result: ListQuery = { limit: DEFAULT_PAGE };
+  const result: ListQuery = { limit: DEFAULT_PAGE, scope: 'all' };
   const pathway = one('pathway');
   if (pathway !== undefined && !isPathwayName(pathway)) errors.push({ field: 'query:pathway', problem: 'enum' });
   const status = one('status');
@@ -180,14 +203,20 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
     if (!after) errors.push({ field: 'query:cursor', problem: 'format' });
     else result.after = after;
   }
-  const [state, office, subject] = [one('state'), one('office'), one('subject')];
+  const [state, subject] = [one('state'), one('subject')];
+  const officeId = optionalUuid(errors, 'query:officeId', one('officeId'));
+  // scope=mine: the cases assigned to the actor; all (default): every case in reach.
+  const scope = one('scope');
+  if (scope !== undefined && scope !== 'mine' && scope !== 'all')
+    errors.push({ field: 'query:scope', problem: 'enum', message: { it: 'mine oppure all', en: 'mine or all' } });
+  if (scope === 'mine') result.scope = 'mine';
   // Practice cases (the inspector's sandbox) are listed only when asked for: practice=true, or all.
   const practiceText = one('practice') ?? 'false';
   if (!['true', 'false', 'all'].includes(practiceText))
     errors.push({ field: 'query:practice', problem: 'enum', message: { it: 'true, false o all', en: 'true, false or all' } });
   const practice = practiceText === 'all' ? undefined : practiceText === 'true';
   if (errors.length > 0) throw validationFailed(errors);
-  return { ...result, pathway, status, state, service, serviceStatus, office, subject, practice };
+  return { ...result, pathway, status, state, service, serviceStatus, officeId, subject, practice };
 }
 
 export function parseHistoryQuery(query: Record<string, unknown>): { afterSequence: number; limit: number } {

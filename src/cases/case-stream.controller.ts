@@ -2,6 +2,9 @@ import { Controller, Get, Headers, Inject, Param, Query, Res, applyDecorators } 
 import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiContent, ApiJson, ApiProblems } from '../common/openapi.js';
+import type { CaseAccess } from '../common/request-context.js';
+import { CurrentCaseAccess } from '../common/request-decorators.js';
+import { Can } from '../policy/can.js';
 import { parseCaseId, parseLastEventId, parseReplayQuery } from './case-requests.js';
 import { CaseReplayService } from './case-replay.service.js';
 import { CaseStreamService } from './case-stream.service.js';
@@ -40,6 +43,7 @@ export class CaseStreamController {
   ) {}
 
   @Get(':id/stream')
+  @Can('cases.follow')
   @StreamEndpoint(
     'Follow a case live (Server-Sent Events)',
     'text/event-stream. First `retry: 2000`, then `event: case` (`id` = version, data `{"case": Case}`), then one `event: transition` per committed event in sequence order ' +
@@ -50,13 +54,15 @@ export class CaseStreamController {
     @Param('id') id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Query() query: Record<string, unknown>,
+    @CurrentCaseAccess() access: CaseAccess,
     @Res() response: Response,
   ): Promise<void> {
     const caseId = parseCaseId(id);
-    await this.streams.open({ kind: 'case', caseId, lastEventId: parseLastEventId(lastEventId, query), response });
+    await this.streams.open({ kind: 'case', caseId, access, lastEventId: parseLastEventId(lastEventId, query), response });
   }
 
   @Get(':id/inspection')
+  @Can('cases.follow')
   @StreamEndpoint(
     'Follow a case as XState inspection events (Server-Sent Events)',
     "For Stately's inspector (@statelyai/inspect: pass each message's data to `inspector.adapter.send`). Unnamed messages (EventSource `onmessage`): " +
@@ -67,13 +73,15 @@ export class CaseStreamController {
     @Param('id') id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Query() query: Record<string, unknown>,
+    @CurrentCaseAccess() access: CaseAccess,
     @Res() response: Response,
   ): Promise<void> {
     const caseId = parseCaseId(id);
-    await this.streams.open({ kind: 'inspection', caseId, lastEventId: parseLastEventId(lastEventId, query), response });
+    await this.streams.open({ kind: 'inspection', caseId, access, lastEventId: parseLastEventId(lastEventId, query), response });
   }
 
   @Get(':id/replay')
+  @Can('cases.read')
   @ApiOperation({
     summary: 'The case after each event of its history',
     description:
@@ -83,8 +91,12 @@ export class CaseStreamController {
   @ApiQuery({ name: 'upTo', required: false, schema: { type: 'integer', minimum: 1 }, description: 'The last sequence to include.' })
   @ApiJson(200, 'Replay', 'The case after each event, in sequence order.')
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND', 'CASE_MACHINE_OUTDATED', 'CASE_HISTORY_NOT_REPLAYABLE')
-  async replay(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<unknown> {
+  async replay(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @CurrentCaseAccess() access: CaseAccess,
+  ): Promise<unknown> {
     const caseId = parseCaseId(id);
-    return this.replays.replay(caseId, parseReplayQuery(query).upTo);
+    return this.replays.replay(caseId, parseReplayQuery(query).upTo, access);
   }
 }

@@ -9,6 +9,7 @@ import { replayOrProblem, rowAfter } from './case-replay.service.js';
 import { CaseRepository, type CaseRow, type EventRow } from './case.repository.js';
 import { caseNotFound } from './case.service.js';
 import { historyEntryOf, viewOf } from './case-view.js';
+import { reaches, type CaseAccess } from '../common/request-context.js';
 
 /** `/stream`: named `case` and `transition` messages; `/inspection`: unnamed XState inspection events. */
 export type StreamKind = 'case' | 'inspection';
@@ -50,10 +51,16 @@ export class CaseStreamService {
     @Inject(CaseRepository) private readonly repository: CaseRepository,
   ) {}
 
-  async open(args: { kind: StreamKind; caseId: string; lastEventId: number | null; response: Response }): Promise<void> {
+  async open(args: {
+    kind: StreamKind;
+    caseId: string;
+    access: CaseAccess;
+    lastEventId: number | null;
+    response: Response;
+  }): Promise<void> {
     const { kind, caseId, response } = args;
     const row = await this.findCase(caseId);
-    if (!row) throw caseNotFound(caseId);
+    if (!row || !reaches(args.access, row)) throw caseNotFound(caseId);
     const resumeFrom = args.lastEventId !== null && args.lastEventId <= row.version ? args.lastEventId : null;
 
     let ended = false;

@@ -8,7 +8,10 @@ export interface CaseView {
   pathway: string;
   machineVersion: string;
   subject: string;
-  office: string | null;
+  /** The office the case belongs to. */
+  officeId: string | null;
+  /** The operator in charge (an operator id), or null. */
+  assignee: string | null;
   status: string;
   state: unknown;
   statePaths: string[];
@@ -41,7 +44,8 @@ export function summaryOf(row: CaseRow): CaseSummary {
     pathway: row.pathway,
     machineVersion: row.machineVersion,
     subject: row.subject,
-    office: row.office,
+    officeId: row.officeId,
+    assignee: row.assigneeId,
     status: row.status,
     state: row.snapshot.value,
     statePaths: row.statePaths,

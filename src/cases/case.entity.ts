@@ -1,4 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { OfficeEntity, OperatorEntity } from '../identity/identity.entities.js';
 
 /**
  * One person's or company's case: the machine snapshot it runs on, plus columns derived from it
@@ -7,9 +8,10 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Entity({ name: 'cases' })
 @Index('IDX_cases_created', ['createdAt', 'id'])
 @Index('IDX_cases_pathway_status', ['pathway', 'status', 'createdAt', 'id'])
-// Indexes TypeORM cannot declare, made by the migrations: lower(office) and lower(subject) for the
-// case-insensitive filters, GIN for the service-status and state filters.
-@Index('IDX_cases_office_lower', { synchronize: false })
+@Index('IDX_cases_office', ['officeId', 'createdAt', 'id'])
+@Index('IDX_cases_assignee', ['assigneeId', 'createdAt', 'id'])
+// Indexes TypeORM cannot declare, made by the migrations: lower(subject) for the case-insensitive
+// filter, GIN for the service-status and state filters.
 @Index('IDX_cases_subject_lower', { synchronize: false })
 @Index('IDX_cases_services', { synchronize: false })
 @Index('IDX_cases_state_paths', { synchronize: false })
@@ -26,8 +28,21 @@ export class CaseEntity {
   @Column({ type: 'varchar', length: 200 })
   subject!: string;
 
-  @Column({ type: 'varchar', length: 100, nullable: true })
-  office!: string | null;
+  /** The office the case belongs to: who reaches it (null only for a practice case opened by someone in no office). */
+  @Column({ name: 'office_id', type: 'uuid', nullable: true })
+  officeId!: string | null;
+
+  @ManyToOne(() => OfficeEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'office_id', foreignKeyConstraintName: 'FK_cases_office' })
+  office?: OfficeEntity;
+
+  /** The operator in charge of the case, if any (scope=mine). */
+  @Column({ name: 'assignee_id', type: 'uuid', nullable: true })
+  assigneeId!: string | null;
+
+  @ManyToOne(() => OperatorEntity, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'assignee_id', foreignKeyConstraintName: 'FK_cases_assignee' })
+  assignee?: OperatorEntity;
 
   /** The data the case was opened with (the machine's input). */
   @Column({ type: 'jsonb' })

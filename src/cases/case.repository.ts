@@ -9,7 +9,10 @@ export interface CaseRow {
   pathway: string;
   machineVersion: string;
   subject: string;
-  office: string | null;
+  /** The office the case belongs to (null: a practice case opened by someone in no office). */
+  officeId: string | null;
+  /** The operator the case is assigned to, if any. */
+  assigneeId: string | null;
   input: Record<string, unknown>;
   snapshot: Record<string, unknown>;
   status: string;
@@ -75,15 +78,19 @@ export interface CaseFilter {
   state?: string;
   service?: string;
   serviceStatus?: string;
-  office?: string;
+  officeId?: string;
+  /** Only the cases assigned to this operator (scope=mine). */
+  assigneeId?: string;
   subject?: string;
+  /** The cases in reach: real cases of these offices, and practice cases if `practice` (CaseAccess). */
+  reach: { officeIds: string[]; practice: boolean };
   /** true: practice cases only; false: real cases only; undefined: both. */
   practice?: boolean;
   after?: Cursor;
   limit: number;
 }
 
-const CASE_COLUMNS = `id, pathway, machine_version AS "machineVersion", subject, office, input, snapshot, status,
+const CASE_COLUMNS = `id, pathway, machine_version AS "machineVersion", subject, office_id AS "officeId", assignee_id AS "assigneeId", input, snapshot, status,
   state_paths AS "statePaths", services, version, practice, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 const EVENT_COLUMNS = `id, case_id AS "caseId", sequence, type, payload, state_before AS "stateBefore", state_after AS "stateAfter",
@@ -208,8 +215,8 @@ export class CaseRepository {
     const { row, event, idempotency } = args;
     const rows: { deliveries: number }[] = await db.query(
       `WITH inserted AS (
-         INSERT INTO cases (id, pathway, machine_version, subject, office, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $23, $11, $11)
+         INSERT INTO cases (id, pathway, machine_version, subject, office_id, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at, assignee_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $23, $11, $11, $24)
          RETURNING id
        ), appended AS (
          INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
@@ -225,7 +232,7 @@ export class CaseRepository {
         row.pathway,
         row.machineVersion,
         row.subject,
-        row.office,
+        row.officeId,
         row.input,
         row.snapshot,
         row.status,
@@ -244,6 +251,7 @@ export class CaseRepository {
         idempotency?.statusCode ?? null,
         idempotency?.response ?? null,
         row.practice,
+        row.assigneeId,
       ],
     );
     return { deliveries: rows[0]?.deliveries ?? 0 };
@@ -264,8 +272,12 @@ export class CaseRepository {
     };
     if (filter.pathway) add((p) => `pathway = ${p}`, filter.pathway);
     if (filter.status) add((p) => `status = ${p}`, filter.status);
-    // Whatever the letter case (expression indexes on lower(...)).
-    if (filter.office) add((p) => `lower(office) = lower(${p})`, filter.office);
+    // Only what the actor reaches: their offices' real cases, and practice cases if allowed.
+    params.push(filter.reach.officeIds, filter.reach.practice);
+    where.push(`(office_id = ANY($${params.length - 1}::uuid[]) OR (practice AND $${params.length}::boolean))`);
+    if (filter.officeId) add((p) => `office_id = ${p}`, filter.officeId);
+    if (filter.assigneeId) add((p) => `assignee_id = ${p}`, filter.assigneeId);
+    // Whatever the letter case (expression index on lower(subject)).
     if (filter.subject) add((p) => `lower(subject) = lower(${p})`, filter.subject);
     if (filter.practice !== undefined) add((p) => `practice = ${p}`, filter.practice);
     if (filter.state) add((p) => `state_paths @> ARRAY[${p}]::text[]`, filter.state);

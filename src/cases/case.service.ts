@@ -13,8 +13,8 @@ import {
 } from '../../machines/index.js';
 import { canonicalJson, sha256 } from '../common/canonical-json.js';
 import { Clock } from '../common/clock.js';
-import { ProblemException, type FieldError } from '../common/problem.js';
-import type { Actor } from '../common/request-context.js';
+import { ProblemException, validationFailed, type FieldError } from '../common/problem.js';
+import { reaches, type Actor, type CaseAccess } from '../common/request-context.js';
 import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
@@ -85,13 +85,15 @@ export class CaseService {
     return this.database.dataSource.manager;
   }
 
-  async openCase(args: { body: unknown; actor: Actor; idempotency: Idempotency | null }): Promise<WriteResult> {
+  async openCase(args: { body: unknown; actor: Actor; access: CaseAccess; idempotency: Idempotency | null }): Promise<WriteResult> {
     const request = parseCreateCase(args.body);
-    const scope = 'cases';
+    // Keys are the operator's own: another operator's key is neither replayed nor disclosed.
+    const scope = `cases:${args.actor.id}`;
     if (args.idempotency) {
       const stored = await this.repository.findStored(this.db, scope, args.idempotency.key);
       if (stored) return replay(stored, args.idempotency);
     }
+    const officeId = officeOfNewCase(request, args.access);
     const now = this.clock.now();
     const started = startCase({ pathway: request.pathway, input: request.input, now });
     if (!started.ok) throw refusalProblem(started.refusal);
@@ -100,7 +102,10 @@ export class CaseService {
       pathway: request.pathway,
       machineVersion: PATHWAYS[request.pathway].version,
       subject: request.subject,
-      office: request.office,
+      officeId,
+      // A case manager who opens a case is in charge of it; a service account's case waits for one.
+      assigneeId:
+        args.actor.account === 'person' && officeId !== null && args.access.ownOfficeIds.includes(officeId) ? args.actor.id : null,
       input: request.input,
       practice: request.practice,
       ...columnsOf(started),
@@ -121,7 +126,7 @@ export class CaseService {
         type: CASE_OPENED,
         at: now.toISOString(),
         subject: row.subject,
-        office: row.office,
+        officeId: row.officeId,
         input: row.input,
         ...(row.practice ? { practice: true } : {}),
       },
@@ -151,13 +156,13 @@ export class CaseService {
     return result;
   }
 
-  async getCase(id: string): Promise<CaseView> {
-    const row = await this.getRowOrFail(id);
+  async getCase(id: string, access: CaseAccess): Promise<CaseView> {
+    const row = await this.getRowOrFail(id, access);
     return viewOf(row, readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now: this.clock.now() }).deadlines);
   }
 
-  async transitions(id: string, actor: Actor, language: Language) {
-    const row = await this.getRowOrFail(id);
+  async transitions(id: string, actor: Actor, access: CaseAccess, language: Language) {
+    const row = await this.getRowOrFail(id, access);
     const pathway = PATHWAYS[row.pathway as PathwayName];
     const available = eventsAvailable({ pathway: pathway.name, snapshot: row.snapshot, operator: { id: actor.id, kind: actor.kind } });
     return {
@@ -182,10 +187,11 @@ export class CaseService {
     caseId: string;
     body: unknown;
     actor: Actor;
+    access: CaseAccess;
     ifMatch: number[] | '*' | null;
     idempotency: Idempotency | null;
   }): Promise<WriteResult> {
-    const scope = `case:${args.caseId}`;
+    const scope = `case:${args.caseId}:${args.actor.id}`;
     const key = args.idempotency ? { scope, key: args.idempotency.key } : null;
     const sent = { ...args, event: parseEventBody(args.body, this.clock.now()) };
     for (let attempt = 1; ; attempt++) {
@@ -208,12 +214,20 @@ export class CaseService {
   /** One attempt: load, decide, write if the case has not moved meanwhile. */
   private async tryEvent(
     db: EntityManager,
-    args: { caseId: string; event: Record<string, unknown>; actor: Actor; ifMatch: number[] | '*' | null; idempotency: Idempotency | null },
+    args: {
+      caseId: string;
+      event: Record<string, unknown>;
+      actor: Actor;
+      access: CaseAccess;
+      ifMatch: number[] | '*' | null;
+      idempotency: Idempotency | null;
+    },
     key: { scope: string; key: string } | null,
     lock: boolean,
   ): Promise<{ result: WriteResult; deliveries: number; version: number | null } | 'conflict'> {
     const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: key, lock });
-    if (!loaded) throw caseNotFound(args.caseId);
+    // Out of reach is not found: the case's existence is not disclosed.
+    if (!loaded || !reaches(args.access, loaded.row)) throw caseNotFound(args.caseId);
     if (loaded.stored) return { result: replay(loaded.stored, args.idempotency!), deliveries: 0, version: null };
     const { row } = loaded;
     if (args.ifMatch !== null && args.ifMatch !== '*' && !args.ifMatch.includes(row.version)) throw versionConflict(row.version);
@@ -265,28 +279,68 @@ export class CaseService {
     }
   }
 
-  async history(args: { caseId: string; afterSequence: number; limit: number }) {
-    const row = await this.getRowOrFail(args.caseId);
+  async history(args: { caseId: string; access: CaseAccess; afterSequence: number; limit: number }) {
+    const row = await this.getRowOrFail(args.caseId, args.access);
     const events = (await this.repository.history(this.db, args)).map(historyEntryOf);
     const last = events.at(-1)?.sequence;
     return { caseId: row.id, version: row.version, events, nextAfter: last !== undefined && last < row.version ? last : null };
   }
 
-  async list(query: ListQuery): Promise<{ items: CaseSummary[]; nextCursor: string | null }> {
-    const rows = await this.repository.listCases(this.db, { ...query, limit: query.limit + 1 });
+  async list(query: ListQuery, actor: Actor, access: CaseAccess): Promise<{ items: CaseSummary[]; nextCursor: string | null }> {
+    const { scope, ...filter } = query;
+    const rows = await this.repository.listCases(this.db, {
+      ...filter,
+      reach: access,
+      ...(scope === 'mine' ? { assigneeId: actor.id } : {}),
+      limit: query.limit + 1,
+    });
     const items = rows.slice(0, query.limit).map(summaryOf);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null };
   }
 
-  private async getRowOrFail(id: string): Promise<CaseRow> {
+  /** The case, if the actor reaches it; otherwise 404, as if it did not exist. */
+  async getRowOrFail(id: string, access: CaseAccess): Promise<CaseRow> {
     const row = await this.repository.findCase(this.db, id);
-    if (!row) throw caseNotFound(id);
+    if (!row || !reaches(access, row)) throw caseNotFound(id);
     return row;
   }
 }
 
-const actorRecord = (actor: Actor) => ({ id: actor.id, kind: actor.kind, source: actor.source });
+/** Who acted, as the history keeps it. */
+const actorRecord = (actor: Actor) => ({ id: actor.id, username: actor.username, kind: actor.kind, via: actor.via });
+
+/**
+ * The office of a new case: the one asked for, which the actor must reach; else the actor's only
+ * office. A practice case may have none (a trainer in no office); a real case needs one, and the
+ * offices scope (trainers open practice cases only).
+ */
+function officeOfNewCase(request: { officeId: string | undefined; practice: boolean }, access: CaseAccess): string | null {
+  if (!request.practice && access.officeIds.length === 0)
+    throw new ProblemException('FORBIDDEN', {
+      it: 'Questo ruolo apre solo casi di esercitazione (practice: true).',
+      en: 'This role opens practice cases only (practice: true).',
+    });
+  if (request.officeId !== undefined) {
+    if (access.officeIds.includes(request.officeId)) return request.officeId;
+    throw new ProblemException('FORBIDDEN', {
+      it: `La sede ${request.officeId} non è tra quelle per cui si opera.`,
+      en: `Office ${request.officeId} is not one the actor works for.`,
+    });
+  }
+  if (access.ownOfficeIds.length === 1) return access.ownOfficeIds[0];
+  if (request.practice && access.ownOfficeIds.length === 0) return null;
+  throw validationFailed([
+    {
+      field: 'officeId',
+      problem: 'required',
+      message: {
+        it: `indicare la sede: si opera per ${access.ownOfficeIds.length} sedi`,
+        en: `say which office: the actor works for ${access.ownOfficeIds.length}`,
+      },
+    },
+  ]);
+}
 
 function remember(scope: string, idempotency: Idempotency | null, result: WriteResult): IdempotencyWrite | null {
   if (!idempotency) return null;

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentActor, RequestLanguage } from '../common/actor.guard.js';
+import { CurrentActor, CurrentCaseAccess, RequestLanguage } from '../common/request-decorators.js';
 import { ApiJson, ApiProblems, ENUMS, HEADERS } from '../common/openapi.js';
-import type { Actor } from '../common/request-context.js';
+import type { Actor, CaseAccess } from '../common/request-context.js';
+import { Can } from '../policy/can.js';
 import type { Language } from '../config/app-config.js';
 import { parseCaseId, parseHistoryQuery, parseIdempotencyKey, parseIfMatch, parseListQuery } from './case-requests.js';
 import { etagOf } from './case-view.js';
@@ -23,6 +24,7 @@ export class CasesController {
   constructor(@Inject(CaseService) private readonly cases: CaseService) {}
 
   @Post()
+  @Can('cases.open')
   @ApiOperation({ summary: 'Open a case', description: 'Starts a case on a pathway. Its history begins with CASE_OPENED (sequence 1).' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiBody({
@@ -34,6 +36,7 @@ export class CasesController {
   async open(
     @Body() body: unknown,
     @CurrentActor() actor: Actor,
+    @CurrentCaseAccess() access: CaseAccess,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
@@ -41,17 +44,29 @@ export class CasesController {
     const idempotency = idempotencyKey
       ? { key: idempotencyKey, requestHash: requestHash('POST', '/cases', { body, actor: [actor.id, actor.kind] }) }
       : null;
-    return send(response, await this.cases.openCase({ body, actor, idempotency }));
+    return send(response, await this.cases.openCase({ body, actor, access, idempotency }));
   }
 
   @Get()
+  @Can('cases.list')
   @ApiOperation({ summary: 'List cases', description: 'Newest first. Pass nextCursor back as cursor for the next page.' })
   @ApiQuery({ name: 'pathway', required: false, enum: ENUMS.pathway.enum })
   @ApiQuery({ name: 'status', required: false, enum: ENUMS.caseStatus.enum })
   @ApiQuery({ name: 'state', required: false, description: 'An active state path, e.g. open.guidance or closed' })
   @ApiQuery({ name: 'service', required: false, enum: ENUMS.serviceKey.enum, description: 'A service key, with serviceStatus' })
   @ApiQuery({ name: 'serviceStatus', required: false, enum: ENUMS.serviceStatus.enum, description: 'With service' })
-  @ApiQuery({ name: 'office', required: false, description: 'The whole office name, whatever the letter case' })
+  @ApiQuery({
+    name: 'officeId',
+    required: false,
+    schema: { type: 'string', format: 'uuid' },
+    description: 'One office (among those in reach)',
+  })
+  @ApiQuery({
+    name: 'scope',
+    required: false,
+    enum: ['all', 'mine'],
+    description: 'mine: the cases assigned to the acting operator; all (default): every case in reach.',
+  })
   @ApiQuery({ name: 'subject', required: false, description: 'The whole subject, whatever the letter case' })
   @ApiQuery({
     name: 'practice',
@@ -63,32 +78,48 @@ export class CasesController {
   @ApiQuery({ name: 'cursor', required: false, description: 'The nextCursor of the previous page' })
   @ApiJson(200, 'CaseList', 'A page of cases, newest first.')
   @ApiProblems('VALIDATION_FAILED')
-  async list(@Query() query: Record<string, unknown>): Promise<unknown> {
-    return this.cases.list(parseListQuery(query));
+  async list(
+    @Query() query: Record<string, unknown>,
+    @CurrentActor() actor: Actor,
+    @CurrentCaseAccess() access: CaseAccess,
+  ): Promise<unknown> {
+    return this.cases.list(parseListQuery(query), actor, access);
   }
 
   @Get(':id')
+  @Can('cases.read')
   @ApiOperation({ summary: 'Read a case', description: 'State, per-service status, context and version (ETag: "<version>").' })
   @ApiJson(200, 'Case', 'The case.', { ETag: HEADERS.ETag })
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
-  async get(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<unknown> {
-    const view = await this.cases.getCase(parseCaseId(id));
+  async get(
+    @Param('id') id: string,
+    @CurrentCaseAccess() access: CaseAccess,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const view = await this.cases.getCase(parseCaseId(id), access);
     response.setHeader('ETag', etagOf(view.version));
     return view;
   }
 
   @Get(':id/transitions')
+  @Can('cases.read')
   @ApiOperation({
     summary: 'What can be done now',
     description: "Events allowed for the acting operator, and the blocked ones with the machine's reasons (Accept-Language: it or en).",
   })
   @ApiJson(200, 'Transitions', 'The allowed and the blocked events.')
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
-  async transitions(@Param('id') id: string, @CurrentActor() actor: Actor, @RequestLanguage() language: Language): Promise<unknown> {
-    return this.cases.transitions(parseCaseId(id), actor, language);
+  async transitions(
+    @Param('id') id: string,
+    @CurrentActor() actor: Actor,
+    @CurrentCaseAccess() access: CaseAccess,
+    @RequestLanguage() language: Language,
+  ): Promise<unknown> {
+    return this.cases.transitions(parseCaseId(id), actor, access, language);
   }
 
   @Post(':id/events')
+  @Can('cases.act')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Apply an event',
@@ -127,6 +158,7 @@ export class CasesController {
     @Param('id') id: string,
     @Body() body: unknown,
     @CurrentActor() actor: Actor,
+    @CurrentCaseAccess() access: CaseAccess,
     @Headers('if-match') ifMatch: string | undefined,
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) response: Response,
@@ -136,10 +168,11 @@ export class CasesController {
     const idempotency = idempotencyKey
       ? { key: idempotencyKey, requestHash: requestHash('POST', `/cases/${caseId}/events`, { body, actor: [actor.id, actor.kind] }) }
       : null;
-    return send(response, await this.cases.postEvent({ caseId, body, actor, ifMatch: parseIfMatch(ifMatch), idempotency }));
+    return send(response, await this.cases.postEvent({ caseId, body, actor, access, ifMatch: parseIfMatch(ifMatch), idempotency }));
   }
 
   @Get(':id/history')
+  @Can('cases.read')
   @ApiOperation({
     summary: "The case's events, in order",
     description: 'Paged by sequence: after (default 0) and limit (1-1000); nextAfter is the `after` of the next page, null on the last.',
@@ -148,8 +181,12 @@ export class CasesController {
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 1000 } })
   @ApiJson(200, 'History', 'A page of the history.')
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
-  async history(@Param('id') id: string, @Query() query: Record<string, unknown>): Promise<unknown> {
-    return this.cases.history({ caseId: parseCaseId(id), ...parseHistoryQuery(query) });
+  async history(
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @CurrentCaseAccess() access: CaseAccess,
+  ): Promise<unknown> {
+    return this.cases.history({ caseId: parseCaseId(id), access, ...parseHistoryQuery(query) });
   }
 }
 

@@ -104,7 +104,7 @@ export function jsonIssues(body: unknown, limit = 20): FieldIssue[] {
 }
 
 /** Headers whose values the service keeps or reads beyond a fixed pattern, as documented. */
-const KEPT_HEADERS = ['Idempotency-Key', 'If-Match', 'Last-Event-ID', 'X-Operator-Id', 'X-Operator-Kind'];
+const KEPT_HEADERS = ['Idempotency-Key', 'If-Match', 'Last-Event-ID'];
 
 /** Problems in the query string (names and values) and in the headers the service keeps. */
 export function queryAndHeaderIssues(request: AppRequest): FieldIssue[] {

@@ -134,7 +134,12 @@ export function createCaseSchemas(): Record<string, Schema> {
           example: 'RSSMRA80A01H501U',
           description: 'Who the case is about: a reference, such as a tax code or VAT number.',
         },
-        office: { type: 'string', minLength: 1, maxLength: 100, nullable: true, example: 'CPI Bologna' },
+        officeId: {
+          type: 'string',
+          format: 'uuid',
+          description:
+            "The case's office, one the acting operator works for (GET /me); optional when they work for exactly one. A practice case opened by someone in no office has none.",
+        },
         input: { ...fieldsSchema(PATHWAYS[pathway].inputFields), description: `The ${pathway} pathway's opening data.` },
         practice: {
           type: 'boolean',

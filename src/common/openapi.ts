@@ -272,9 +272,16 @@ export const SCHEMAS = {
   },
   Actor: {
     type: 'object',
-    description: 'Who acted: the default operator, or the X-Operator-* headers set by a trusted gateway.',
+    description:
+      "Who acted: the signed-in operator (id, username), the kind of their agency, and how they signed in. Events recorded before Step 6 carry `source` (the configured default operator or a gateway's X-Operator-* headers) instead of `username` and `via`.",
     required: ['id', 'kind'],
-    properties: { id: { type: 'string' }, kind: ENUMS.operatorKind, source: { type: 'string', enum: ['default', 'gateway'] } },
+    properties: {
+      id: { type: 'string' },
+      username: { type: 'string' },
+      kind: ENUMS.operatorKind,
+      via: { type: 'string', enum: ['session', 'token', 'oidc'] },
+      source: { type: 'string', enum: ['default', 'gateway'] },
+    },
   },
   Deadline: {
     type: 'object',
@@ -295,7 +302,8 @@ export const SCHEMAS = {
       'pathway',
       'machineVersion',
       'subject',
-      'office',
+      'officeId',
+      'assignee',
       'status',
       'state',
       'statePaths',
@@ -310,7 +318,13 @@ export const SCHEMAS = {
       pathway: ENUMS.pathway,
       machineVersion: { type: 'string' },
       subject: { type: 'string', description: 'Who the case is about: a reference, such as a tax code or VAT number.' },
-      office: { type: 'string', nullable: true },
+      officeId: { type: 'string', format: 'uuid', nullable: true, description: 'The office the case belongs to: who reaches it.' },
+      assignee: {
+        type: 'string',
+        format: 'uuid',
+        nullable: true,
+        description: 'The operator in charge of the case (an operator id), or null.',
+      },
       status: { ...ENUMS.caseStatus, description: 'active while the case runs, done once it is closed.' },
       state: { description: "The machine's state value (string or nested object)." },
       statePaths: { type: 'array', items: { type: 'string' }, example: ['open', 'open.guidance', 'open.guidance.active'] },
@@ -720,7 +734,7 @@ export function ApiContent(status: number, types: string[], description: string)
 }
 
 /** Codes whose problem carries response headers. */
-const PROBLEM_HEADERS: Partial<Record<ProblemCode, Record<string, object>>> = {
+export const PROBLEM_HEADERS: Partial<Record<ProblemCode, Record<string, object>>> = {
   VERSION_CONFLICT: { ETag: HEADERS.ETag },
   DATABASE_UNAVAILABLE: { 'Retry-After': HEADERS.RetryAfter },
   TOO_MANY_STREAMS: { 'Retry-After': HEADERS.RetryAfter },
@@ -792,18 +806,6 @@ const COMMON_PARAMETERS = [
   },
 ];
 
-/** The acting operator, read on /cases (when PERCORSI_TRUST_OPERATOR_HEADERS is true, as set by a trusted gateway). */
-const OPERATOR_PARAMETERS = [
-  {
-    name: 'X-Operator-Id',
-    in: 'header',
-    required: false,
-    description: 'The acting operator (with X-Operator-Kind), set by a trusted gateway; otherwise the configured default operator acts.',
-    schema: { type: 'string', pattern: '^[\\p{L}\\p{N}._:@-]{1,100}$' },
-  },
-  { name: 'X-Operator-Kind', in: 'header', required: false, description: 'With X-Operator-Id.', schema: ENUMS.operatorKind },
-];
-
 const DESCRIPTION = `Case service for public employment services: the regional service standards (A.1-A.6, B.1-B.4) as statecharts.
 
 Errors are RFC 9457 application/problem+json with a stable \`code\`; messages follow Accept-Language (it, en). Each operation lists the statuses and codes it can answer with. Besides them, any request can get:
@@ -834,14 +836,10 @@ export function completeDocument(document: OpenAPIObject): OpenAPIObject {
       InternalError: problemResponse('INTERNAL_ERROR', 'A bug or an unexpected failure (logged with the request id): `INTERNAL_ERROR`.'),
     },
   };
-  for (const [path, item] of Object.entries(document.paths)) {
+  for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item) as { parameters?: object[]; responses: Record<string, object> }[]) {
       operation.responses['500'] ??= { $ref: '#/components/responses/InternalError' };
-      operation.parameters = [
-        ...(operation.parameters ?? []),
-        ...COMMON_PARAMETERS,
-        ...(path.startsWith('/cases') ? OPERATOR_PARAMETERS : []),
-      ];
+      operation.parameters = [...(operation.parameters ?? []), ...COMMON_PARAMETERS];
     }
   }
   document.paths['/docs'] = {

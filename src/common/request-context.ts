@@ -2,13 +2,35 @@ import type { Request } from 'express';
 import type { OperatorKind } from '../../machines/index.js';
 import type { Language } from '../config/app-config.js';
 
-/** Who acts. Until authentication is in place, the configured default operator. */
+/**
+ * Who acts on a case, as the machines and the history see it: the signed-in operator, with the
+ * kind of their agency (a CPI or an accredited agency: the CPI-only acts depend on it).
+ */
 export interface Actor {
+  /** The operator's id in the registry. */
   id: string;
+  username: string;
   kind: OperatorKind;
-  /** Where the identity came from: the configuration or a trusted gateway's headers. */
-  source: 'default' | 'gateway';
+  /** How the request was authenticated. */
+  via: 'session' | 'token' | 'oidc';
+  /** A person's account or a service account (another system). */
+  account: 'person' | 'service';
 }
 
-/** The request as the service sees it once the actor guard has run. */
-export type AppRequest = Request & { actor?: Actor; language?: Language; id?: unknown };
+/**
+ * The cases a request reaches (set by the PolicyGuard from the policy's scopes): the real cases of
+ * `officeIds` (the actor's offices and those they supervise), and every practice case if `practice`.
+ */
+export interface CaseAccess {
+  officeIds: string[];
+  practice: boolean;
+  /** The actor's own offices: where a new case may be opened. */
+  ownOfficeIds: string[];
+}
+
+/** The request as the service sees it once the PolicyGuard has run. */
+export type AppRequest = Request & { actor?: Actor; caseAccess?: CaseAccess; language?: Language; id?: unknown };
+
+/** Whether a case (its office, whether it is a practice case) is within reach. */
+export const reaches = (access: CaseAccess, target: { officeId: string | null; practice: boolean }): boolean =>
+  (target.practice && access.practice) || (target.officeId !== null && access.officeIds.includes(target.officeId));

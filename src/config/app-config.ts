@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { OperatorKind } from '../../machines/index.js';
 import { allowlistEntryError } from './network-address.js';
 import { loadOidcConfig, OIDC_CONFIG_VARIABLES, type OidcConfig } from './oidc-config.js';
 
@@ -17,9 +16,6 @@ export interface AppConfig {
   /** PostgreSQL schema the service's tables live in. */
   dbSchema: string;
   dbPoolSize: number;
-  defaultOperator: { id: string; kind: OperatorKind };
-  /** Take the actor from X-Operator-Id / X-Operator-Kind, set by a trusted gateway in front. */
-  trustOperatorHeaders: boolean;
   defaultLanguage: Language;
   logLevel: string;
   shutdownTimeoutMs: number;
@@ -80,21 +76,6 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
   { name: 'PERCORSI_EMBEDDED_DB_PORT', description: "Loopback port of the embedded database's socket (0: any free port).", default: '0' },
   { name: 'PERCORSI_DB_SCHEMA', description: 'PostgreSQL schema for the tables (created if missing).', default: 'public' },
   { name: 'PERCORSI_DB_POOL_SIZE', description: 'Connections to PostgreSQL (the embedded database always uses 1).', default: '20' },
-  {
-    name: 'PERCORSI_DEFAULT_OPERATOR_ID',
-    description: 'The acting operator recorded on every event until authentication is in place.',
-    default: 'operator',
-  },
-  {
-    name: 'PERCORSI_DEFAULT_OPERATOR_KIND',
-    description: "That operator's kind: `cpi` (public employment centre) or `accredited`.",
-    default: 'cpi',
-  },
-  {
-    name: 'PERCORSI_TRUST_OPERATOR_HEADERS',
-    description: 'Take the operator from the X-Operator-Id and X-Operator-Kind headers (only behind a gateway that sets them).',
-    default: 'false',
-  },
   {
     name: 'PERCORSI_DEFAULT_LANGUAGE',
     description: 'Language of messages when Accept-Language names neither `it` nor `en`.',
@@ -217,8 +198,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   }
   const schema = value('PERCORSI_DB_SCHEMA');
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) problems.push(`PERCORSI_DB_SCHEMA must be a lower-case SQL identifier, got '${schema}'`);
-  const operatorId = value('PERCORSI_DEFAULT_OPERATOR_ID');
-  if (operatorId.length > 100) problems.push('PERCORSI_DEFAULT_OPERATOR_ID is longer than 100 characters');
 
   const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks' | 'identity' | 'oidc'> & Partial<AppConfig> = {
     port: integer('PORT', 0, 65535),
@@ -228,8 +207,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     embeddedDbPort: integer('PERCORSI_EMBEDDED_DB_PORT', 0, 65535),
     dbSchema: schema,
     dbPoolSize: integer('PERCORSI_DB_POOL_SIZE', 1, 500),
-    defaultOperator: { id: operatorId, kind: oneOf('PERCORSI_DEFAULT_OPERATOR_KIND', ['cpi', 'accredited'] as const) },
-    trustOperatorHeaders: boolean('PERCORSI_TRUST_OPERATOR_HEADERS'),
     defaultLanguage: oneOf('PERCORSI_DEFAULT_LANGUAGE', ['it', 'en'] as const),
     logLevel: oneOf('PERCORSI_LOG_LEVEL', LOG_LEVELS),
     shutdownTimeoutMs: integer('PERCORSI_SHUTDOWN_TIMEOUT_MS', 0, 600000),

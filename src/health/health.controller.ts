@@ -3,10 +3,12 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiJson, ApiProblems } from '../common/openapi.js';
 import { ProblemException } from '../common/problem.js';
 import { Database } from '../database/database.js';
+import { Can } from '../policy/can.js';
 
 const startedAt = Date.now();
 
 @ApiTags('operations')
+@Can('health.read')
 @Controller('health')
 export class HealthController implements BeforeApplicationShutdown {
   private shuttingDown = false;

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Inject, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiCookieAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Inject, Param, Patch, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiJson, ApiProblems } from '../common/openapi.js';
 import { parseUuid } from '../common/request-parsing.js';
 import { AdminService } from './admin.service.js';
-import { IdentityGuard, RequireRoles } from './identity.guard.js';
+import { Can } from '../policy/can.js';
 import { TOKEN_BODY } from './tokens.controller.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -12,10 +12,7 @@ const BODY_PROBLEMS = ['MALFORMED_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_
 /** The registry of agencies, offices and operators: the admin role only. */
 @ApiTags('admin')
 @Controller('admin')
-@UseGuards(IdentityGuard)
-@RequireRoles('admin')
-@ApiCookieAuth('session')
-@ApiSecurity('bearer')
+@Can('admin.registry')
 export class AdminController {
   constructor(@Inject(AdminService) private readonly admin: AdminService) {}
 

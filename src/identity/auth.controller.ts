@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiCookieAuth, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiJson, ApiProblems, HEADERS } from '../common/openapi.js';
-import { CurrentPrincipal, IdentityGuard } from './identity.guard.js';
+import { Can } from '../policy/can.js';
+import { CurrentPrincipal } from './identity.guard.js';
 import { IdentityService } from './identity.service.js';
 import type { Principal } from './principal.js';
 
@@ -13,6 +14,7 @@ export class AuthController {
   constructor(@Inject(IdentityService) private readonly identity: IdentityService) {}
 
   @Post('auth/login')
+  @Can('auth.signIn')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Sign in with a username and password',
@@ -36,6 +38,7 @@ export class AuthController {
   }
 
   @Post('auth/logout')
+  @Can('auth.signIn')
   @HttpCode(204)
   @ApiOperation({
     summary: 'Sign out: the session ends (revoked on the server) and the cookie is cleared',
@@ -48,9 +51,7 @@ export class AuthController {
   }
 
   @Get('me')
-  @UseGuards(IdentityGuard)
-  @ApiCookieAuth('session')
-  @ApiSecurity('bearer')
+  @Can('me.read')
   @ApiOperation({ summary: 'Who is signed in: operator, agency, offices and roles' })
   @ApiJson(200, 'Me', 'The signed-in operator (for an API token: its roles and offices).')
   @ApiProblems('UNAUTHENTICATED')

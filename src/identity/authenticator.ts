@@ -109,10 +109,12 @@ export class Authenticator {
     const officeIds = args.officeIds ?? operator.officeIds;
     const offices = operator.officeIds.length > 0 ? await this.repository.offices(this.db, operator.officeIds) : [];
     const agency = offices.length > 0 ? await this.repository.agency(this.db, offices[0].agencyId) : null;
+    const supervised = offices.filter((o) => officeIds.includes(o.id)).flatMap((o) => o.supervisesOfficeIds);
     return {
       operator: { id: operator.id, username: operator.username, name: operator.name, kind: operator.kind },
       agency: agency ? { id: agency.id, name: agency.name, kind: agency.kind } : null,
       officeIds,
+      reachableOfficeIds: [...new Set([...officeIds, ...supervised])],
       roles: args.roles ?? operator.roles,
       via: args.via,
       credentialId: args.credentialId,

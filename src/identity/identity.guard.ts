@@ -1,17 +1,9 @@
-import { Inject, Injectable, SetMetadata, createParamDecorator, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { ProblemException } from '../common/problem.js';
-import { Authenticator } from './authenticator.js';
-import type { Role } from './identity.repository.js';
 import type { Principal } from './principal.js';
 
 export type IdentityRequest = Request & { principal?: Principal };
-
-const ROLES_KEY = 'percorsi:roles';
-
-/** The roles a route requires (any of them); none listed: any signed-in operator. */
-export const RequireRoles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 
 export const WWW_AUTHENTICATE = 'Bearer realm="percorsi"';
 
@@ -25,8 +17,6 @@ export const unauthenticated = () =>
     {},
     { 'WWW-Authenticate': WWW_AUTHENTICATE },
   );
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The origin the request was addressed to, as a browser would write it in Origin. */
 export const ownOrigin = (request: Request): string => `${request.protocol}://${request.get('host') ?? ''}`;
@@ -60,37 +50,9 @@ export function assertSameOrigin(request: Request): void {
   });
 }
 
-/**
- * Authenticates the request (session cookie or Bearer token), checks the role the route requires,
- * and guards cookie-authenticated writes against cross-site forgery. Applied with @UseGuards.
- */
-@Injectable()
-export class IdentityGuard implements CanActivate {
-  constructor(
-    @Inject(Authenticator) private readonly authenticator: Authenticator,
-    @Inject(Reflector) private readonly reflector: Reflector,
-  ) {}
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<IdentityRequest>();
-    const principal = await this.authenticator.authenticate(request);
-    if (!principal) throw unauthenticated();
-    if (principal.via === 'session' && !SAFE_METHODS.has(request.method)) assertSameOrigin(request);
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]) ?? [];
-    if (roles.length > 0 && !roles.some((r) => principal.roles.includes(r))) {
-      throw new ProblemException('FORBIDDEN', {
-        it: `Serve il ruolo ${roles.join(' o ')}.`,
-        en: `This needs the ${roles.join(' or ')} role.`,
-      });
-    }
-    request.principal = principal;
-    return true;
-  }
-}
-
-/** The authenticated principal (IdentityGuard ran). */
+/** The authenticated principal (the PolicyGuard ran, on a route that is not open). */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
   const principal = context.switchToHttp().getRequest<IdentityRequest>().principal;
-  if (!principal) throw new Error('IdentityGuard did not run');
+  if (!principal) throw new Error('PolicyGuard did not run');
   return principal;
 });

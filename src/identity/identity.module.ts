@@ -4,7 +4,7 @@ import { AdminService } from './admin.service.js';
 import { AuthController } from './auth.controller.js';
 import { Authenticator } from './authenticator.js';
 import { FirstAdmin } from './first-admin.js';
-import { IdentityGuard } from './identity.guard.js';
+import { PolicyGuard } from './policy.guard.js';
 import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -15,7 +15,7 @@ export { IDENTITY_ENTITIES } from './identity.entities.js';
 
 /**
  * Identity (Step 6): agencies, offices, operators and roles; sign-in with built-in accounts,
- * sessions, API tokens; the Authenticator and the IdentityGuard other modules use.
+ * sessions, API tokens; the Authenticator, and the PolicyGuard that gates every route.
  */
 @Module({
   controllers: [AuthController, TokensController, AdminController],
@@ -24,11 +24,11 @@ export { IDENTITY_ENTITIES } from './identity.entities.js';
     { provide: Passwords, useValue: new Passwords() },
     LoginThrottle,
     Authenticator,
-    IdentityGuard,
+    PolicyGuard,
     IdentityService,
     AdminService,
     FirstAdmin,
   ],
-  exports: [Authenticator, IdentityGuard, IdentityRepository],
+  exports: [Authenticator, PolicyGuard, IdentityRepository],
 })
 export class IdentityModule {}

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
-/** The roles an operator or a token can hold (issue 14). */
-export const ROLES = ['case_manager', 'supervisor', 'trainer', 'analyst', 'integration', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../policy/policy.js';
+
+/** The roles an operator or a token can hold (issue 14): the policy's. */
+export { ROLES, type Role } from '../policy/policy.js';
 export const AGENCY_KINDS = ['cpi', 'accredited'] as const;
 export type AgencyKind = (typeof AGENCY_KINDS)[number];
 export const OPERATOR_KINDS = ['person', 'service'] as const;

@@ -7,6 +7,8 @@ export interface Principal {
   agency: { id: string; name: string; kind: AgencyKind } | null;
   /** The offices the request may act for (an API token's may be fewer than its operator's). */
   officeIds: string[];
+  /** officeIds and the offices they supervise: whose cases the request may reach. */
+  reachableOfficeIds: string[];
   /** The roles the request holds (an API token's may be fewer than its operator's). */
   roles: Role[];
   via: 'session' | 'token' | 'oidc';

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiCookieAuth, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiJson, ApiProblems } from '../common/openapi.js';
 import { parseUuid } from '../common/request-parsing.js';
-import { CurrentPrincipal, IdentityGuard } from './identity.guard.js';
+import { Can } from '../policy/can.js';
+import { CurrentPrincipal } from './identity.guard.js';
 import { IdentityService } from './identity.service.js';
 import type { Principal } from './principal.js';
 
@@ -11,9 +12,7 @@ export const TOKEN_BODY = { $ref: '#/components/schemas/TokenInput' };
 /** The signed-in operator's API tokens. */
 @ApiTags('identity')
 @Controller('tokens')
-@UseGuards(IdentityGuard)
-@ApiCookieAuth('session')
-@ApiSecurity('bearer')
+@Can('tokens.manage')
 export class TokensController {
   constructor(@Inject(IdentityService) private readonly identity: IdentityService) {}
 

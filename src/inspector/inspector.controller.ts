@@ -7,6 +7,7 @@ import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiContent, ApiProblems } from '../common/openapi.js';
 import { ProblemException } from '../common/problem.js';
+import { Can } from '../policy/can.js';
 
 /** Nothing but the service itself: no CDN, no web font, no inline script, no frame. */
 export const INSPECTOR_CSP = [
@@ -66,6 +67,7 @@ function loadAssets(): Map<string, Asset> {
  * page works in a training room with no internet. The data comes from the public API.
  */
 @ApiTags('inspector')
+@Can('inspector.page')
 @Controller('inspector')
 export class InspectorController {
   private readonly assets = loadAssets();

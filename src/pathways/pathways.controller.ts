@@ -3,8 +3,10 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PATHWAYS, PATHWAY_NAMES, describePathway, isPathwayName } from '../../machines/index.js';
 import { ApiJson, ApiProblems } from '../common/openapi.js';
 import { ProblemException } from '../common/problem.js';
+import { Can } from '../policy/can.js';
 
 @ApiTags('pathways')
+@Can('pathways.read')
 @Controller('pathways')
 export class PathwaysController {
   @Get()

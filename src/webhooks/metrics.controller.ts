@@ -5,8 +5,10 @@ import { Clock } from '../common/clock.js';
 import { Database } from '../database/database.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 import { WebhookRepository } from './webhook.repository.js';
+import { Can } from '../policy/can.js';
 
 @ApiTags('operations')
+@Can('metrics.read')
 @Controller('metrics')
 export class MetricsController {
   constructor(

@@ -3,10 +3,12 @@ import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/s
 import { ApiJson, ApiProblems, ENUMS } from '../common/openapi.js';
 import { parseUuid } from '../common/request-parsing.js';
 import { WebhooksService } from './webhooks.service.js';
+import { Can } from '../policy/can.js';
 
 const SUBSCRIPTION_BODY = { $ref: '#/components/schemas/SubscriptionInput' };
 
 @ApiTags('webhooks')
+@Can('webhooks.manage')
 @Controller('webhooks')
 export class WebhooksController {
   constructor(@Inject(WebhooksService) private readonly webhooks: WebhooksService) {}

@@ -146,9 +146,7 @@ describe('GET /cases/:id/stream', () => {
   });
 
   it('sends the case as XState inspection events on /inspection', async () => {
-    const id = (
-      await api.post('/cases', { pathway: 'person', subject: 'INSPECT-1' }, { 'X-Operator-Id': 'maria', 'X-Operator-Kind': 'cpi' })
-    ).body.id as string;
+    const id = (await api.post('/cases', { pathway: 'person', subject: 'INSPECT-1' })).body.id as string;
     const stream = await sse(`/cases/${id}/inspection`);
     await stream.waitFor((m) => m.length >= 3);
     const [actor, init, snapshot] = stream.messages.map((m) => m.json);
@@ -171,11 +169,7 @@ describe('GET /cases/:id/stream', () => {
     });
     expect(stream.messages[2].id).toBe('1');
 
-    const posted = await api.post(
-      `/cases/${id}/events`,
-      { type: 'INFORMATION_GIVEN', referral: 'A2' },
-      { 'X-Operator-Id': 'maria', 'X-Operator-Kind': 'cpi' },
-    );
+    const posted = await api.post(`/cases/${id}/events`, { type: 'INFORMATION_GIVEN', referral: 'A2' });
     expect(posted.status).toBe(200);
     await stream.waitFor((m) => m.length >= 5);
     const [event, after] = stream.messages.slice(3);
@@ -183,7 +177,7 @@ describe('GET /cases/:id/stream', () => {
       type: '@xstate.event',
       sessionId: id,
       rootId: id,
-      sourceId: 'operator:maria',
+      sourceId: `operator:${t.operator.id}`,
       event: posted.body.event.payload,
     });
     expect(after.json).toMatchObject({

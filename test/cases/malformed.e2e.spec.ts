@@ -7,6 +7,7 @@ import { ACT_DATE, DID_DATE, EMPLOYER_STAGES, NOW, SAMPLE_EVENTS } from '../../m
 import { Clock } from '../../src/common/clock.js';
 import { PROBLEMS, problemType } from '../../src/common/problem.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { signedInHeaders } from '../support/signed-in.js';
 
 /**
  * 1,000 generated malformed requests: wrong types, missing fields, huge strings, unknown events,
@@ -32,11 +33,10 @@ class FixedClock extends Clock {
 
 const EVENT_TYPE = /^[A-Z][A-Z0-9_]{0,63}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const OPERATOR_ID = /^[\p{L}\p{N}._:@-]{1,100}$/u;
 const ENVELOPE = ['type', 'at'];
 const SERVICE_SET = ['operator', 'receivedAt'];
-const CREATE_KEYS = ['pathway', 'subject', 'office', 'input'];
-const QUERY_KEYS = ['pathway', 'status', 'state', 'service', 'serviceStatus', 'office', 'subject', 'cursor', 'limit'];
+const CREATE_KEYS = ['pathway', 'subject', 'officeId', 'input'];
+const QUERY_KEYS = ['pathway', 'status', 'state', 'service', 'serviceStatus', 'officeId', 'scope', 'subject', 'cursor', 'limit'];
 const ALL_TYPES = new Set(Object.values(PATHWAYS).flatMap((p) => Object.keys(p.events)));
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -100,7 +100,7 @@ function whyCreateMalformed(text: string | undefined): string | null {
   if (typeof body.pathway !== 'string' || !Object.hasOwn(PATHWAYS, body.pathway)) return 'bad pathway';
   const textOk = (v: unknown, max: number) => typeof v === 'string' && v.trim() !== '' && v.trim().length <= max;
   if (!textOk(body.subject, 200)) return 'bad subject';
-  if (body.office !== undefined && body.office !== null && !textOk(body.office, 100)) return 'bad office';
+  if (body.officeId !== undefined && !(typeof body.officeId === 'string' && UUID.test(body.officeId))) return 'bad officeId';
   if (body.input === undefined) return null;
   if (!isPlainObject(body.input)) return 'bad input';
   const fields = PATHWAYS[body.pathway as PathwayName].inputFields;
@@ -319,7 +319,6 @@ const malformedCreate: fc.Arbitrary<{ kind: string; body: string }> = (() => {
     {
       pathway: fc.constantFrom('person', 'employer'),
       subject: fc.stringMatching(/^[A-Z0-9]{1,16}$/),
-      office: fc.constantFrom('CPI Bologna', 'CPI Modena'),
       input: fc.constant({}),
     },
     { requiredKeys: ['pathway', 'subject'] },
@@ -345,7 +344,8 @@ const malformedCreate: fc.Arbitrary<{ kind: string; body: string }> = (() => {
   const wrongOffice = fc.oneof(
     fc.integer(),
     fc.boolean(),
-    fc.constantFrom('', '  '),
+    fc.constant(null),
+    fc.constantFrom('', '  ', 'CPI Bologna', '00000000-0000-0000-0000-00000000000'),
     fc.integer({ min: 101, max: 5000 }).map((n) => 'o'.repeat(n)),
   );
   const unknownKey = (known: string[]) => fc.oneof(sneakyKey, unicode(12)).filter((k) => !known.includes(k));
@@ -364,7 +364,7 @@ const malformedCreate: fc.Arbitrary<{ kind: string; body: string }> = (() => {
     ['subject wrong', set('subject', wrongSubject)],
     ['pathway missing', unset('pathway')],
     ['pathway wrong', set('pathway', wrongPathway)],
-    ['office wrong', set('office', wrongOffice)],
+    ['officeId wrong', set('officeId', wrongOffice)],
     [
       'unknown field',
       fc.tuple(unknownKey(CREATE_KEYS), anyJson).map(
@@ -437,19 +437,13 @@ const junkHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
   { requiredKeys: [] },
 );
 
-/** Operator headers that the service must refuse. */
-const badOperator: fc.Arbitrary<Record<string, string>> = fc
-  .oneof(
-    fc.record({ 'X-Operator-Id': fc.constantFrom('op-1', 'ok'), 'X-Operator-Kind': headerJunk }),
-    fc.record({ 'X-Operator-Id': headerJunk, 'X-Operator-Kind': fc.constantFrom('cpi', 'accredited') }),
-    fc.record({ 'X-Operator-Id': headerJunk }),
-    fc.record({ 'X-Operator-Kind': fc.oneof(headerJunk, fc.constantFrom('cpi', 'CPI')) }),
-  )
-  .filter((h: Record<string, string>) => {
-    const id = h['X-Operator-Id']?.trim();
-    const kind = h['X-Operator-Kind']?.trim();
-    return id === undefined || kind === undefined || !OPERATOR_ID.test(id) || !['cpi', 'accredited'].includes(kind);
-  });
+/** Credentials that authenticate nobody: refused with 401, whatever the route (but the open ones). */
+const badCredentials: fc.Arbitrary<Record<string, string>> = fc.record({
+  authorization: fc.oneof(
+    headerJunk,
+    fc.constantFrom('Bearer pct_nope', 'Bearer ', 'Basic YWRtaW46YWRtaW4=', 'bearer a.b.c', 'Bearer eyJhbGciOiJub25lIn0.e30.'),
+  ),
+});
 
 /** Path segments that are not case ids (never a dot segment, which the client would resolve away). */
 const badId = fc
@@ -508,7 +502,7 @@ const badListQuery: fc.Arbitrary<string> = (() => {
       fc.tuple(fc.constant('pathway'), notIn(Object.keys(PATHWAYS))),
       fc.tuple(fc.constant('status'), notIn(['active', 'done'])),
       fc.tuple(
-        fc.constantFrom('office', 'subject', 'state'),
+        fc.constantFrom('subject', 'state'),
         fc.integer({ min: 201, max: 3000 }).map((n) => 'q'.repeat(n)),
       ),
       fc.tuple(
@@ -527,7 +521,7 @@ const badListQuery: fc.Arbitrary<string> = (() => {
   // Legal parameters (given twice they are no longer legal), and junk between them.
   const extra = fc
     .tuple(
-      fc.constantFrom('pathway=person', 'status=active', 'limit=5', 'office=CPI', 'state=open', 'subject=S'),
+      fc.constantFrom('pathway=person', 'status=active', 'limit=5', 'scope=all', 'state=open', 'subject=S'),
       fc.constantFrom('', '&%FF=1', '&a=%', '&&', '&='),
     )
     .map(([p, junk]) => p + junk);
@@ -637,10 +631,10 @@ const probes: fc.Arbitrary<Probe> = fc.oneof(
     arbitrary: fc
       .tuple(
         target,
-        fc.constantFrom('/cases/{case}', '/cases/{case}/transitions', '/cases/{case}/history', '/cases', '/pathways/person', '/health'),
-        badOperator,
+        fc.constantFrom('/cases/{case}', '/cases/{case}/transitions', '/cases/{case}/history', '/cases', '/pathways/person'),
+        badCredentials,
       )
-      .map(([i, path, headers]) => probe('bad operator headers', 'GET', path, { target: i, headers })),
+      .map(([i, path, headers]) => probe('bad credentials', 'GET', path, { target: i, headers })),
   },
   {
     weight: 3,
@@ -697,7 +691,8 @@ interface Answer {
 
 async function send(base: string, request: Probe, ids: string[]): Promise<Answer> {
   const path = request.target === undefined ? request.path : request.path.replaceAll('{case}', ids[request.target]);
-  const response = await fetch(`${base}${path}`, { method: request.method, headers: request.headers, body: request.body });
+  const headers = { ...signedInHeaders(base), ...request.headers };
+  const response = await fetch(`${base}${path}`, { method: request.method, headers, body: request.body });
   const header = (name: string) => response.headers.get(name);
   return {
     status: response.status,
@@ -750,7 +745,11 @@ describe('1,000 malformed requests', () => {
   const ids: string[] = [];
 
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${t.url}${path}`, { method: 'POST', headers: { ...JSON_TYPE, ...headers }, body: JSON.stringify(body) });
+    const response = await fetch(`${t.url}${path}`, {
+      method: 'POST',
+      headers: { ...JSON_TYPE, ...t.operator.headers, ...headers },
+      body: JSON.stringify(body),
+    });
     expect({ path, status: response.status }).toEqual({ path, status: path === '/cases' ? 201 : 200 });
     return (await response.json()) as { id: string };
   };
@@ -759,7 +758,8 @@ describe('1,000 malformed requests', () => {
   const rows = () =>
     Promise.all(
       ids.map(async (id) => {
-        const [view, history] = await Promise.all([fetch(`${t.url}/cases/${id}`), fetch(`${t.url}/cases/${id}/history`)]);
+        const auth = { headers: t.operator.headers };
+        const [view, history] = await Promise.all([fetch(`${t.url}/cases/${id}`, auth), fetch(`${t.url}/cases/${id}/history`, auth)]);
         return { view: await view.text(), etag: view.headers.get('etag'), history: await history.text() };
       }),
     );
@@ -856,7 +856,7 @@ describe('1,000 malformed requests', () => {
     ];
     for (const [path, body] of bodies) {
       for (const key of [{}, { 'Idempotency-Key': 'deep-1' }] as Record<string, string>[]) {
-        const response = await fetch(`${t.url}${path}`, { method: 'POST', headers: { ...JSON_TYPE, ...key }, body });
+        const response = await fetch(`${t.url}${path}`, { method: 'POST', headers: { ...JSON_TYPE, ...t.operator.headers, ...key }, body });
         const { code } = (await response.json()) as { code: string };
         expect({ path, key, status: response.status, code }).toEqual({ path, key, status: 400, code: 'VALIDATION_FAILED' });
       }

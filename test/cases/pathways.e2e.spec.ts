@@ -36,7 +36,7 @@ describe('a case over HTTP, from opening to outcome', () => {
   }
 
   it('takes a person from A.1 information to hired, and keeps every step in the history', async () => {
-    const opened = await api.post('/cases', { pathway: 'person', subject: 'RSSMRA80A01H501U', office: 'CPI Bologna' });
+    const opened = await api.post('/cases', { pathway: 'person', subject: 'RSSMRA80A01H501U' });
     expect(opened.status).toBe(201);
     expect(opened.headers.get('location')).toBe(`/cases/${opened.body.id}`);
     expect(opened.headers.get('etag')).toBe('"1"');
@@ -65,8 +65,8 @@ describe('a case over HTTP, from opening to outcome', () => {
     expect(history.body.events.map((e: { sequence: number }) => e.sequence)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
     expect(history.body.events.map((e: { type: string }) => e.type)).toEqual(['CASE_OPENED', ...events.map((e) => e.type)]);
     expect(history.body.events[1]).toMatchObject({
-      actor: { id: 'operator', kind: 'cpi', source: 'default' },
-      payload: { type: 'INFORMATION_GIVEN', operator: { id: 'operator', kind: 'cpi' }, at: '2026-08-28' },
+      actor: { id: t.operator.id, username: t.operator.username, kind: 'cpi', via: 'token' },
+      payload: { type: 'INFORMATION_GIVEN', operator: { id: t.operator.id, kind: 'cpi' }, at: '2026-08-28' },
       occurredAt: '2026-08-28T00:00:00.000Z',
     });
 
@@ -81,7 +81,7 @@ describe('a case over HTTP, from opening to outcome', () => {
   });
 
   it('takes an employer from scouting to a candidate hired', async () => {
-    const opened = await api.post('/cases', { pathway: 'employer', subject: 'IT01234567890', office: 'CPI Modena' });
+    const opened = await api.post('/cases', { pathway: 'employer', subject: 'IT01234567890' });
     expect(opened.status).toBe(201);
     const events = [
       ...bodies(EMPLOYER_STAGES),
@@ -95,46 +95,45 @@ describe('a case over HTTP, from opening to outcome', () => {
   });
 
   it('lists cases by pathway, status, state, service status and office, a page at a time', async () => {
-    const office = `CPI list ${Date.now()}`;
+    // An operator of an office of their own: the office's cases are exactly the ones opened here.
+    const operator = await t.newOperator();
+    const own = client(t.url, operator.headers);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++)
-      ids.push((await api.post('/cases', { pathway: i < 3 ? 'person' : 'employer', subject: `S-${i}`, office })).body.id);
-    await api.post(`/cases/${ids[0]}/events`, { type: 'INTAKE_SESSION_HELD', mode: 'individual', minutes: 30 });
+    for (let i = 0; i < 5; i++) ids.push((await own.post('/cases', { pathway: i < 3 ? 'person' : 'employer', subject: `S-${i}` })).body.id);
+    await own.post(`/cases/${ids[0]}/events`, { type: 'INTAKE_SESSION_HELD', mode: 'individual', minutes: 30 });
 
     const all: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = await api.get(`/cases?office=${encodeURIComponent(office)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await own.get(`/cases?officeId=${operator.officeId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
-      all.push(...page.body.items.map((c: { id: string }) => c.id));
+      all.push(...page.body.items.map((c: { id: string; officeId: string }) => c.id));
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(all).toEqual([...ids].reverse());
 
-    const q = (query: string) =>
-      api.get(`/cases?office=${encodeURIComponent(office)}&${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
+    const q = (query: string) => own.get(`/cases?${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
     expect(await q('pathway=employer')).toEqual([ids[4], ids[3]]);
     expect(await q('service=A2&serviceStatus=active')).toEqual([ids[0]]);
     expect(await q('state=open.A2.active')).toEqual([ids[0]]);
     expect((await q('status=done')).length).toBe(0);
     expect(await q('subject=S-1')).toEqual([ids[1]]);
+    // The cases they opened are theirs: scope=mine lists them too.
+    expect(await q('scope=mine')).toEqual([...ids].reverse());
+    // The default operator's office is another one: none of these there.
+    expect(await q(`officeId=${t.operator.officeId}`)).toEqual([]);
   });
 
-  it('matches subject and office whatever the letter case, and only the whole value', async () => {
+  it('matches the subject whatever the letter case, and only the whole value', async () => {
     const stamp = Date.now();
-    const office = `CPI Torino ${stamp}`;
     const subject = `RSSMRA80A01H501U-${stamp}`;
-    const mine = (await api.post('/cases', { pathway: 'person', subject, office })).body.id;
-    const other = (await api.post('/cases', { pathway: 'person', subject: `${subject}X`, office: `${office} Sud` })).body.id;
+    const mine = (await api.post('/cases', { pathway: 'person', subject })).body.id;
+    const other = (await api.post('/cases', { pathway: 'person', subject: `${subject}X` })).body.id;
     const ids = (query: string) => api.get(`/cases?${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
-    for (const value of [office, office.toLowerCase(), office.toUpperCase()])
-      expect(await ids(`office=${encodeURIComponent(value)}`)).toEqual([mine]);
     for (const value of [subject, subject.toLowerCase()]) expect(await ids(`subject=${encodeURIComponent(value)}`)).toEqual([mine]);
-    expect(await ids(`subject=${encodeURIComponent(subject.toLowerCase())}X&office=${encodeURIComponent(`${office} sud`)}`)).toEqual([
-      other,
-    ]);
-    expect(await ids(`office=${encodeURIComponent(`cpi torino ${stamp} nord`)}`)).toEqual([]);
+    expect(await ids(`subject=${encodeURIComponent(subject.toLowerCase())}X&officeId=${t.operator.officeId}`)).toEqual([other]);
+    expect(await ids(`subject=${encodeURIComponent(subject.slice(0, -1))}`)).toEqual([]);
   });
 
   it('describes the pathways, its health and its API', async () => {

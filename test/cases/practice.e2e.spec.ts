@@ -22,11 +22,13 @@ describe('practice cases (the sandbox for trainees)', () => {
 
   it('are marked, follow the same rules, stay out of the default list, and are never sent to webhooks', async () => {
     const subscription = (await api.post('/webhooks/subscriptions', { url: receiver.url() })).body;
-    const office = `CPI practice ${Date.now()}`;
-    const practice = await api.post('/cases', { pathway: 'person', subject: 'TRAINEE-1', office, practice: true });
+    // An office of its own: its cases are exactly the two opened here.
+    const operator = await t.newOperator();
+    const own = client(t.url, operator.headers);
+    const practice = await own.post('/cases', { pathway: 'person', subject: 'TRAINEE-1', practice: true });
     expect(practice.status).toBe(201);
     expect(practice.body.practice).toBe(true);
-    const real = await api.post('/cases', { pathway: 'person', subject: 'REAL-1', office });
+    const real = await own.post('/cases', { pathway: 'person', subject: 'REAL-1' });
     expect(real.body.practice).toBe(false);
 
     // The same machine decides: a refused step is refused with its reasons.
@@ -37,7 +39,7 @@ describe('practice cases (the sandbox for trainees)', () => {
     ).toBe(200);
 
     const list = (query: string) =>
-      api.get(`/cases?office=${encodeURIComponent(office)}${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
+      own.get(`/cases?officeId=${operator.officeId}${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
     expect(await list('')).toEqual([real.body.id]);
     expect(await list('&practice=true')).toEqual([practice.body.id]);
     expect(await list('&practice=all')).toEqual([real.body.id, practice.body.id]);

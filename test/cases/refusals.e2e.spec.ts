@@ -19,7 +19,8 @@ class FixedClock extends Clock {
   }
 }
 
-const ACCREDITED = { 'X-Operator-Id': 'op-accredited-1', 'X-Operator-Kind': 'accredited' };
+/** The headers of an operator of an accredited agency (beforeAll). */
+let ACCREDITED: Record<string, string>;
 const INTAKE = { type: 'INTAKE_SESSION_HELD', mode: 'individual', minutes: 30, at: DID_DATE };
 const TO_GUIDANCE = [
   INTAKE,
@@ -39,9 +40,11 @@ describe('refusals: problem+json, and nothing changes', () => {
   let guided: string;
   /** A person case closed by WITHDRAWN. */
   let closed: string;
+  let accreditedOffice: string;
 
   async function open(pathway = 'person'): Promise<string> {
-    const res = await api.post('/cases', { pathway, subject: `S-${randomUUID()}` });
+    // In the accredited agency's office, which the CPI's office supervises: both operators reach it.
+    const res = await api.post('/cases', { pathway, subject: `S-${randomUUID()}`, officeId: accreditedOffice });
     expect(res.status).toBe(201);
     return res.body.id as string;
   }
@@ -60,6 +63,13 @@ describe('refusals: problem+json, and nothing changes', () => {
   beforeAll(async () => {
     t = await startTestApp({ clock: new FixedClock() });
     api = client(t.url);
+    const accredited = await t.newOperator({ kind: 'accredited', roles: ['case_manager'] });
+    ACCREDITED = accredited.headers;
+    accreditedOffice = accredited.officeId!;
+    const supervision = await client(t.url, t.admin).call('PATCH', `/admin/offices/${t.operator.officeId}`, {
+      supervisesOfficeIds: [accreditedOffice],
+    });
+    expect(supervision.status).toBe(200);
     fresh = await open();
     guided = await open();
     await apply(guided, TO_GUIDANCE);
@@ -105,7 +115,12 @@ describe('refusals: problem+json, and nothing changes', () => {
       ['a pathway named after an Object.prototype member', { pathway: 'toString', subject: 'S' }, [{ field: 'pathway', problem: 'enum' }]],
       ['unknown top-level field', { pathway: 'person', subject: 'S', colour: 'red' }, [{ field: 'colour', problem: 'unknown' }]],
       ['input of the wrong type', { pathway: 'person', subject: 'S', input: ['disabled'] }, [{ field: 'input', problem: 'type' }]],
-      ['office of the wrong type', { pathway: 'person', subject: 'S', office: 7 }, [{ field: 'office', problem: 'type' }]],
+      ['officeId not a UUID', { pathway: 'person', subject: 'S', officeId: 7 }, [{ field: 'officeId', problem: 'format' }]],
+      [
+        'the free-text office of before Step 6',
+        { pathway: 'person', subject: 'S', office: 'CPI Bologna' },
+        [{ field: 'office', problem: 'unknown' }],
+      ],
       [
         'everything wrong at once',
         { pathway: 3, extra: true, input: 'x' },
@@ -209,8 +224,6 @@ describe('refusals: problem+json, and nothing changes', () => {
       ['If-Match unquoted', { 'If-Match': '1' }, 'header:If-Match'],
       ['Idempotency-Key of 300 characters', { 'Idempotency-Key': 'k'.repeat(300) }, 'header:Idempotency-Key'],
       ['Idempotency-Key with a space', { 'Idempotency-Key': 'a key' }, 'header:Idempotency-Key'],
-      ['X-Operator-Kind not a kind', { 'X-Operator-Id': 'op-1', 'X-Operator-Kind': 'root' }, 'header:X-Operator-Kind'],
-      ['X-Operator-Id missing', { 'X-Operator-Kind': 'cpi' }, 'header:X-Operator-Id'],
     ])('a legal event with a bad header: %s', async (_name, headers, field) => {
       await unchanged(guided, async () => {
         const res = await api.post(`/cases/${guided}/events`, GUIDANCE, headers);
@@ -248,7 +261,9 @@ describe('refusals: problem+json, and nothing changes', () => {
         ],
       ],
       ['pathway=constructor', [{ field: 'query:pathway', problem: 'enum' }]],
-      ['office=a&office=b', [{ field: 'query:office', problem: 'type' }]],
+      ['subject=a&subject=b', [{ field: 'query:subject', problem: 'type' }]],
+      ['officeId=Bologna', [{ field: 'query:officeId', problem: 'format' }]],
+      ['scope=everyone', [{ field: 'query:scope', problem: 'enum' }]],
       ['cursor=bm9wZQ', [{ field: 'query:cursor', problem: 'format' }]],
     ])('GET /cases?%s', async (query, errors) => {
       const res = await api.get(`/cases?${query}`);
@@ -488,7 +503,7 @@ describe('refusals: problem+json, and nothing changes', () => {
     });
 
     it('lists the same act as allowed for a CPI operator', async () => {
-      const res = await api.get(`/cases/${fresh}/transitions`, { 'X-Operator-Id': 'op-cpi-1', 'X-Operator-Kind': 'cpi' });
+      const res = await api.get(`/cases/${fresh}/transitions`);
       expect(res.body.allowed.map((a: { event: string }) => a.event)).toContain('MOBILITY_LIST_ENROLLED');
       expect(mobility(res)).toBeUndefined();
     });
@@ -513,7 +528,7 @@ describe('refusals: problem+json, and nothing changes', () => {
   describe('413 PAYLOAD_TOO_LARGE', () => {
     it('refuses a body over 64 KiB, on opening and on events', async () => {
       await unchanged(guided, async () => {
-        const big = { pathway: 'person', subject: 'S', office: 'x'.repeat(64 * 1024) };
+        const big = { pathway: 'person', subject: 'S', input: { note: 'x'.repeat(64 * 1024) } };
         expectProblem(await api.post('/cases', big), 413, 'PAYLOAD_TOO_LARGE', '/cases');
         const event = { ...GUIDANCE, note: 'y'.repeat(65 * 1024) };
         const res = await api.post(`/cases/${guided}/events`, event, { 'Accept-Language': 'en' });

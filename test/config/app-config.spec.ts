@@ -9,8 +9,6 @@ describe('configuration', () => {
       databaseUrl: null,
       dataDir: '/srv/percorsi/data',
       dbSchema: 'public',
-      defaultOperator: { id: 'operator', kind: 'cpi' },
-      trustOperatorHeaders: false,
       defaultLanguage: 'it',
     });
   });
@@ -19,7 +17,6 @@ describe('configuration', () => {
     const config = loadConfig({
       PORT: '8080',
       DATABASE_URL: 'postgres://u:p@db:5432/percorsi',
-      PERCORSI_DEFAULT_OPERATOR_KIND: 'accredited',
       PERCORSI_DEFAULT_LANGUAGE: 'en',
       PERCORSI_DATA_DIR: '/var/lib/percorsi',
     });
@@ -29,7 +26,6 @@ describe('configuration', () => {
       defaultLanguage: 'en',
       dataDir: '/var/lib/percorsi',
     });
-    expect(config.defaultOperator.kind).toBe('accredited');
   });
 
   it('reports every invalid variable at once, by name', () => {
@@ -38,22 +34,16 @@ describe('configuration', () => {
       loadConfig({
         PORT: 'abc',
         DATABASE_URL: 'mysql://x',
-        PERCORSI_DEFAULT_OPERATOR_KIND: 'boss',
+        PERCORSI_DEFAULT_LANGUAGE: 'fr',
         PERCORSI_DB_SCHEMA: 'Robert"); DROP',
-        PERCORSI_TRUST_OPERATOR_HEADERS: 'yes',
+        PERCORSI_SESSION_IDLE_MINUTES: 'soon',
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of [
-      'PORT',
-      'DATABASE_URL',
-      'PERCORSI_DEFAULT_OPERATOR_KIND',
-      'PERCORSI_DB_SCHEMA',
-      'PERCORSI_TRUST_OPERATOR_HEADERS',
-    ]) {
+    for (const name of ['PORT', 'DATABASE_URL', 'PERCORSI_DEFAULT_LANGUAGE', 'PERCORSI_DB_SCHEMA', 'PERCORSI_SESSION_IDLE_MINUTES']) {
       expect(problems).toContain(name);
     }
   });

@@ -10,6 +10,20 @@ const primaryKeyOf = async (t: TestApp, table: string): Promise<string> =>
     )
   )[0]?.name;
 
+/** Cases as they were before Step 6: a free-text office, in two letter cases, or none. */
+async function insertLegacyCases(t: TestApp): Promise<void> {
+  for (const [subject, office] of [
+    ['LEGACY-1', 'CPI Bologna'],
+    ['LEGACY-2', 'cpi bologna'],
+    ['LEGACY-3', null],
+  ])
+    await t.dataSource.query(
+      `INSERT INTO cases (id, pathway, machine_version, subject, office, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at)
+       VALUES (gen_random_uuid(), 'person', '1', $1, $2, '{}', '{}', 'active', '{}', '{}', 1, false, now(), now())`,
+      [subject, office],
+    );
+}
+
 describe('migrations', () => {
   let t: TestApp;
 
@@ -55,6 +69,31 @@ describe('migrations', () => {
     const before6 = ['case_events', 'cases', 'idempotency_keys', 'webhook_attempts', 'webhook_deliveries', 'webhook_subscriptions'];
     const identity = ['agencies', 'api_tokens', 'office_supervision', 'offices', 'operator_offices', 'operators', 'sessions'];
     const all = [...before6, ...identity].sort();
+    expect(await tables()).toEqual(all);
+    // Case offices: the free-text office comes back; going up again turns it into offices of the registry.
+    await t.dataSource.undoLastMigration();
+    await insertLegacyCases(t);
+    await t.dataSource.runMigrations();
+    const migrated = await t.dataSource.query<{ subject: string; office: string; agency: string; kind: string }[]>(
+      `SELECT c.subject, lower(o.name) AS office, a.name AS agency, a.kind FROM cases c
+         JOIN offices o ON o.id = c.office_id JOIN agencies a ON a.id = o.agency_id
+        WHERE c.subject LIKE 'LEGACY-%' ORDER BY c.subject`,
+    );
+    // One office per name whatever the letter case: both Bologna cases in the same one.
+    expect(
+      new Set(
+        (await t.dataSource.query<{ id: string }[]>(`SELECT office_id AS id FROM cases WHERE subject IN ('LEGACY-1', 'LEGACY-2')`)).map(
+          (r) => r.id,
+        ),
+      ).size,
+    ).toBe(1);
+    expect(migrated).toEqual([
+      { subject: 'LEGACY-1', office: 'cpi bologna', agency: 'Uffici importati', kind: 'cpi' },
+      { subject: 'LEGACY-2', office: 'cpi bologna', agency: 'Uffici importati', kind: 'cpi' },
+      { subject: 'LEGACY-3', office: 'sede non indicata', agency: 'Uffici importati', kind: 'cpi' },
+    ]);
+    await t.dataSource.query(`DELETE FROM cases WHERE subject LIKE 'LEGACY-%'`);
+    await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(all);
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(before6);

@@ -14,7 +14,7 @@ describe('the OpenAPI document', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    const response = await fetch(`${t.url}/docs/openapi.json`);
+    const response = await fetch(`${t.url}/docs/openapi.json`, { headers: t.operator.headers });
     expect(response.status).toBe(200);
     document = (await response.json()) as typeof document;
     checker = new OpenApiConformance(document);
@@ -111,7 +111,8 @@ describe('the OpenAPI document', () => {
       responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
     };
     const headers = post.parameters.filter((p) => p.in === 'header').map((p) => p.name);
-    expect(headers).toEqual(expect.arrayContaining(['If-Match', 'Idempotency-Key', 'Accept-Language', 'X-Operator-Id']));
+    expect(headers).toEqual(expect.arrayContaining(['If-Match', 'Idempotency-Key', 'Accept-Language']));
+    expect(headers).not.toContain('X-Operator-Id');
     expect(Object.keys(post.responses['200'].headers!)).toContain('ETag');
     expect(Object.keys(post.responses['409'].content!)).toEqual(['application/problem+json']);
     const stream = document.paths['/cases/{id}/stream'].get as unknown as { responses: Record<string, { content: object }> };
@@ -129,12 +130,12 @@ describe('the OpenAPI document', () => {
   });
 
   it('is served as Swagger UI at /docs, whose document shows the per-event bodies', async () => {
-    const page = await fetch(`${t.url}/docs`);
+    const page = await fetch(`${t.url}/docs`, { headers: t.operator.headers });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('swagger-ui');
     // The page's script carries the document it renders.
-    const init = await (await fetch(`${t.url}/docs/swagger-ui-init.js`)).text();
+    const init = await (await fetch(`${t.url}/docs/swagger-ui-init.js`, { headers: t.operator.headers })).text();
     expect(init).toContain('PersonEvent.HIRED');
     expect(init).toContain('EmployerEvent.CANDIDATE_HIRED');
     const json = await client(t.url).get('/docs/openapi.json');

@@ -111,7 +111,7 @@ describe('hostile requests to every operation', () => {
   };
 
   const openCase = async (pathway: string, events: Record<string, unknown>[]) => {
-    const { id } = await post('/cases', { pathway, subject: `FUZZ-${fixtureCases.length}`, office: 'CPI Bologna' });
+    const { id } = await post('/cases', { pathway, subject: `FUZZ-${fixtureCases.length}` });
     for (const event of events) await post(`/cases/${id}/events`, event);
     fixtureCases.push(id);
   };

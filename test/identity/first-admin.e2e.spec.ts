@@ -22,7 +22,7 @@ describe('the first admin', () => {
   it('is created on the first start with a generated password, logged once at warn level; a restart creates nothing', async () => {
     const database = await newTestDatabase();
     databases.push(database);
-    const first = await startService({ database, readyTimeoutMs: 60_000 });
+    const first = await startService({ database, readyTimeoutMs: 60_000, signIn: false });
     let password: string;
     try {
       const passwords = loggedPasswords(first);
@@ -40,7 +40,7 @@ describe('the first admin', () => {
     } finally {
       await first.stop();
     }
-    const second = await startService({ database, readyTimeoutMs: 60_000 });
+    const second = await startService({ database, readyTimeoutMs: 60_000, signIn: false });
     try {
       expect(second.output()).not.toMatch(/first start/);
       expect((await client(second.url).post('/auth/login', { username: 'admin', password })).status).toBe(200);

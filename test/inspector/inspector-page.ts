@@ -95,7 +95,6 @@ export async function driveCase(
   const opened = await api.post('/cases', {
     pathway,
     subject: options.subject ?? `${pathway.toUpperCase()}-${Math.random().toString(36).slice(2, 8)}`,
-    office: 'CPI Torino',
     ...(options.practice ? { practice: true } : {}),
   });
   if (opened.status !== 201) throw new Error(`cannot open a ${pathway} case: ${opened.status} ${JSON.stringify(opened.body)}`);

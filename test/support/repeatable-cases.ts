@@ -33,7 +33,7 @@ export async function openRepeatableCases(
   const targets: Target[] = [];
   const setup = new Set<string>();
   for (let i = 0; i < args.count; i++) {
-    const opened = await api.post('/cases', { pathway: 'person', subject: `${args.subject}-${i}`, office: 'CPI Crash' });
+    const opened = await api.post('/cases', { pathway: 'person', subject: `${args.subject}-${i}` });
     expect(opened.status).toBe(201);
     const id = opened.body.id as string;
     if (i % 2 === 0) {

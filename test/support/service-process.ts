@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from '@jest/globals';
-import { newTestDatabase, type TestDatabase } from './test-app.js';
+import { forgetSignedIn } from './signed-in.js';
+import { newTestDatabase, signInTestOperator, TEST_ADMIN_PASSWORD, type TestDatabase, type TestOperator } from './test-app.js';
 
 /** The repository root: src/main.ts is started from here. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,6 +29,8 @@ export interface ServiceProcess {
 export interface RunningService extends ServiceProcess {
   url: string;
   port: number;
+  /** The operator the tests act as (see signInTestOperator); null with `signIn: false`. */
+  operator: TestOperator | null;
   /** SIGTERM, then SIGKILL if it has not exited after `timeoutMs`. Never throws. */
   stop(timeoutMs?: number): Promise<Exit>;
 }
@@ -131,9 +134,15 @@ export async function startService(options: {
   readyTimeoutMs?: number;
   /** What to run instead of `node --import tsx src/main.ts` (see spawnService). */
   command?: [string, ...string[]];
+  /** Sign in (default): the first admin's password is TEST_ADMIN_PASSWORD, and clients send an operator's token. */
+  signIn?: boolean;
 }): Promise<RunningService> {
   const port = await freePort();
-  const service = spawnService({ ...options.database.env, PORT: String(port), ...options.env }, options.command);
+  const signIn = options.signIn ?? true;
+  const service = spawnService(
+    { ...options.database.env, ...(signIn ? { PERCORSI_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD } : {}), PORT: String(port), ...options.env },
+    options.command,
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   let last: string;
@@ -159,10 +168,15 @@ export async function startService(options: {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const operator = signIn
+    ? (await signInTestOperator(url, options.env?.PERCORSI_ADMIN_PASSWORD ?? TEST_ADMIN_PASSWORD, options.database)).operator
+    : null;
   return Object.assign(service, {
     url,
     port,
+    operator,
     stop: async (timeoutMs = 15_000): Promise<Exit> => {
+      forgetSignedIn(url);
       if (service.exited) return service.waitForExit();
       service.kill('SIGTERM');
       try {

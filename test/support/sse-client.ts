@@ -1,3 +1,5 @@
+import { signedInHeaders } from './signed-in.js';
+
 /** A Server-Sent Events client for the tests: fetch, a line parser, and waits on what arrived. */
 
 export interface SseMessage {
@@ -27,7 +29,10 @@ export interface SseStream {
 
 export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
   const controller = new AbortController();
-  const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
+  const response = await fetch(url, {
+    headers: { accept: 'text/event-stream', ...signedInHeaders(new URL(url).origin), ...headers },
+    signal: controller.signal,
+  });
   const messages: SseMessage[] = [];
   const comments: string[] = [];
   const waiters = new Set<() => void>();

@@ -10,6 +10,7 @@ import type { Clock } from '../../src/common/clock.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
 import { conformance } from './openapi-conformance.js';
+import { forgetSignedIn, setSignedIn, signedInHeaders } from './signed-in.js';
 
 /** Where a test's database lives: a copy of the template PGlite folder, or a schema of its own. */
 export interface TestDatabase {
@@ -42,11 +43,112 @@ export async function newTestDatabase(): Promise<TestDatabase> {
   return { env: { PERCORSI_DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** The first admin's password in every test app (PERCORSI_ADMIN_PASSWORD). */
+export const TEST_ADMIN_PASSWORD = 'test-admin-password-1';
+
+/** An operator made for a test, with an API token: the headers its requests carry. */
+export interface TestOperator {
+  id: string;
+  username: string;
+  officeId: string | null;
+  agencyId: string | null;
+  /** `{ authorization: 'Bearer pct_...' }` */
+  headers: Record<string, string>;
+}
+
+/**
+ * Signs in as the first admin (a same-origin browser with the session cookie) and answers with
+ * the headers its writes carry.
+ */
+export async function adminSession(url: string, password = TEST_ADMIN_PASSWORD): Promise<Record<string, string>> {
+  const response = await fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+  if (response.status !== 200) throw new Error(`admin sign-in: ${response.status} ${await response.text()}`);
+  const cookie = response.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('percorsi_session='))!
+    .split(';')[0];
+  return { cookie, origin: url };
+}
+
+let operators = 0;
+
+/**
+ * A new operator through the admin API: by default a case manager and supervisor of a new CPI
+ * office; with `officeId`, a member of that office; `kind` for a new agency's kind. It signs in
+ * with an API token (no password: no hashing cost in the tests).
+ */
+export async function createOperator(
+  url: string,
+  admin: Record<string, string>,
+  args: { roles?: string[]; kind?: 'cpi' | 'accredited'; officeId?: string | null; name?: string } = {},
+): Promise<TestOperator> {
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: JSON.stringify(body),
+    });
+    const parsed = (await response.json()) as Record<string, any>;
+    if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(parsed)}`);
+    return parsed;
+  };
+  const n = ++operators;
+  let officeId = args.officeId;
+  let agencyId: string | null = null;
+  if (officeId === undefined) {
+    agencyId = (await post('/admin/agencies', { name: `${args.kind === 'accredited' ? 'Agenzia' : 'CPI'} ${n}`, kind: args.kind ?? 'cpi' }))
+      .id;
+    officeId = (await post('/admin/offices', { name: `Sede ${n}`, agencyId })).id as string;
+  }
+  const username = `operator.${process.pid}.${n}`;
+  const operator = await post('/admin/operators', {
+    username,
+    name: args.name ?? `Operatore ${n}`,
+    roles: args.roles ?? ['case_manager', 'supervisor'],
+    officeIds: officeId ? [officeId] : [],
+  });
+  const token = await post(`/admin/operators/${operator.id}/tokens`, { name: 'tests' });
+  return { id: operator.id, username, officeId: officeId ?? null, agencyId, headers: { authorization: `Bearer ${token.token}` } };
+}
+
+/**
+ * Signs a service at `url` in for the tests, through its API as a user would: the first admin,
+ * then a case manager, supervisor and admin of a new CPI office, whose token every client() of
+ * that URL then sends.
+ */
+export async function signInTestOperator(url: string, adminPassword = TEST_ADMIN_PASSWORD, database?: TestDatabase) {
+  // Several services on one database (replicas) share the operator: they are one installation.
+  let made = database ? operatorsOf.get(database) : undefined;
+  if (!made) {
+    made = (async () => {
+      const admin = await adminSession(url, adminPassword);
+      const operator = await createOperator(url, admin, { roles: ['case_manager', 'supervisor', 'admin'], name: 'Operatore di prova' });
+      return { admin, operator };
+    })();
+    if (database) operatorsOf.set(database, made);
+  }
+  const { admin, operator } = await made;
+  setSignedIn(url, operator.headers);
+  return { admin: { ...admin, origin: url }, operator };
+}
+
+const operatorsOf = new WeakMap<TestDatabase, Promise<{ admin: Record<string, string>; operator: TestOperator }>>();
+
 export interface TestApp {
   app: NestExpressApplication;
   url: string;
   config: AppConfig;
   dataSource: DataSource;
+  /** The app's default operator: a case manager, supervisor and admin of a CPI office (clients sign in as it). */
+  operator: TestOperator;
+  /** The first admin's session headers (cookie and Origin). */
+  admin: Record<string, string>;
+  /** Another operator (see createOperator). */
+  newOperator(args?: Parameters<typeof createOperator>[2]): Promise<TestOperator>;
   /** Counts of rows in the service's tables. */
   counts(): Promise<{ cases: number; events: number; keys: number }>;
   close(): Promise<void>;
@@ -59,7 +161,7 @@ export async function startTestApp(
   const database = options.database ?? (await newTestDatabase());
   const config = loadConfig({
     PERCORSI_LOG_LEVEL: 'silent',
-    PERCORSI_TRUST_OPERATOR_HEADERS: 'true',
+    PERCORSI_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ...database.env,
     ...options.env,
   });
@@ -67,11 +169,16 @@ export async function startTestApp(
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const dataSource = app.get(Database).dataSource;
+  const url = `http://127.0.0.1:${address.port}`;
+  const { admin, operator } = await signInTestOperator(url, config.identity.adminPassword ?? TEST_ADMIN_PASSWORD, database);
   return {
     app,
-    url: `http://127.0.0.1:${address.port}`,
+    url,
     config,
     dataSource,
+    operator,
+    admin,
+    newOperator: (args) => createOperator(url, admin, args),
     counts: async () => {
       const [row] = await dataSource.query<{ cases: number; events: number; keys: number }[]>(
         `SELECT (SELECT count(*) FROM cases)::int AS cases, (SELECT count(*) FROM case_events)::int AS events,
@@ -80,6 +187,7 @@ export async function startTestApp(
       return row;
     },
     close: async () => {
+      forgetSignedIn(url);
       await app.close();
       if (!options.database) await database.drop();
     },
@@ -97,11 +205,16 @@ export interface ApiResponse<T = any> {
  * `conformance: false` only where a test times what is on the wire (a crash mid-burst): checking each
  * answer against the document holds an answered request open a little longer.
  */
-export function client(base: string, defaults: Record<string, string> = {}, options: { conformance?: boolean } = {}) {
+/**
+ * Requests carry the app's default operator's token (startTestApp, signInTestOperator), unless
+ * `anonymous` or the caller's own `authorization`.
+ */
+export function client(base: string, defaults: Record<string, string> = {}, options: { conformance?: boolean; anonymous?: boolean } = {}) {
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
+    const signedIn = options.anonymous ? {} : signedInHeaders(base);
     const response = await fetch(`${base}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...defaults, ...headers },
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...signedIn, ...defaults, ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();

@@ -45,7 +45,7 @@ async function subscribe(api: Client, receiver: WebhookReceiver): Promise<string
 
 /** Opens a person case: its id and its CASE_OPENED event's id (the first webhook's id). */
 async function openCase(api: Client, subject: string): Promise<{ caseId: string; openedId: string }> {
-  const opened = await api.post('/cases', { pathway: 'person', subject, office: 'CPI Lease' });
+  const opened = await api.post('/cases', { pathway: 'person', subject });
   expect(opened.status).toBe(201);
   const history = await api.get(`/cases/${opened.body.id}/history`);
   expect(history.status).toBe(200);

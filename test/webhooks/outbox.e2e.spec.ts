@@ -274,7 +274,7 @@ describe('the webhook outbox', () => {
 
   it('shows the backlog and the attempts by outcome on /metrics', async () => {
     const scrape = async () => {
-      const res = await fetch(`${t.url}/metrics`);
+      const res = await fetch(`${t.url}/metrics`, { headers: t.operator.headers });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       const text = await res.text();

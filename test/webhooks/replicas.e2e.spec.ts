@@ -5,6 +5,7 @@ import { WebhookReceiver, sentBeforePreviousAnswered } from '../support/webhook-
 import { startService, type RunningService } from '../support/service-process.js';
 import { client, newTestDatabase, startTestApp, type Client, type TestDatabase } from '../support/test-app.js';
 import { secondDispatcher } from './second-dispatcher.js';
+import { signedInHeaders } from '../support/signed-in.js';
 
 /**
  * Several dispatchers on one database: the claim (FOR UPDATE SKIP LOCKED, with a lease) hands each
@@ -57,7 +58,7 @@ async function subscribe(api: Client, receiver: WebhookReceiver, ordering: Subsc
 async function drive(apis: Client[]): Promise<string[]> {
   const caseIds: string[] = [];
   for (let i = 0; i < CASES; i++) {
-    const res = await apis[i % apis.length].post('/cases', { pathway: 'person', subject: `REPLICA-${i}`, office: 'CPI Replica' });
+    const res = await apis[i % apis.length].post('/cases', { pathway: 'person', subject: `REPLICA-${i}` });
     expect(res.status).toBe(201);
     caseIds.push(res.body.id);
   }
@@ -158,7 +159,7 @@ const counted = async (metrics: WebhookMetrics): Promise<number> =>
 
 /** Sums percorsi_webhook_attempts_total over its labels in a Prometheus scrape. */
 async function scrapedAttempts(url: string): Promise<number> {
-  const res = await fetch(`${url}/metrics`);
+  const res = await fetch(`${url}/metrics`, { headers: signedInHeaders(url) });
   expect(res.status).toBe(200);
   let sum = 0;
   for (const line of (await res.text()).split('\n')) {
@@ -224,7 +225,7 @@ describe('webhooks: several dispatchers on one database', () => {
     cleanups.push(() => t.close());
     const api = client(t.url);
     const subscription = await subscribe(api, receiver, 'per-case');
-    const opened = await api.post('/cases', { pathway: 'person', subject: 'LEASE-1', office: 'CPI Lease' });
+    const opened = await api.post('/cases', { pathway: 'person', subject: 'LEASE-1' });
     expect(opened.status).toBe(201);
     const posted = await api.post(`/cases/${opened.body.id}/events`, EVENT);
     expect(posted.status).toBe(200);

@@ -66,7 +66,7 @@ describe('webhook signatures, with the background dispatcher', () => {
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
     const start = receiver.requests.length;
 
-    const opened = await api.post('/cases', { pathway: 'employer', subject: 'IT01234567890', office: 'CPI Modena' });
+    const opened = await api.post('/cases', { pathway: 'employer', subject: 'IT01234567890' });
     expect(opened.status).toBe(201);
     const caseId = opened.body.id as string;
     const servicesAfter: unknown[] = [opened.body.services];

@@ -4,6 +4,7 @@ import { Webhooks1795677353443 } from './1795677353443-webhooks.js';
 import { PracticeCases1795681632463 } from './1795681632463-practice-cases.js';
 import { NamedConstraints1796156674591 } from './1796156674591-named-constraints.js';
 import { CaseInsensitiveFilters1796158000000 } from './1796158000000-case-insensitive-filters.js';
+import { CaseOffices1796400000000 } from './1796400000000-case-offices.js';
 
 /** Every migration, in order: run at start-up. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   NamedConstraints1796156674591,
   CaseInsensitiveFilters1796158000000,
   Identity1796200000000,
+  CaseOffices1796400000000,
 ];

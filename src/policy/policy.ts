@@ -1,0 +1,84 @@
+/**
+ * Who may do what: the one table of Percorsi's authorisation (issue 14, "Authorisation on every
+ * route"). Every route names one action with @Can(action); the PolicyGuard reads this table and
+ * nothing else decides. A route without an action is refused (and fails the authorisation matrix test).
+ *
+ * Scopes say which cases an allowed role reaches:
+ * - `offices`: cases of the offices the actor belongs to, and of the offices those supervise;
+ * - `practice`: practice cases only (the inspector's sandbox), never a real person's data.
+ * A case outside an actor's scope answers 404 CASE_NOT_FOUND: its existence is not disclosed.
+ */
+
+export const ROLES = ['case_manager', 'supervisor', 'trainer', 'analyst', 'integration', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type CaseScope = 'offices' | 'practice';
+
+/**
+ * An action is open to everyone, to anyone signed in, or to roles (each with its scope over cases,
+ * or `true` for actions that touch no case). `page`: an HTML page, whose unauthenticated visitor is
+ * sent to the sign-in page rather than answered 401.
+ */
+export type Rule = ({ open: true } | { signedIn: true } | { roles: Partial<Record<Role, CaseScope | true>> }) & { page?: true };
+
+const OPEN: Rule = { open: true };
+const SIGNED_IN: Rule = { signedIn: true };
+
+/** Case work: case managers and supervisors on their offices' cases, integrations on their token's, trainers on practice cases. */
+const CASE_WORK: Rule = { roles: { case_manager: 'offices', supervisor: 'offices', integration: 'offices', trainer: 'practice' } };
+const ADMIN: Rule = { roles: { admin: true } };
+
+export const POLICY = {
+  // Health carries no data: load balancers and orchestrators probe it without credentials.
+  'health.read': OPEN,
+  // Signing in (and out), and the pages that lead to it.
+  'auth.signIn': OPEN,
+  'me.read': SIGNED_IN,
+  // Personal tokens: any signed-in operator, never wider than themselves (checked by the token service).
+  'tokens.manage': SIGNED_IN,
+  // The standards themselves (diagrams, rules, the API's document): no personal data.
+  'pathways.read': SIGNED_IN,
+  'docs.read': SIGNED_IN,
+  // The inspector's page and its files; the data it shows come from the case routes, scoped there.
+  'inspector.page': { signedIn: true, page: true },
+  // Cases: opened, listed, read, acted on, followed, replayed.
+  'cases.open': CASE_WORK,
+  'cases.list': CASE_WORK,
+  'cases.read': CASE_WORK,
+  'cases.act': CASE_WORK,
+  'cases.follow': CASE_WORK,
+  // Supervisors assign cases and transfer them between offices.
+  'cases.assign': { roles: { supervisor: 'offices' } },
+  // Administration: agencies, offices, operators, the access log, webhooks (they ship case data anywhere).
+  'admin.registry': ADMIN,
+  'admin.accessLog': ADMIN,
+  'webhooks.manage': ADMIN,
+  // Delivery counters: no personal data; for operators of the service and monitoring integrations.
+  'metrics.read': { roles: { admin: true, integration: true } },
+} as const satisfies Record<string, Rule>;
+
+export type Action = keyof typeof POLICY;
+
+/** The actor as the policy sees it. */
+export interface PolicySubject {
+  roles: readonly Role[];
+}
+
+export type Decision = { allowed: true; scopes: CaseScope[] } | { allowed: false; reason: 'unauthenticated' | 'forbidden' };
+
+/** Whether a principal (null: nobody signed in) may take an action, and over which cases. */
+export function decide(action: Action, principal: PolicySubject | null): Decision {
+  const rule: Rule = POLICY[action];
+  if ('open' in rule) return { allowed: true, scopes: [] };
+  if (!principal) return { allowed: false, reason: 'unauthenticated' };
+  if ('signedIn' in rule) return { allowed: true, scopes: [] };
+  const granted = principal.roles.filter((role) => rule.roles[role] !== undefined);
+  if (granted.length === 0) return { allowed: false, reason: 'forbidden' };
+  const scopes = granted.flatMap((role) => {
+    const scope = rule.roles[role];
+    return scope === true || scope === undefined ? [] : [scope];
+  });
+  return { allowed: true, scopes: [...new Set(scopes)] };
+}
+
+export const isAction = (value: unknown): value is Action => typeof value === 'string' && Object.hasOwn(POLICY, value);

@@ -1,0 +1,9 @@
+/**
+ * The headers every request of the tests sends to a service by default (its base URL): the token of
+ * the operator the test app signed in (startTestApp). Kept apart so that any helper can read them.
+ */
+const byBase = new Map<string, Record<string, string>>();
+
+export const signedInHeaders = (base: string): Record<string, string> => byBase.get(base) ?? {};
+export const setSignedIn = (base: string, headers: Record<string, string>): void => void byBase.set(base, headers);
+export const forgetSignedIn = (base: string): void => void byBase.delete(base);
