@@ -34,4 +34,4 @@ export {
 export { describePathway, type PathwayDescription } from './definition.js';
 export { legalDeadlines, type DeadlineStatus } from './person/person.deadlines.js';
 export { complexTargetPreconditions, type ComplexTargetPreconditions } from './person/person.preconditions.js';
-export { replayCase, replayHistory, HistoryNotReplayableError, OPENING_EVENT, type StoredEvent } from './replay.js';
+export { replayCase, replayHistory, HistoryNotReplayableError, OPENING_EVENT, RECORD_KEEPING_EVENTS, type StoredEvent } from './replay.js';

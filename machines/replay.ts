@@ -1,8 +1,15 @@
-import { applyEvent, startCase, type CaseState, type PersistedSnapshot, type Refusal } from './engine.js';
+import { applyEvent, readCase, startCase, type CaseState, type PersistedSnapshot, type Refusal } from './engine.js';
 import type { PathwayName } from './pathways.js';
 
 /** The type of the event that opens every case: sequence 1 of its history. */
 export const OPENING_EVENT = 'CASE_OPENED';
+
+/**
+ * Events of a case's history that are the office's record keeping, not acts of the standards: who
+ * is in charge of the case, and which office holds it. The machine does not see them: its state
+ * stays as it was.
+ */
+export const RECORD_KEEPING_EVENTS: readonly string[] = ['CASE_ASSIGNED', 'CASE_TRANSFERRED'];
 
 /** A stored event as replay reads it: its place in the history, its type and payload. */
 export interface StoredEvent {
@@ -53,6 +60,8 @@ export function replayCase(args: {
       const started = startCase({ pathway: args.pathway, input: event.payload.input, now: args.now });
       if (!started.ok) throw new HistoryNotReplayableError(event.sequence, 'the opening data are refused by the machine', started.refusal);
       state = started;
+    } else if (RECORD_KEEPING_EVENTS.includes(event.type)) {
+      state = readCase({ pathway: args.pathway, snapshot, now: args.now });
     } else {
       const receivedAt = new Date(String(event.payload.receivedAt));
       if (Number.isNaN(receivedAt.getTime())) throw new HistoryNotReplayableError(event.sequence, 'the stored event has no receivedAt');

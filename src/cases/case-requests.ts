@@ -84,6 +84,35 @@ export function parseCreateCase(body: unknown): CreateCaseRequest {
   };
 }
 
+/** POST /cases/:id/assignment: `{assigneeId}`, an operator's id or null (unassigned). */
+export function parseAssignment(body: unknown): { kind: 'assign'; assigneeId: string | null } {
+  const errors = onlyKeys(body, ['assigneeId']);
+  const value = isPlainObject(body) ? body.assigneeId : undefined;
+  if (value === undefined) errors.push({ field: 'assigneeId', problem: 'required' });
+  const assigneeId = value === null ? null : optionalUuid(errors, 'assigneeId', value);
+  if (errors.length > 0) throw validationFailed(errors);
+  return { kind: 'assign', assigneeId: assigneeId ?? null };
+}
+
+/** POST /cases/:id/transfer: `{officeId, reason}`. */
+export function parseTransfer(body: unknown): { kind: 'transfer'; officeId: string; reason: string } {
+  const errors = onlyKeys(body, ['officeId', 'reason']);
+  const fields = isPlainObject(body) ? body : {};
+  if (fields.officeId === undefined) errors.push({ field: 'officeId', problem: 'required' });
+  const officeId = optionalUuid(errors, 'officeId', fields.officeId);
+  const reason = text(errors, 'reason', fields.reason, 500, true);
+  if (errors.length > 0) throw validationFailed(errors);
+  return { kind: 'transfer', officeId: officeId!, reason: reason! };
+}
+
+/** A JSON object with only these keys: the issues otherwise. */
+function onlyKeys(body: unknown, keys: string[]): FieldIssue[] {
+  if (!isPlainObject(body)) return [{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }];
+  return Object.keys(body)
+    .filter((key) => !keys.includes(key))
+    .map((field) => ({ field, problem: 'unknown' as const }));
+}
+
 /**
  * An event as sent: `{type, at?, ...payload}`. The operator is the request's actor and
  * `receivedAt` the service's clock, so neither may come from the body; `at` defaults to now.

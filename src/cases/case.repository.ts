@@ -162,12 +162,16 @@ export class CaseRepository {
       event: NewEvent;
       now: Date;
       idempotency: IdempotencyWrite | null;
+      /** A transfer or an assignment: the case's office and assignee after it. */
+      placement?: { officeId: string | null; assigneeId: string | null };
     },
   ): Promise<{ deliveries: number } | null> {
-    const { update, event, idempotency } = args;
+    const { update, event, idempotency, placement } = args;
     const rows: { sequence: number; deliveries: number }[] = await db.query(
       `WITH updated AS (
-         UPDATE cases SET snapshot = $3, status = $4, state_paths = $5, services = $6, version = version + 1, updated_at = $7
+         UPDATE cases SET snapshot = $3, status = $4, state_paths = $5, services = $6, version = version + 1, updated_at = $7,
+           office_id = CASE WHEN $23::boolean THEN $24::uuid ELSE office_id END,
+           assignee_id = CASE WHEN $23::boolean THEN $25::uuid ELSE assignee_id END
          WHERE id = $1 AND version = $2
          RETURNING id, version
        ), appended AS (
@@ -202,6 +206,9 @@ export class CaseRepository {
         args.pathway,
         args.service,
         args.practice,
+        placement !== undefined,
+        placement?.officeId ?? null,
+        placement?.assigneeId ?? null,
       ],
     );
     return rows.length === 1 ? { deliveries: rows[0].deliveries } : null;

@@ -308,7 +308,7 @@ export class CaseService {
 }
 
 /** Who acted, as the history keeps it. */
-const actorRecord = (actor: Actor) => ({ id: actor.id, username: actor.username, kind: actor.kind, via: actor.via });
+export const actorRecord = (actor: Actor) => ({ id: actor.id, username: actor.username, kind: actor.kind, via: actor.via });
 
 /**
  * The office of a new case: the one asked for, which the actor must reach; else the actor's only

@@ -6,7 +6,16 @@ import { ApiJson, ApiProblems, ENUMS, HEADERS } from '../common/openapi.js';
 import type { Actor, CaseAccess } from '../common/request-context.js';
 import { Can } from '../policy/can.js';
 import type { Language } from '../config/app-config.js';
-import { parseCaseId, parseHistoryQuery, parseIdempotencyKey, parseIfMatch, parseListQuery } from './case-requests.js';
+import { CasePlacementService } from './case-placement.service.js';
+import {
+  parseAssignment,
+  parseCaseId,
+  parseHistoryQuery,
+  parseIdempotencyKey,
+  parseIfMatch,
+  parseListQuery,
+  parseTransfer,
+} from './case-requests.js';
 import { etagOf } from './case-view.js';
 import { CaseService, requestHash, type WriteResult } from './case.service.js';
 
@@ -18,10 +27,37 @@ const IDEMPOTENCY_HEADER = {
   schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$', example: 'open-RSSMRA80A01H501U-1' },
 };
 
+/** The body of a placement route: documented inline (two small objects). */
+const ASSIGNMENT_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['assigneeId'],
+  properties: {
+    assigneeId: {
+      type: 'string',
+      format: 'uuid',
+      nullable: true,
+      description: "An enabled operator of the case's office with the case_manager or supervisor role; null: nobody.",
+    },
+  },
+};
+const TRANSFER_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['officeId', 'reason'],
+  properties: {
+    officeId: { type: 'string', format: 'uuid', description: 'The office that takes the case (any office of the registry).' },
+    reason: { type: 'string', minLength: 1, maxLength: 500, description: 'Why, as the history will show it.' },
+  },
+};
+
 @ApiTags('cases')
 @Controller('cases')
 export class CasesController {
-  constructor(@Inject(CaseService) private readonly cases: CaseService) {}
+  constructor(
+    @Inject(CaseService) private readonly cases: CaseService,
+    @Inject(CasePlacementService) private readonly placements: CasePlacementService,
+  ) {}
 
   @Post()
   @Can('cases.open')
@@ -169,6 +205,49 @@ export class CasesController {
       ? { key: idempotencyKey, requestHash: requestHash('POST', `/cases/${caseId}/events`, { body, actor: [actor.id, actor.kind] }) }
       : null;
     return send(response, await this.cases.postEvent({ caseId, body, actor, access, ifMatch: parseIfMatch(ifMatch), idempotency }));
+  }
+
+  @Post(':id/assignment')
+  @HttpCode(200)
+  @Can('cases.assign')
+  @ApiOperation({
+    summary: 'Assign a case to an operator (supervisors)',
+    description: "The history records CASE_ASSIGNED (who, by whom; the machine's state does not change); webhooks as for any event.",
+  })
+  @ApiBody({ schema: ASSIGNMENT_BODY })
+  @ApiJson(200, 'EventApplied', 'Assigned: the history entry and the case after it.', { ETag: HEADERS.ETag })
+  @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'CASE_NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE')
+  async assign(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+    @CurrentCaseAccess() access: CaseAccess,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const caseId = parseCaseId(id);
+    return send(response, await this.placements.place({ caseId, change: parseAssignment(body), actor, access }));
+  }
+
+  @Post(':id/transfer')
+  @HttpCode(200)
+  @Can('cases.assign')
+  @ApiOperation({
+    summary: 'Transfer a case to another office (supervisors)',
+    description:
+      "The history records CASE_TRANSFERRED (from, to, reason; the machine does not see it) and the case is left unassigned for the receiving office. The case may leave the supervisor's reach.",
+  })
+  @ApiBody({ schema: TRANSFER_BODY })
+  @ApiJson(200, 'EventApplied', 'Transferred: the history entry and the case after it.', { ETag: HEADERS.ETag })
+  @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'CASE_NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE')
+  async transfer(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentActor() actor: Actor,
+    @CurrentCaseAccess() access: CaseAccess,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const caseId = parseCaseId(id);
+    return send(response, await this.placements.place({ caseId, change: parseTransfer(body), actor, access }));
   }
 
   @Get(':id/history')

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { CaseEventEntity } from './case-event.entity.js';
+import { IdentityModule } from '../identity/identity.module.js';
 import { CaseFeed } from './case-feed.js';
+import { CasePlacementService } from './case-placement.service.js';
 import { CaseReplayService } from './case-replay.service.js';
 import { CaseStreamController } from './case-stream.controller.js';
 import { CaseStreamService } from './case-stream.service.js';
@@ -15,8 +17,9 @@ export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity]
 
 /** Cases: opening, events, reading, replay and the live streams. */
 @Module({
+  imports: [IdentityModule],
   controllers: [CasesController, CaseStreamController],
-  providers: [CaseRepository, CaseFeed, CaseService, CaseReplayService, CaseStreamService],
+  providers: [CaseRepository, CaseFeed, CaseService, CasePlacementService, CaseReplayService, CaseStreamService],
   exports: [CaseService, CaseRepository],
 })
 export class CasesModule {}

@@ -13,7 +13,8 @@ export async function startIdentityApp(options: { clock?: TestClock; env?: Recor
     clock: options.clock,
     env: { PERCORSI_ADMIN_PASSWORD: ADMIN_PASSWORD, PERCORSI_TRUST_PROXY: 'loopback', ...options.env },
   });
-  return { t, api: recording(client(t.url)) };
+  // Anonymous by default: each test signs in as it needs (the app's own test operator is not used here).
+  return { t, api: recording(client(t.url, {}, { anonymous: true })) };
 }
 
 /** The client, keeping every body for the password-hash check. */

@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, firefox, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from './service-process.js';
+import { signInCredentials } from './signed-in.js';
 
 /** The browsers every inspector test runs in (one `describe` per browser). */
 export const BROWSERS = ['chromium', 'firefox'] as const;
@@ -119,6 +120,8 @@ export interface OpenPageOptions {
   path?: string;
   viewport?: { width: number; height: number };
   locale?: string;
+  /** Whether the page is signed in as the test app's operator (default: yes, when the app is a test app). */
+  signedIn?: boolean;
 }
 
 /** How each browser names a request the page cancelled itself. */
@@ -131,6 +134,18 @@ const ABORTED_BY_PAGE = new Set(['net::ERR_ABORTED', 'NS_BINDING_ABORTED']);
  * `routeWebSocket` and `serviceWorkers: 'block'` all work under WebDriver BiDi (the harness tests
  * prove each one in both browsers).
  */
+/** Signs in through the API and answers with the session cookie, as Playwright adds it to a context. */
+async function sessionCookieFor(origin: string, credentials: { username: string; password: string }) {
+  const response = await fetch(`${origin}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  if (response.status !== 200) throw new Error(`sign-in for the browser: ${response.status} ${await response.text()}`);
+  const value = /^percorsi_session=([^;]*)/.exec(response.headers.getSetCookie().find((c) => c.startsWith('percorsi_session='))!)![1];
+  return { name: 'percorsi_session', value, url: origin, httpOnly: true, sameSite: 'Lax' as const };
+}
+
 export async function openPage(browser: Browser, baseUrl: string, options: OpenPageOptions = {}): Promise<InspectedPage> {
   const origin = new URL(baseUrl).origin;
   const context = await browser.newContext({
@@ -145,6 +160,9 @@ export async function openPage(browser: Browser, baseUrl: string, options: OpenP
   });
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
+  // Signed in as the test app's operator, with the session cookie a browser gets from POST /auth/login.
+  const credentials = signInCredentials(origin);
+  if (credentials && options.signedIn !== false) await context.addCookies([await sessionCookieFor(origin, credentials)]);
   const problems: PageProblems = { external: [], console: [], pageErrors: [], failedRequests: [] };
   const requests: string[] = [];
   const allowed: RegExp[] = [];

@@ -6,4 +6,13 @@ const byBase = new Map<string, Record<string, string>>();
 
 export const signedInHeaders = (base: string): Record<string, string> => byBase.get(base) ?? {};
 export const setSignedIn = (base: string, headers: Record<string, string>): void => void byBase.set(base, headers);
-export const forgetSignedIn = (base: string): void => void byBase.delete(base);
+export const forgetSignedIn = (base: string): void => {
+  byBase.delete(base);
+  credentials.delete(base);
+};
+
+/** The username and password of the same operator: what a browser signs in with (openPage). */
+const credentials = new Map<string, { username: string; password: string }>();
+export const signInCredentials = (base: string) => credentials.get(base);
+export const setSignInCredentials = (base: string, value: { username: string; password: string }): void =>
+  void credentials.set(base, value);

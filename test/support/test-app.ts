@@ -10,7 +10,7 @@ import type { Clock } from '../../src/common/clock.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
 import { conformance } from './openapi-conformance.js';
-import { forgetSignedIn, setSignedIn, signedInHeaders } from './signed-in.js';
+import { forgetSignedIn, setSignedIn, setSignInCredentials, signedInHeaders } from './signed-in.js';
 
 /** Where a test's database lives: a copy of the template PGlite folder, or a schema of its own. */
 export interface TestDatabase {
@@ -45,6 +45,9 @@ export async function newTestDatabase(): Promise<TestDatabase> {
 
 /** The first admin's password in every test app (PERCORSI_ADMIN_PASSWORD). */
 export const TEST_ADMIN_PASSWORD = 'test-admin-password-1';
+
+/** The password of the test apps' default operator (browsers sign in with it). */
+export const TEST_OPERATOR_PASSWORD = 'test-operator-password-1';
 
 /** An operator made for a test, with an API token: the headers its requests carry. */
 export interface TestOperator {
@@ -84,7 +87,7 @@ let operators = 0;
 export async function createOperator(
   url: string,
   admin: Record<string, string>,
-  args: { roles?: string[]; kind?: 'cpi' | 'accredited'; officeId?: string | null; name?: string } = {},
+  args: { roles?: string[]; kind?: 'cpi' | 'accredited'; officeId?: string | null; name?: string; password?: string } = {},
 ): Promise<TestOperator> {
   const post = async (path: string, body: unknown) => {
     const response = await fetch(`${url}${path}`, {
@@ -110,6 +113,7 @@ export async function createOperator(
     name: args.name ?? `Operatore ${n}`,
     roles: args.roles ?? ['case_manager', 'supervisor'],
     officeIds: officeId ? [officeId] : [],
+    ...(args.password ? { password: args.password } : {}),
   });
   const token = await post(`/admin/operators/${operator.id}/tokens`, { name: 'tests' });
   return { id: operator.id, username, officeId: officeId ?? null, agencyId, headers: { authorization: `Bearer ${token.token}` } };
@@ -126,13 +130,18 @@ export async function signInTestOperator(url: string, adminPassword = TEST_ADMIN
   if (!made) {
     made = (async () => {
       const admin = await adminSession(url, adminPassword);
-      const operator = await createOperator(url, admin, { roles: ['case_manager', 'supervisor', 'admin'], name: 'Operatore di prova' });
+      const operator = await createOperator(url, admin, {
+        roles: ['case_manager', 'supervisor', 'admin'],
+        name: 'Operatore di prova',
+        password: TEST_OPERATOR_PASSWORD,
+      });
       return { admin, operator };
     })();
     if (database) operatorsOf.set(database, made);
   }
   const { admin, operator } = await made;
   setSignedIn(url, operator.headers);
+  setSignInCredentials(url, { username: operator.username, password: TEST_OPERATOR_PASSWORD });
   return { admin: { ...admin, origin: url }, operator };
 }
 
