@@ -10,8 +10,12 @@ export const IDEMPOTENCY_PRIMARY_KEY = 'PK_idempotency_keys';
 @Entity({ name: 'idempotency_keys' })
 @Index('IDX_idempotency_keys_created', ['createdAt'])
 export class IdempotencyKeyEntity {
-  /** What the key is scoped to: `case:<id>` for events, `cases` for opening a case. */
-  @PrimaryColumn({ type: 'varchar', length: 64, primaryKeyConstraintName: IDEMPOTENCY_PRIMARY_KEY })
+  /**
+   * What the key is scoped to, always with the operator who sent it (another operator's key is
+   * neither replayed nor disclosed): `case:<id>:<operator id>` for events, `cases:<operator id>`
+   * for opening a case.
+   */
+  @PrimaryColumn({ type: 'varchar', length: 100, primaryKeyConstraintName: IDEMPOTENCY_PRIMARY_KEY })
   scope!: string;
 
   @PrimaryColumn({ type: 'varchar', length: 255, primaryKeyConstraintName: IDEMPOTENCY_PRIMARY_KEY })

@@ -41,6 +41,7 @@ describe('refusals: problem+json, and nothing changes', () => {
   /** A person case closed by WITHDRAWN. */
   let closed: string;
   let accreditedOffice: string;
+  let accreditedId: string;
 
   async function open(pathway = 'person'): Promise<string> {
     // In the accredited agency's office, which the CPI's office supervises: both operators reach it.
@@ -65,6 +66,7 @@ describe('refusals: problem+json, and nothing changes', () => {
     api = client(t.url);
     const accredited = await t.newOperator({ kind: 'accredited', roles: ['case_manager'] });
     ACCREDITED = accredited.headers;
+    accreditedId = accredited.id;
     accreditedOffice = accredited.officeId!;
     const supervision = await client(t.url, t.admin).call('PATCH', `/admin/offices/${t.operator.officeId}`, {
       supervisesOfficeIds: [accreditedOffice],
@@ -475,7 +477,7 @@ describe('refusals: problem+json, and nothing changes', () => {
     it('lists a CPI-only act as blocked for an accredited operator, with reason CPI_ONLY_ACT, in the language asked', async () => {
       const en = await api.get(`/cases/${fresh}/transitions`, { ...ACCREDITED, 'Accept-Language': 'en' });
       expect(en.status).toBe(200);
-      expect(en.body.operator).toEqual({ id: 'op-accredited-1', kind: 'accredited' });
+      expect(en.body.operator).toEqual({ id: accreditedId, kind: 'accredited' });
       expect(en.body.allowed.map((a: { event: string }) => a.event)).not.toContain('MOBILITY_LIST_ENROLLED');
       expect(mobility(en)).toEqual({
         event: 'MOBILITY_LIST_ENROLLED',

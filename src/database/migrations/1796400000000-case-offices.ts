@@ -11,12 +11,14 @@ const office = `coalesce(nullif(trim(c.office), ''), '${UNNAMED_OFFICE}')`;
  * case; cases without one go to "Sede non indicata"), in one agency, "Uffici importati", of kind
  * cpi (the old default operator's), which an admin renames or whose offices they move
  * (docs/security.md). Then the text column goes. The actors already recorded in the histories stay
- * as they were.
+ * as they were. Idempotency-key scopes grow to 100 characters (they now name the operator).
  */
 export class CaseOffices1796400000000 implements MigrationInterface {
   name = 'CaseOffices1796400000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
+    // Idempotency keys are scoped to their operator too: case:<case id>:<operator id> is 78 characters.
+    await queryRunner.query(`ALTER TABLE "idempotency_keys" ALTER COLUMN "scope" TYPE character varying(100)`);
     await queryRunner.query(`ALTER TABLE "cases" ADD "office_id" uuid`);
     await queryRunner.query(`ALTER TABLE "cases" ADD "assignee_id" uuid`);
     await queryRunner.query(
@@ -54,5 +56,7 @@ export class CaseOffices1796400000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "cases" DROP COLUMN "assignee_id"`);
     await queryRunner.query(`ALTER TABLE "cases" DROP COLUMN "office_id"`);
     await queryRunner.query(`CREATE INDEX "IDX_cases_office_lower" ON "cases" (lower("office"), "created_at", "id")`);
+    await queryRunner.query(`DELETE FROM "idempotency_keys" WHERE length("scope") > 64`);
+    await queryRunner.query(`ALTER TABLE "idempotency_keys" ALTER COLUMN "scope" TYPE character varying(64)`);
   }
 }
