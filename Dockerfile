@@ -23,8 +23,9 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The inspector's page is served as written (scripts, styles): no build step.
+# The inspector's and the sign-in page's files are served as written (scripts, styles): no build step.
 COPY src/inspector/web ./src/inspector/web
+COPY src/identity/web ./src/identity/web
 # The embedded database's folder (used only without DATABASE_URL), owned by the unprivileged user.
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

@@ -33,6 +33,6 @@ export default {
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^src/inspector/web/' },
+    exclude: { path: '^src/(inspector|identity)/web/' },
   },
 };

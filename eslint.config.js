@@ -56,8 +56,8 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
-    // The inspector's page runs in the browser (type-checked by tsconfig.web.json).
-    files: ['src/inspector/web/**/*.js'],
+    // The inspector's and the sign-in page's scripts run in the browser (type-checked by tsconfig.web.json).
+    files: ['src/inspector/web/**/*.js', 'src/identity/web/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

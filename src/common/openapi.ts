@@ -3,7 +3,7 @@ import { ApiResponse } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { LEGAL_DEADLINES, OPENING_EVENT, PATHWAY_NAMES, SERVICES } from '../../machines/index.js';
 import { createCaseSchemas, eventSchemas, eventTypes } from './openapi-events.js';
-import { PROBLEMS, problemType, type ProblemCode } from './problem.js';
+import { OIDC_SIGN_IN_FAILURES, PROBLEMS, problemType, type ProblemCode } from './problem.js';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const dateTime = { type: 'string', format: 'date-time' } as const;
@@ -247,6 +247,11 @@ export const SCHEMAS = {
       sequence: { type: 'integer', description: 'CASE_HISTORY_NOT_REPLAYABLE: the event where the replay stops.' },
       maxStreams: { type: 'integer', description: 'TOO_MANY_STREAMS: the streams one process serves at most.' },
       sqlState: { type: 'string', description: 'VALUE_NOT_STORABLE: the SQLSTATE (class 22, data exception) the database answered.' },
+      reason: {
+        type: 'string',
+        enum: OIDC_SIGN_IN_FAILURES,
+        description: 'OIDC_SIGN_IN_FAILED: which step of the sign-in failed (docs/oidc.md).',
+      },
     },
   },
   Reason: {
@@ -715,6 +720,13 @@ export const HEADERS = {
     description: 'percorsi_session=<token>; Max-Age (PERCORSI_SESSION_MAX_HOURS); Path=/; HttpOnly; SameSite=Lax; Secure over https.',
     schema: { type: 'string' },
   },
+  SignInRedirect: { required: true, description: 'Where the browser goes next.', schema: { type: 'string' } },
+  SetOidcFlowCookie: {
+    required: true,
+    description:
+      'percorsi_oidc=<sealed state, nonce, code verifier and next>; Max-Age=600; Path=/auth/oidc; HttpOnly; SameSite=Lax; Secure over https.',
+    schema: { type: 'string' },
+  },
   ClearSessionCookie: { required: true, description: 'Clears percorsi_session.', schema: { type: 'string' } },
 } as const;
 
@@ -743,6 +755,8 @@ export const PROBLEM_HEADERS: Partial<Record<ProblemCode, Record<string, object>
   UNAUTHENTICATED: { 'WWW-Authenticate': HEADERS.WwwAuthenticate },
   INVALID_CREDENTIALS: { 'WWW-Authenticate': HEADERS.WwwAuthenticate },
   TOO_MANY_ATTEMPTS: { 'Retry-After': HEADERS.RetryAfter },
+  OIDC_SIGN_IN_FAILED: { 'WWW-Authenticate': HEADERS.WwwAuthenticate },
+  OIDC_PROVIDER_UNAVAILABLE: { 'Retry-After': HEADERS.RetryAfter },
 };
 
 /** The problem+json content of a response that answers with one of the codes. */

@@ -9,6 +9,10 @@ export const PROBLEMS = {
   MALFORMED_REQUEST: { status: 400, title: { it: 'Richiesta HTTP non valida', en: 'Malformed HTTP request' } },
   UNAUTHENTICATED: { status: 401, title: { it: 'Autenticazione richiesta', en: 'Authentication required' } },
   INVALID_CREDENTIALS: { status: 401, title: { it: 'Credenziali non valide', en: 'Invalid credentials' } },
+  OIDC_SIGN_IN_FAILED: {
+    status: 401,
+    title: { it: "Accesso con l'account dell'ente non riuscito", en: "Sign-in with the organisation's account failed" },
+  },
   FORBIDDEN: { status: 403, title: { it: 'Operazione non consentita', en: 'Forbidden' } },
   CASE_NOT_FOUND: { status: 404, title: { it: 'Caso non trovato', en: 'Case not found' } },
   PATHWAY_NOT_FOUND: { status: 404, title: { it: 'Percorso non trovato', en: 'Pathway not found' } },
@@ -18,6 +22,10 @@ export const PROBLEMS = {
   OFFICE_NOT_FOUND: { status: 404, title: { it: 'Sede non trovata', en: 'Office not found' } },
   OPERATOR_NOT_FOUND: { status: 404, title: { it: 'Operatore non trovato', en: 'Operator not found' } },
   TOKEN_NOT_FOUND: { status: 404, title: { it: 'Token non trovato', en: 'Token not found' } },
+  OIDC_NOT_CONFIGURED: {
+    status: 404,
+    title: { it: 'Accesso con OpenID Connect non configurato', en: 'OpenID Connect sign-in not configured' },
+  },
   ROUTE_NOT_FOUND: { status: 404, title: { it: 'Risorsa inesistente', en: 'No such resource' } },
   METHOD_NOT_ALLOWED: { status: 405, title: { it: 'Metodo non ammesso', en: 'Method not allowed' } },
   TRANSITION_NOT_ALLOWED: { status: 409, title: { it: 'Passaggio non consentito', en: 'Transition not allowed' } },
@@ -41,12 +49,33 @@ export const PROBLEMS = {
   TOO_MANY_ATTEMPTS: { status: 429, title: { it: 'Troppi tentativi di accesso', en: 'Too many sign-in attempts' } },
   HEADERS_TOO_LARGE: { status: 431, title: { it: 'Intestazioni troppo grandi', en: 'Request headers too large' } },
   DATABASE_UNAVAILABLE: { status: 503, title: { it: 'Database non disponibile', en: 'Database unavailable' } },
+  OIDC_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    title: { it: 'Il fornitore di identità non risponde', en: 'The identity provider is unavailable' },
+  },
   TOO_MANY_STREAMS: { status: 503, title: { it: 'Troppi flussi aperti', en: 'Too many open streams' } },
   SHUTTING_DOWN: { status: 503, title: { it: 'Servizio in arresto', en: 'Service shutting down' } },
   INTERNAL_ERROR: { status: 500, title: { it: 'Errore interno', en: 'Internal error' } },
 } as const satisfies Record<string, { status: number; title: Record<Language, string> }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;
+
+/** OIDC_SIGN_IN_FAILED's `reason`: the step of GET /auth/oidc/callback that failed (docs/oidc.md). */
+export const OIDC_SIGN_IN_FAILURES = [
+  /** No flow cookie: the sign-in did not start in this browser, or its 10 minutes are over. */
+  'flow_missing',
+  /** The flow cookie does not open: altered, or sealed with another key. */
+  'flow_invalid',
+  /** The flow cookie opens but its 10 minutes are over. */
+  'flow_expired',
+  'state_mismatch',
+  'login_refused',
+  'invalid_response',
+  'missing_operator_claim',
+  /** The operator claim names no enabled Percorsi operator. */
+  'unknown_operator',
+] as const;
+export type OidcSignInFailure = (typeof OIDC_SIGN_IN_FAILURES)[number];
 
 /** A field that failed validation, as the API shows it (message in the request's language). */
 export interface FieldError {

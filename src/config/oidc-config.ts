@@ -16,6 +16,8 @@ export interface OidcConfig {
   redirectUrl: string;
   /** The ID and access token claim naming the operator (its username). */
   operatorClaim: string;
+  /** The access token claim listing role names that narrow the operator's registry roles; null: not read. */
+  rolesClaim: string | null;
   scopes: string[];
 }
 
@@ -38,6 +40,12 @@ export const OIDC_CONFIG_VARIABLES = [
     name: 'PERCORSI_OIDC_OPERATOR_CLAIM',
     description: "The token claim holding the operator's username (matched to a Percorsi operator).",
     default: 'preferred_username',
+  },
+  {
+    name: 'PERCORSI_OIDC_ROLES_CLAIM',
+    description:
+      "An access token claim (an array of role names, or a space-separated string; a dotted name reaches into objects, e.g. realm_access.roles) that narrows the operator's roles to those it lists. Unset: the registry's roles.",
+    default: '(unset)',
   },
   {
     name: 'PERCORSI_OIDC_SCOPES',
@@ -89,6 +97,9 @@ export function loadOidcConfig(env: Env, problems: string[]): OidcConfig | null 
   const operatorClaim = withDefault('PERCORSI_OIDC_OPERATOR_CLAIM');
   if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(operatorClaim))
     problems.push(`PERCORSI_OIDC_OPERATOR_CLAIM must be a claim name (letters, digits, _ . : -), got '${operatorClaim}'`);
+  const rolesClaim = read('PERCORSI_OIDC_ROLES_CLAIM');
+  if (rolesClaim !== '' && !/^[A-Za-z0-9_.:-]{1,100}$/.test(rolesClaim))
+    problems.push(`PERCORSI_OIDC_ROLES_CLAIM must be a claim name (letters, digits, _ . : -), got '${rolesClaim}'`);
   const scopes = withDefault('PERCORSI_OIDC_SCOPES').split(/\s+/);
   if (!scopes.includes('openid')) problems.push("PERCORSI_OIDC_SCOPES must include 'openid'");
 
@@ -99,6 +110,7 @@ export function loadOidcConfig(env: Env, problems: string[]): OidcConfig | null 
     clientSecret: read('PERCORSI_OIDC_CLIENT_SECRET'),
     redirectUrl,
     operatorClaim,
+    rolesClaim: rolesClaim === '' ? null : rolesClaim,
     scopes,
   };
 }

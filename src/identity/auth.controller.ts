@@ -54,7 +54,7 @@ export class AuthController {
   @Can('me.read')
   @ApiOperation({ summary: 'Who is signed in: operator, agency, offices and roles' })
   @ApiJson(200, 'Me', 'The signed-in operator (for an API token: its roles and offices).')
-  @ApiProblems('UNAUTHENTICATED')
+  @ApiProblems('UNAUTHENTICATED', 'OIDC_PROVIDER_UNAVAILABLE')
   me(@CurrentPrincipal() principal: Principal) {
     return this.identity.me(principal);
   }

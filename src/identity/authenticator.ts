@@ -96,7 +96,9 @@ export class Authenticator {
         : claim.username
           ? await this.repository.operatorByUsername(this.db, claim.username)
           : null;
-      return operator && !operator.disabledAt ? this.principal(operator, { via: 'oidc', credentialId: claim.credentialId }) : null;
+      if (!operator || operator.disabledAt) return null;
+      const roles = claim.roles ? operator.roles.filter((r) => claim.roles!.includes(r)) : undefined;
+      return this.principal(operator, { via: 'oidc', credentialId: claim.credentialId, roles });
     }
     return null;
   }

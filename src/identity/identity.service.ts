@@ -59,6 +59,14 @@ export class IdentityService {
       throw invalidCredentials();
     }
     await this.throttle.succeeded(username);
+    return this.startSession(request, response, operator);
+  }
+
+  /**
+   * A new session for an operator who proved who they are (a password, or the OpenID provider's
+   * callback): the row, the cookie, and GET /me's answer.
+   */
+  async startSession(request: Request, response: Response, operator: OperatorRow) {
     const token = newSessionToken();
     const now = this.clock.now();
     const maxAgeMs = this.config.identity.sessionMaxHours * 3_600_000;

@@ -24,8 +24,11 @@ export interface Principal {
 export interface BearerVerifier {
   /** Whether this verifier reads such a token (a JWT: three dot-separated parts); cheap, no I/O. */
   accepts(token: string): boolean;
-  /** The operator the token stands for, by id or username; null when the token does not verify. */
-  verify(token: string): Promise<{ operatorId?: string; username?: string; credentialId: string } | null>;
+  /**
+   * The operator the token stands for, by id or username; null when the token does not verify.
+   * `roles`, when given, narrows the operator's registry roles to those listed (never widens them).
+   */
+  verify(token: string): Promise<{ operatorId?: string; username?: string; credentialId: string; roles?: readonly string[] } | null>;
 }
 
 export const BEARER_VERIFIERS = Symbol('BEARER_VERIFIERS');

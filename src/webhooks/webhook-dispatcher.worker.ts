@@ -5,7 +5,7 @@ import { Database } from '../database/database.js';
 import { ReplicaChannels } from '../database/replica-channels.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
 import { MAX_ATTEMPTS, nextAttemptAt, parseRetryAfter, shouldDisable } from './retry-schedule.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../common/secret-box.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 import { WebhookRepository, type ClaimedDelivery } from './webhook.repository.js';
 import { WebhookSender, type SendResult } from './webhook-sender.js';

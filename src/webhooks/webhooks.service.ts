@@ -8,7 +8,7 @@ import { encodeCursor } from '../common/request-parsing.js';
 import { Database } from '../database/database.js';
 import { AddressGuard } from './address-policy.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
-import { SecretBox, generateWebhookSecret } from './secret-box.js';
+import { SecretBox, generateWebhookSecret } from '../common/secret-box.js';
 import { WebhookRepository, type AttemptRow, type DeliveryRow, type SubscriptionRow } from './webhook.repository.js';
 import { parseDeliveryQuery, parseReplay, parseRotation, parseSubscription } from './webhook-requests.js';
 

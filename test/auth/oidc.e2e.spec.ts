@@ -1,7 +1,9 @@
 /**
  * OpenID Connect against a real provider (oidc-provider, test/support/oidc-provider.ts): the access
  * token verifier (jose) refuses every kind of bad token with its own code, and the sign-in (openid-client)
- * goes through the provider's login and consent forms, driven with plain HTTP requests.
+ * goes through the provider's login and consent forms, driven with plain HTTP requests. Then the same
+ * wired into the service: GET /auth/oidc/login and /callback open sessions, and the provider's access
+ * tokens are API credentials.
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -12,7 +14,11 @@ import { AccessTokenError, AccessTokenVerifier, bearerToken, isJwtShaped } from 
 import { OidcLogin, OidcLoginError, type PendingOidcLogin } from '../../src/auth/oidc/oidc-login.js';
 import type { Browser } from 'playwright-core';
 import { BROWSER_TEST_TIMEOUT_MS, closeBrowser, launchBrowser } from '../support/browser.js';
-import { startOidcProvider, type TestOidcProvider } from '../support/oidc-provider.js';
+import { startOidcProvider, TEST_ACCOUNTS, type TestAccount, type TestOidcProvider } from '../support/oidc-provider.js';
+import { conformance } from '../support/openapi-conformance.js';
+import type { TestApp } from '../support/test-app.js';
+import { TestClock } from '../support/test-clock.js';
+import { ADMIN_PASSWORD, bearer, signIn, startIdentityApp, type IdentityClient } from '../identity/identity-fixture.js';
 
 // Never opened (the tests read the redirect; Chromium's is answered by a route); not a port Chromium refuses as unsafe.
 const REDIRECT_URL = 'http://127.0.0.1:3999/auth/oidc/callback';
@@ -349,5 +355,334 @@ describe('sign-in with the OpenID provider (authorization code, PKCE S256, state
     } finally {
       await late.close();
     }
+  });
+});
+
+describe('the service with OpenID Connect: sign-in routes, sessions, access tokens as API credentials', () => {
+  /** The registry knows lbianchi, pneri and gverdi (disabled); mrossi exists only at the provider. */
+  const ACCOUNTS: TestAccount[] = [
+    ...TEST_ACCOUNTS.map((a) => (a.preferred_username === 'lbianchi' ? { ...a, roles: ['case_manager', 'admin'] } : a)),
+    { sub: 'g7h8i9', preferred_username: 'pneri', name: 'Paola Neri', email: 'paola.neri@cpi.example' },
+    { sub: 'j1k2l3', preferred_username: 'gverdi', name: 'Giorgio Verdi', email: 'giorgio.verdi@cpi.example', roles: ['case_manager'] },
+  ];
+  const clock = new TestClock();
+  let idp: TestOidcProvider;
+  let t: TestApp;
+  let api: IdentityClient;
+  let officeId: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    idp = await startOidcProvider({ redirectUri: `http://127.0.0.1:${port}/auth/oidc/callback`, accounts: ACCOUNTS });
+    ({ t, api } = await startIdentityApp({
+      port,
+      clock,
+      env: {
+        PERCORSI_OIDC_ISSUER: idp.issuer,
+        PERCORSI_OIDC_AUDIENCE: idp.audience,
+        PERCORSI_OIDC_CLIENT_ID: idp.clientId,
+        PERCORSI_OIDC_CLIENT_SECRET: idp.clientSecret,
+        PERCORSI_OIDC_REDIRECT_URL: idp.redirectUri,
+        PERCORSI_OIDC_ROLES_CLAIM: 'roles',
+      },
+    }));
+    const admin = await signIn(t, api, 'admin', ADMIN_PASSWORD);
+    const agency = await api.post('/admin/agencies', { name: 'CPI Milano', kind: 'cpi' }, admin);
+    officeId = (await api.post('/admin/offices', { name: 'Sede centrale', agencyId: agency.body.id }, admin)).body.id;
+    // Operators without a password: they sign in through the provider only.
+    for (const [username, roles] of [
+      ['lbianchi', ['case_manager', 'supervisor']],
+      ['pneri', ['analyst']],
+      ['gverdi', ['case_manager']],
+    ] as const) {
+      const created = await api.post('/admin/operators', { username, name: username, roles, officeIds: [officeId] }, admin);
+      expect(created.status).toBe(201);
+      if (username === 'gverdi')
+        expect((await api.patch(`/admin/operators/${created.body.id}`, { disabled: true }, admin)).status).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+    await idp?.close();
+  });
+
+  /** A fetch that does not follow redirects, checked against the OpenAPI document. */
+  const raw = async (path: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${t.url}${path}`, { headers, redirect: 'manual' });
+    const text = await response.text();
+    let body: unknown = text || null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // HTML or empty
+    }
+    (await conformance(t.url)).assert({ method: 'GET', path, status: response.status, headers: response.headers, body });
+    return { status: response.status, headers: response.headers, body: body as any, location: response.headers.get('location') };
+  };
+  const setCookie = (headers: Headers, name: string) => headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  const pair = (line: string | undefined) => line!.split(';')[0];
+  const sessionCount = async () => (await t.dataSource.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM sessions`))[0].n;
+
+  /** GET /auth/oidc/login: the provider's URL and the flow cookie. */
+  async function startFlow(next?: string, headers: Record<string, string> = {}) {
+    const started = await raw(`/auth/oidc/login${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}`, headers);
+    expect(started.status).toBe(302);
+    return { url: new URL(started.location!), flowCookie: pair(setCookie(started.headers, 'percorsi_oidc')), headers: started.headers };
+  }
+
+  /** The whole flow over HTTP as `username`: the callback's answer. */
+  async function signInAs(username: string, next?: string) {
+    const { url, flowCookie } = await startFlow(next);
+    const callback = await idp.completeInteractions(url, username);
+    return raw(`${callback.pathname}${callback.search}`, { cookie: flowCookie });
+  }
+
+  const expectSignInFailed = (response: { status: number; body: any; headers: Headers }, reason: string) => {
+    expect({ status: response.status, code: response.body?.code, reason: response.body?.reason }).toEqual({
+      status: 401,
+      code: 'OIDC_SIGN_IN_FAILED',
+      reason,
+    });
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="percorsi"');
+    expect(setCookie(response.headers, 'percorsi_session')).toBeUndefined();
+  };
+
+  it('GET /auth/oidc/login sends the browser to the provider, the flow sealed in a short-lived cookie scoped to /auth/oidc', async () => {
+    const { url, flowCookie, headers } = await startFlow('/cases');
+    expect(url.origin).toBe(idp.issuer);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: idp.clientId,
+      redirect_uri: idp.redirectUri,
+      code_challenge_method: 'S256',
+    });
+    const line = setCookie(headers, 'percorsi_oidc')!;
+    expect(line).toMatch(/; Max-Age=600;/);
+    expect(line).toMatch(/; Path=\/auth\/oidc;/);
+    expect(line).toMatch(/; HttpOnly/);
+    expect(line).toMatch(/; SameSite=Lax/);
+    expect(line).not.toMatch(/; Secure/);
+    // Sealed: neither the state nor the code verifier nor next can be read from it.
+    const value = decodeURIComponent(flowCookie.split('=')[1]);
+    expect(value).not.toContain(url.searchParams.get('state')!);
+    expect(value).not.toContain('/cases');
+    // Behind https (a trusted proxy says so) the cookie is Secure.
+    const secure = await startFlow('/cases', { 'x-forwarded-proto': 'https' });
+    expect(setCookie(secure.headers, 'percorsi_oidc')).toMatch(/; Secure/);
+  });
+
+  it('the callback opens a session as a password sign-in does, clears the flow cookie and goes on to next', async () => {
+    const before = await sessionCount();
+    const done = await signInAs('lbianchi', '/cases?status=active');
+    expect(done.status).toBe(303);
+    expect(done.location).toBe('/cases?status=active');
+    const session = setCookie(done.headers, 'percorsi_session')!;
+    expect(session).toMatch(/; HttpOnly/);
+    expect(session).toMatch(/; SameSite=Lax/);
+    expect(setCookie(done.headers, 'percorsi_oidc')).toMatch(/percorsi_oidc=;.*Expires=Thu, 01 Jan 1970/);
+    expect(await sessionCount()).toBe(before + 1);
+    // The session's principal comes from the registry (the roles claim is for access tokens).
+    const me = await api.get('/me', { cookie: pair(session) });
+    expect(me.status).toBe(200);
+    expect(me.body.operator.username).toBe('lbianchi');
+    expect(me.body.roles.sort()).toEqual(['case_manager', 'supervisor']);
+    expect(me.body.offices.map((o: { id: string }) => o.id)).toEqual([officeId]);
+  });
+
+  it('sends the browser only to a path of this service: an absolute or scheme-relative next ends at /inspector', async () => {
+    for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', 'evil', '']) {
+      const done = await signInAs('lbianchi', next);
+      expect({ next, status: done.status, location: done.location }).toEqual({ next, status: 303, location: '/inspector' });
+    }
+    const done = await signInAs('lbianchi');
+    expect(done.location).toBe('/inspector');
+  });
+
+  it('refuses an operator the registry does not know, or has disabled, and changes nothing', async () => {
+    const before = await sessionCount();
+    expectSignInFailed(await signInAs('mrossi'), 'unknown_operator');
+    expectSignInFailed(await signInAs('gverdi'), 'unknown_operator');
+    expect(await sessionCount()).toBe(before);
+  });
+
+  it('refuses a callback without the flow cookie, with an altered one, or with another sign-in’s', async () => {
+    const { url, flowCookie } = await startFlow('/me');
+    const callback = await idp.completeInteractions(url, 'lbianchi');
+    const path = `${callback.pathname}${callback.search}`;
+    expectSignInFailed(await raw(path), 'flow_missing');
+    const [name, value] = flowCookie.split('=');
+    const middle = Math.floor(value.length / 2);
+    const altered = `${name}=${value.slice(0, middle)}${value[middle] === 'A' ? 'B' : 'A'}${value.slice(middle + 1)}`;
+    expectSignInFailed(await raw(path, { cookie: altered }), 'flow_invalid');
+    expectSignInFailed(await raw(path, { cookie: `${name}=v1.not.a.box` }), 'flow_invalid');
+    const other = await startFlow('/me');
+    expectSignInFailed(await raw(path, { cookie: other.flowCookie }), 'state_mismatch');
+    // The right cookie still works: nothing was spent by the refusals.
+    expect((await raw(path, { cookie: flowCookie })).status).toBe(303);
+    // The code is spent now: the provider refuses it a second time.
+    expectSignInFailed(await raw(path, { cookie: flowCookie }), 'invalid_response');
+  });
+
+  it('reports a sign-in cancelled at the provider', async () => {
+    const { url, flowCookie } = await startFlow();
+    const callback = await idp.completeInteractions(url, 'lbianchi', { cancel: true });
+    expectSignInFailed(await raw(`${callback.pathname}${callback.search}`, { cookie: flowCookie }), 'login_refused');
+  });
+
+  it('the sign-in page offers the organisation’s account, keeping next', async () => {
+    const page = await raw('/auth/login?next=%2Fcases%3Fx%3D1');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('href="/auth/oidc/login?next=%2Fcases%3Fx%3D1"');
+    expect(page.body).toContain('Accedi con l&#39;account dell&#39;ente');
+  });
+
+  describe('in Chromium', () => {
+    let browser: Browser | undefined;
+    beforeAll(async () => {
+      browser = await launchBrowser('chromium');
+    }, BROWSER_TEST_TIMEOUT_MS);
+    afterAll(() => closeBrowser(browser));
+
+    it(
+      'signs in from the sign-in page through the provider and back to next, with a session the API accepts',
+      async () => {
+        const context = await browser!.newContext({ locale: 'en-GB' });
+        try {
+          await context.route('**/*', async (route) => {
+            const origin = new URL(route.request().url()).origin;
+            if (origin === idp.issuer || origin === t.url) await route.continue();
+            else await route.abort('blockedbyclient');
+          });
+          const page = await context.newPage();
+          await page.goto(`${t.url}/auth/login?next=${encodeURIComponent('/me')}`);
+          await page.getByRole('link', { name: "Sign in with the organisation's account" }).click();
+          await page.waitForURL(`${idp.issuer}/**`);
+          await page.locator('input[name="login"]').fill('d4e5f6');
+          await page.locator('input[name="password"]').fill('any');
+          await page.getByRole('button', { name: 'Sign-in' }).click();
+          await page.getByRole('button', { name: 'Continue' }).click();
+          await page.waitForURL(`${t.url}/me`);
+          expect(JSON.parse((await page.locator('body').textContent()) ?? '')).toMatchObject({ operator: { username: 'lbianchi' } });
+          const cookies = await context.cookies(t.url);
+          const session = cookies.find((c) => c.name === 'percorsi_session')!;
+          expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+          expect(cookies.find((c) => c.name === 'percorsi_oidc')).toBeUndefined();
+          const me = await api.get('/me', { cookie: `percorsi_session=${session.value}` });
+          expect(me.body.operator.username).toBe('lbianchi');
+        } finally {
+          await context.close();
+        }
+      },
+      BROWSER_TEST_TIMEOUT_MS,
+    );
+  });
+
+  describe("the provider's access tokens on the API", () => {
+    const mint = async (claims: JWTPayload) => {
+      const [jwk] = idp.jwks.keys;
+      return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: jwk.kid, typ: 'at+jwt' }).sign(await importJWK(jwk, 'RS256'));
+    };
+    const base = () => {
+      const now = Math.floor(clock.now().getTime() / 1000);
+      return { iss: idp.issuer, aud: idp.audience, sub: 'd4e5f6', iat: now, exp: now + 300, preferred_username: 'lbianchi' };
+    };
+    const expectUnauthenticated = async (token: string, what: string) => {
+      const me = await api.get('/me', bearer(token));
+      expect({ what, status: me.status, code: me.body?.code, challenge: me.headers.get('www-authenticate') }).toEqual({
+        what,
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        challenge: 'Bearer realm="percorsi"',
+      });
+    };
+
+    it('GET /me with an access token: the operator the claim names, roles narrowed by the roles claim, offices from the registry', async () => {
+      const me = await api.get('/me', bearer(await idp.userAccessToken('lbianchi')));
+      expect(me.status).toBe(200);
+      expect(me.body.operator.username).toBe('lbianchi');
+      // Registry: case_manager, supervisor; claim: case_manager, admin. The claim narrows, never widens.
+      expect(me.body.roles).toEqual(['case_manager']);
+      expect(me.body.offices.map((o: { id: string }) => o.id)).toEqual([officeId]);
+      // A configured roles claim the token lacks leaves no role.
+      const neri = await api.get('/me', bearer(await idp.userAccessToken('pneri')));
+      expect(neri.status).toBe(200);
+      expect(neri.body.roles).toEqual([]);
+    });
+
+    it('refuses expired, wrong-audience, wrong-issuer and tampered tokens with 401 UNAUTHENTICATED', async () => {
+      await expect(api.get('/me', bearer(await mint(base())))).resolves.toMatchObject({ status: 200 });
+      const now = Math.floor(clock.now().getTime() / 1000);
+      await expectUnauthenticated(await mint({ ...base(), iat: now - 900, exp: now - 600 }), 'expired');
+      await expectUnauthenticated(await mint({ ...base(), aud: 'https://other.example/api' }), 'wrong audience');
+      await expectUnauthenticated(await mint({ ...base(), aud: idp.clientId }), 'an ID token audience');
+      await expectUnauthenticated(await mint({ ...base(), iss: otherProvider.issuer }), 'wrong issuer');
+      await expectUnauthenticated(await otherProvider.userAccessToken('lbianchi'), "another provider's token");
+      const [header, payload, signature] = (await idp.userAccessToken('pneri')).split('.');
+      const promoted = base64url.encode(
+        JSON.stringify({ ...decodeJwt(`${header}.${payload}.${signature}`), preferred_username: 'lbianchi' }),
+      );
+      await expectUnauthenticated(`${header}.${promoted}.${signature}`, 'tampered');
+      await expectUnauthenticated(new UnsecuredJWT(base()).encode(), 'unsigned');
+    });
+
+    it('refuses a token naming no operator, an unknown one or a disabled one', async () => {
+      await expectUnauthenticated(await idp.userAccessToken('mrossi'), 'unknown operator');
+      await expectUnauthenticated(await idp.userAccessToken('gverdi'), 'disabled operator');
+      await expectUnauthenticated(await idp.clientCredentialsToken(), 'client credentials (no operator)');
+    });
+  });
+
+  // Last: it moves the clock past the tokens' lifetimes.
+  it('refuses a flow cookie older than 10 minutes, even if the browser kept it', async () => {
+    const { url, flowCookie } = await startFlow('/me');
+    const callback = await idp.completeInteractions(url, 'lbianchi');
+    clock.advance(10 * 60_000 + 1000);
+    expectSignInFailed(await raw(`${callback.pathname}${callback.search}`, { cookie: flowCookie }), 'flow_expired');
+  });
+});
+
+describe('the service when the OpenID provider is down, or OpenID Connect is off', () => {
+  let down: TestApp;
+  let off: TestApp;
+  beforeAll(async () => {
+    const port = await freePort();
+    ({ t: down } = await startIdentityApp({
+      env: {
+        PERCORSI_OIDC_ISSUER: `http://127.0.0.1:${port}`,
+        PERCORSI_OIDC_AUDIENCE: provider.audience,
+        PERCORSI_OIDC_CLIENT_ID: provider.clientId,
+        PERCORSI_OIDC_CLIENT_SECRET: provider.clientSecret,
+        PERCORSI_OIDC_REDIRECT_URL: REDIRECT_URL,
+      },
+    }));
+    ({ t: off } = await startIdentityApp());
+  });
+  afterAll(async () => {
+    await down?.close();
+    await off?.close();
+  });
+
+  it('answers 503 OIDC_PROVIDER_UNAVAILABLE with Retry-After while the provider cannot be reached', async () => {
+    const login = await fetch(`${down.url}/auth/oidc/login`, { redirect: 'manual' });
+    expect(login.status).toBe(503);
+    expect(login.headers.get('retry-after')).toBe('5');
+    expect(((await login.json()) as { code: string }).code).toBe('OIDC_PROVIDER_UNAVAILABLE');
+    const me = await fetch(`${down.url}/me`, { headers: bearer(await provider.userAccessToken('mrossi')) });
+    expect(me.status).toBe(503);
+    expect(((await me.json()) as { code: string }).code).toBe('OIDC_PROVIDER_UNAVAILABLE');
+  });
+
+  it('answers 404 OIDC_NOT_CONFIGURED without PERCORSI_OIDC_ISSUER, and the sign-in page offers no provider', async () => {
+    for (const path of ['/auth/oidc/login?next=/me', '/auth/oidc/callback?code=x&state=y']) {
+      const response = await fetch(`${off.url}${path}`, { redirect: 'manual' });
+      expect({ path, status: response.status, code: ((await response.json()) as { code: string }).code }).toEqual({
+        path,
+        status: 404,
+        code: 'OIDC_NOT_CONFIGURED',
+      });
+    }
+    const page = await (await fetch(`${off.url}/auth/login`)).text();
+    expect(page).toContain('<form id="sign-in"');
+    expect(page).not.toContain('/auth/oidc/login');
   });
 });

@@ -98,8 +98,10 @@ describe('configuration', () => {
         clientSecret: 's3cret',
         redirectUrl: 'https://percorsi.example/auth/oidc/callback',
         operatorClaim: 'preferred_username',
+        rolesClaim: null,
         scopes: ['openid', 'profile', 'email'],
       });
+      expect(loadConfig({ ...complete, PERCORSI_OIDC_ROLES_CLAIM: 'realm_access.roles' }).oidc?.rolesClaim).toBe('realm_access.roles');
       expect(loadConfig({ ...complete, PERCORSI_OIDC_OPERATOR_CLAIM: 'email', PERCORSI_OIDC_SCOPES: 'openid  email' }).oidc).toMatchObject({
         operatorClaim: 'email',
         scopes: ['openid', 'email'],

@@ -8,9 +8,10 @@ export const ADMIN_PASSWORD = 'admin-password-for-tests';
 export const seenBodies: unknown[] = [];
 
 /** A test app whose first admin has ADMIN_PASSWORD; loopback is a trusted proxy (X-Forwarded-Proto/-For are read). */
-export async function startIdentityApp(options: { clock?: TestClock; env?: Record<string, string> } = {}) {
+export async function startIdentityApp(options: { clock?: TestClock; env?: Record<string, string>; port?: number } = {}) {
   const t = await startTestApp({
     clock: options.clock,
+    port: options.port,
     env: { PERCORSI_ADMIN_PASSWORD: ADMIN_PASSWORD, PERCORSI_TRUST_PROXY: 'loopback', ...options.env },
   });
   // Anonymous by default: each test signs in as it needs (the app's own test operator is not used here).

@@ -290,3 +290,22 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });
   return file;
 }
+
+/**
+ * Signs `page` in through the sign-in page (GET /auth/login): fills the username and password, submits
+ * and waits until the page has gone on to `next` (default /inspector). The session cookie is then in
+ * the page's context, as after a person's sign-in.
+ */
+export async function signInThroughPage(
+  page: Page,
+  origin: string,
+  args: { username: string; password: string; next?: string },
+): Promise<void> {
+  const next = args.next ?? '/inspector';
+  await page.goto(`${origin}/auth/login?next=${encodeURIComponent(next)}`);
+  await page.locator('#username').fill(args.username);
+  await page.locator('#password').fill(args.password);
+  const arrived = page.waitForURL((url) => url.origin === origin && `${url.pathname}${url.search}` === next);
+  await page.locator('#sign-in button[type="submit"]').click();
+  await arrived;
+}

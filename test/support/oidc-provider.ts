@@ -12,7 +12,7 @@
  *   provider's key. The authorization endpoint grants it by default (`defaultResource`), so a client
  *   that sends no `resource` (openid-client's plain `buildAuthorizationUrl`) gets it too.
  * - JWT access tokens carry the account's `preferred_username`, `name` and `email` (`extraTokenClaims`),
- *   as Keycloak's do; ID tokens carry the profile claims too (`conformIdTokenClaims: false`).
+ *   as Keycloak's do, and its `roles` when the account has some; ID tokens carry the profile claims too (`conformIdTokenClaims: false`).
  * - No browser is needed: the provider's development interactions (`devInteractions`: a login form
  *   taking the account id, i.e. its `sub`, and any password, then a consent form) are plain HTML
  *   forms, which `completeInteractions`
@@ -35,6 +35,8 @@ export interface TestAccount {
   preferred_username: string;
   name: string;
   email: string;
+  /** Role names the access tokens carry in a `roles` claim (as a provider's role mapper would put them); none: no such claim. */
+  roles?: string[];
 }
 
 export const TEST_ACCOUNTS: TestAccount[] = [
@@ -158,7 +160,9 @@ export async function startOidcProvider(options: StartOidcProviderOptions = {}):
     extraTokenClaims: (_ctx, token) => {
       const accountId = 'accountId' in token ? token.accountId : undefined;
       const account = typeof accountId === 'string' ? bySub(accountId) : undefined;
-      return account ? { preferred_username: account.preferred_username, name: account.name, email: account.email } : undefined;
+      if (!account) return undefined;
+      const { preferred_username, name, email, roles } = account;
+      return { preferred_username, name, email, ...(roles ? { roles } : {}) };
     },
   };
 

@@ -163,9 +163,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The service on a fresh database, listening on a free loopback port. */
+/** The service on a fresh database, listening on a free loopback port (or `port`). */
 export async function startTestApp(
-  options: { env?: Record<string, string>; clock?: Clock; database?: TestDatabase } = {},
+  options: { env?: Record<string, string>; clock?: Clock; database?: TestDatabase; port?: number } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await newTestDatabase());
   const config = loadConfig({
@@ -175,7 +175,8 @@ export async function startTestApp(
     ...options.env,
   });
   const app = await createApp({ config, clock: options.clock });
-  await app.listen(0, '127.0.0.1');
+  // A given port: for a configuration that names the service's own URL (an OpenID redirect URL).
+  await app.listen(options.port ?? 0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const dataSource = app.get(Database).dataSource;
   const url = `http://127.0.0.1:${address.port}`;

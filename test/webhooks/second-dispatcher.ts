@@ -3,7 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
 import { ReplicaChannels } from '../../src/database/replica-channels.js';
 import { OutboxSignal } from '../../src/database/outbox-signal.js';
-import { SecretBox } from '../../src/webhooks/secret-box.js';
+import { SecretBox } from '../../src/common/secret-box.js';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.worker.js';
 import { WebhookMetrics } from '../../src/webhooks/webhook-metrics.js';
 import { WebhookSender } from '../../src/webhooks/webhook-sender.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SecretBox, SecretBoxError, generateWebhookSecret } from '../../src/webhooks/secret-box.js';
+import { SecretBox, SecretBoxError, generateWebhookSecret } from '../../src/common/secret-box.js';
 
 const key = () => randomBytes(32);
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

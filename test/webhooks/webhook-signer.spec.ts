@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { generateWebhookSecret } from '../../src/webhooks/secret-box.js';
+import { generateWebhookSecret } from '../../src/common/secret-box.js';
 import { signatureHeaders } from '../../src/webhooks/webhook-signer.js';
 
 const body = JSON.stringify({ type: 'case.transitioned', data: { caseId: 'c-1', to: 'presa_in_carico' } });

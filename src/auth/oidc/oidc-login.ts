@@ -1,9 +1,10 @@
 /*
  * Sign-in through the OpenID provider with openid-client: the authorization code flow with PKCE (S256),
  * state and nonce. `start()` gives the URL to send the browser to and what the service must keep
- * server-side until the callback (never in the browser: the code verifier is the proof that the
- * callback belongs to this start); `finish()` checks the callback against it, redeems the code and
- * returns the ID token's claims, the operator's username among them.
+ * until the callback, out of the browser's reach (the code verifier is the proof that the callback
+ * belongs to this start: the service seals it, src/identity/oidc-flow-cookie.ts); `finish()` checks
+ * the callback against it, redeems the code and returns the ID token's claims, the operator's
+ * username among them.
  */
 import * as client from 'openid-client';
 import type { OidcConfig } from '../../config/oidc-config.js';
@@ -32,7 +33,7 @@ export class OidcLoginError extends Error {
   }
 }
 
-/** What the service keeps (in the session store, keyed by a cookie) between start() and finish(). */
+/** What the service keeps (sealed in the flow cookie) between start() and finish(). */
 export interface PendingOidcLogin {
   state: string;
   nonce: string;

@@ -27,6 +27,14 @@ export async function api(path, options) {
   });
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
+  // Not signed in (or the session ended): to the sign-in page, which comes back here afterwards.
+  if (response.status === 401) signIn();
   if (!response.ok) throw new ApiProblem(response.status, body);
   return body;
+}
+
+/** Goes to the sign-in page, with this page (path and query) as where to come back. */
+export function signIn() {
+  const here = window.location.pathname + window.location.search;
+  window.location.assign(`/auth/login?next=${encodeURIComponent(here)}`);
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -38,9 +38,9 @@ function decodeBase64Url(part: string): Buffer | null {
 }
 
 /**
- * Encrypts webhook secrets at rest: AES-256-GCM, random 12-byte IV per value, stored as
- * 'v1.<iv b64url>.<tag b64url>.<ciphertext b64url>'; decrypt verifies the tag and throws
- * SecretBoxError (code 'SECRET_UNREADABLE') on tampering or a wrong key.
+ * Encrypts webhook secrets at rest (and, with a derived key, the OpenID sign-in's flow cookie):
+ * AES-256-GCM, random 12-byte IV per value, stored as 'v1.<iv b64url>.<tag b64url>.<ciphertext b64url>';
+ * decrypt verifies the tag and throws SecretBoxError (code 'SECRET_UNREADABLE') on tampering or a wrong key.
  */
 export class SecretBox {
   readonly #key: Buffer;
@@ -50,6 +50,14 @@ export class SecretBox {
       throw new SecretBoxError('KEY_INVALID', `the secret key must be exactly ${KEY_BYTES} bytes`);
     }
     this.#key = Buffer.from(key);
+  }
+
+  /**
+   * A box with a key of its own for another purpose (HKDF-SHA256 of this key, `purpose` as info): one
+   * secret key to configure, and a value sealed for one use never opens for another.
+   */
+  derive(purpose: string): SecretBox {
+    return new SecretBox(Buffer.from(hkdfSync('sha256', this.#key, Buffer.alloc(0), `percorsi:${purpose}`, KEY_BYTES)));
   }
 
   encrypt(plain: string): string {
