@@ -3,9 +3,19 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { match, type MatchFunction } from 'path-to-regexp';
 
-interface Route {
-  matches: MatchFunction<object>;
+/**
+ * A route as the app declares it. `handler` and `controller` carry its metadata (@Can's action);
+ * the routes registered outside controllers (the OpenAPI document) have neither.
+ */
+export interface DeclaredRoute {
   method: string;
+  path: string;
+  handler?: object;
+  controller?: object;
+}
+
+interface Route extends DeclaredRoute {
+  matches: MatchFunction<object>;
 }
 
 const segments = (path: unknown): string[] => (Array.isArray(path) ? path : [path]).map((p) => String(p ?? '').replace(/^\/+|\/+$/g, ''));
@@ -39,6 +49,12 @@ export class RouteTable {
     return [...methods].sort();
   }
 
+  /** Every route, as declared: for what goes over them all (the authorisation matrix test). */
+  declared(): DeclaredRoute[] {
+    this.routes ??= this.fromControllers();
+    return [...this.routes, ...this.extra].map(({ method, path, handler, controller }) => ({ method, path, handler, controller }));
+  }
+
   private fromControllers(): Route[] {
     const routes: Route[] = [];
     for (const { metatype } of this.discovery.getControllers()) {
@@ -51,7 +67,8 @@ export class RouteTable {
         if (method === undefined) continue;
         for (const prefix of prefixes) {
           for (const path of segments(Reflect.getMetadata(PATH_METADATA, handler))) {
-            routes.push(route(RequestMethod[method], `/${[prefix, path].filter((s) => s !== '').join('/')}`));
+            const full = `/${[prefix, path].filter((s) => s !== '').join('/')}`;
+            routes.push({ ...route(RequestMethod[method], full), handler, controller: metatype });
           }
         }
       }
@@ -60,4 +77,4 @@ export class RouteTable {
   }
 }
 
-const route = (method: string, path: string): Route => ({ method, matches: match(path, { decode: false }) });
+const route = (method: string, path: string): Route => ({ method, path, matches: match(path, { decode: false }) });
