@@ -91,7 +91,7 @@ describe('hostile input: refused at the edge, never a 500, nothing changed', () 
   describe('U+0000 is refused with the field that holds it', () => {
     it.each([
       ['subject', { pathway: 'person', subject: 'RSSMRA\u000080A01H501U' }],
-      ['office', { pathway: 'person', subject: 'RSSMRA80A01H501U' }],
+      ['officeId', { pathway: 'person', subject: 'RSSMRA80A01H501U', officeId: 'CPI\u0000Roma' }],
       ['input.note', { pathway: 'person', subject: 'RSSMRA80A01H501U', input: { note: 'a\u0000b' } }],
     ])("in a new case's %s", async (field, body) => {
       const res = await refused(() => api.post('/cases', body), 400, 'VALIDATION_FAILED');

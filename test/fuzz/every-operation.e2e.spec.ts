@@ -97,7 +97,7 @@ describe('hostile requests to every operation', () => {
   /** The events the fixture's cases can take: bodies of those types are made more often, so that more get stored. */
   const takenEvents = new Set<string>();
 
-  /** The admin's API token: every request carries it, so that the identity routes are fuzzed past authentication. */
+  /** The test operator's API token (admin, case manager, supervisor): every request carries it, so that every route is fuzzed past authentication. */
   const credentials: Record<string, string> = {};
 
   const post = async (path: string, body: unknown): Promise<{ id: string; token?: string }> => {
@@ -123,11 +123,15 @@ describe('hostile requests to every operation', () => {
       await post('/webhooks/subscriptions', { url: 'https://hooks.example.org/fuzz' });
     pools.subscriptions = await ids('SELECT id FROM webhook_subscriptions ORDER BY created_at, id LIMIT 8');
     pools.deliveries = await ids('SELECT id FROM webhook_deliveries ORDER BY created_at, id LIMIT 8');
-    // The registry, but never the admin whose token the requests carry, nor that token (a fuzzed PATCH or DELETE would lock the suite out).
+    // The registry, but never the admin nor the operator whose token the requests carry, nor that token (a fuzzed PATCH or DELETE would lock the suite out).
     pools.agencies = await ids('SELECT id FROM agencies ORDER BY created_at, id LIMIT 8');
     pools.offices = await ids('SELECT id FROM offices ORDER BY created_at, id LIMIT 8');
-    pools.operators = await ids(`SELECT id FROM operators WHERE username <> 'admin' ORDER BY created_at, id LIMIT 8`);
-    pools.tokens = await ids(`SELECT id FROM api_tokens WHERE name <> 'fuzz' ORDER BY created_at, id LIMIT 8`);
+    pools.operators = await ids(
+      `SELECT id FROM operators WHERE username NOT IN ('admin', '${t.operator.username}') ORDER BY created_at, id LIMIT 8`,
+    );
+    pools.tokens = await ids(
+      `SELECT id FROM api_tokens WHERE NOT (operator_id = '${t.operator.id}' AND name = 'tests') ORDER BY created_at, id LIMIT 8`,
+    );
     // Open cases (the fixture's first, while they are open; then the newest), and one closed case.
     pools.cases = [
       ...(await ids(`SELECT id FROM cases WHERE status = 'active' ORDER BY created_at, id LIMIT 3`)),
@@ -142,18 +146,8 @@ describe('hostile requests to every operation', () => {
       clock: new FixedClock(),
       env: { PERCORSI_WEBHOOK_DISPATCH: 'false', PERCORSI_ADMIN_PASSWORD: 'fuzz-admin-password' },
     });
-    const login = await fetch(`${t.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'fuzz-admin-password' }),
-    });
-    const cookie = login.headers.getSetCookie()[0].split(';')[0];
-    const token = await fetch(`${t.url}/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, origin: t.url },
-      body: JSON.stringify({ name: 'fuzz' }),
-    });
-    credentials.authorization = `Bearer ${((await token.json()) as { token: string }).token}`;
+    // The test app's operator: an admin who also works cases (case manager and supervisor of a CPI office).
+    credentials.authorization = t.operator.headers.authorization;
     // Its last use is recorded now; the clock never moves, so no later request writes it again.
     await fetch(`${t.url}/me`, { headers: credentials });
     await post('/tokens', { name: 'spare' });
