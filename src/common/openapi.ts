@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { LEGAL_DEADLINES, OPENING_EVENT, PATHWAY_NAMES, SERVICES } from '../../machines/index.js';
+import { LEGAL_DEADLINES, OPENING_EVENT, PATHWAY_NAMES, RECORD_KEEPING_EVENTS, SERVICES } from '../../machines/index.js';
 import { createCaseSchemas, eventSchemas, eventTypes } from './openapi-events.js';
 import { OIDC_SIGN_IN_FAILURES, PROBLEMS, problemType, type ProblemCode } from './problem.js';
 
@@ -17,7 +17,7 @@ export const SERVICE_KEYS = Object.keys(SERVICES);
 export const DELIVERY_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'paused'] as const;
 export const REFUSAL_KINDS = ['unknown_event', 'not_available', 'case_closed', 'guards_failed'] as const;
 /** Every event type a case's history or a webhook can carry: the opening and the catalogue's. */
-export const ALL_EVENT_TYPES = [OPENING_EVENT, ...eventTypes().keys()];
+export const ALL_EVENT_TYPES = [OPENING_EVENT, ...eventTypes().keys(), ...RECORD_KEEPING_EVENTS];
 
 /** Enumerations shared by the schemas, the query parameters and the request bodies. */
 export const ENUMS = {

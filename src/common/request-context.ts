@@ -24,7 +24,10 @@ export interface Actor {
 export interface CaseAccess {
   officeIds: string[];
   practice: boolean;
-  /** The actor's own offices: where a new case may be opened. */
+  /**
+   * The actor's own offices (not the supervised ones): the default office of a new case when there
+   * is one, and where a case they open is assigned to them.
+   */
   ownOfficeIds: string[];
 }
 

@@ -1,4 +1,4 @@
-import { OPENING_EVENT, PATHWAYS, PATHWAY_NAMES, isPathwayName } from '../../machines/index.js';
+import { OPENING_EVENT, PATHWAYS, RECORD_KEEPING_EVENTS, PATHWAY_NAMES, isPathwayName } from '../../machines/index.js';
 import { validationFailed, type FieldIssue } from '../common/problem.js';
 import { UUID, decodeCursor, isPlainObject, parseInstant, type Cursor } from '../common/request-parsing.js';
 import type { AddressGuard } from './address-policy.js';
@@ -11,7 +11,11 @@ export const DELIVERY_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed',
 export type Ordering = (typeof ORDERINGS)[number];
 
 /** Every event type any pathway knows, plus the opening of a case. */
-export const KNOWN_EVENT_TYPES = new Set([OPENING_EVENT, ...PATHWAY_NAMES.flatMap((p) => Object.keys(PATHWAYS[p].events))]);
+export const KNOWN_EVENT_TYPES = new Set([
+  OPENING_EVENT,
+  ...RECORD_KEEPING_EVENTS,
+  ...PATHWAY_NAMES.flatMap((p) => Object.keys(PATHWAYS[p].events)),
+]);
 
 export interface SubscriptionInput {
   url?: string;
