@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AccessLogModule } from './access/access-log.module.js';
 import { CasesModule } from './cases/cases.module.js';
 import { ActorGuard } from './common/actor.guard.js';
 import { jsonBody, languageMiddleware, requireJson } from './common/body.middleware.js';
@@ -71,6 +72,7 @@ export class AppModule implements NestModule {
         WebhooksModule,
         InspectorModule,
         IdentityModule,
+        AccessLogModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ActorGuard },

@@ -54,8 +54,10 @@ describe('migrations', () => {
       ).map((r) => r.name);
     const before6 = ['case_events', 'cases', 'idempotency_keys', 'webhook_attempts', 'webhook_deliveries', 'webhook_subscriptions'];
     const identity = ['agencies', 'api_tokens', 'office_supervision', 'offices', 'operator_offices', 'operators', 'sessions'];
-    const all = [...before6, ...identity].sort();
+    const all = [...before6, ...identity, 'access_log'].sort();
     expect(await tables()).toEqual(all);
+    await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual([...before6, ...identity].sort());
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(before6);
     await t.dataSource.undoLastMigration();

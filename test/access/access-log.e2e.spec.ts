@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { AccessLog } from '../../src/access/access-log.js';
+import { routePattern } from '../../src/access/audit-read.js';
+import { CaseStreamController } from '../../src/cases/case-stream.controller.js';
+import { CasesController } from '../../src/cases/cases.controller.js';
+import { ADMIN_PASSWORD, anOperator, bearer, signIn, startIdentityApp, type IdentityClient } from '../identity/identity-fixture.js';
+import type { TestApp } from '../support/test-app.js';
+import { TestClock } from '../support/test-clock.js';
+
+const CASE_A = '0a000000-0000-4000-8000-00000000000a';
+const CASE_B = '0b000000-0000-4000-8000-00000000000b';
+
+describe('the access log (issue 14, accountability)', () => {
+  const clock = new TestClock(new Date('2026-03-01T09:00:00.000Z'));
+  let t: TestApp;
+  let api: IdentityClient;
+  let admin: Record<string, string>;
+  let log: AccessLog;
+  let reader: { id: string; username: string; token: string };
+  let other: { id: string; username: string };
+  let adminId: string;
+
+  beforeAll(async () => {
+    ({ t, api } = await startIdentityApp({ clock }));
+    admin = await signIn(t, api, 'admin', ADMIN_PASSWORD);
+    log = t.app.get(AccessLog);
+    const operator = await anOperator(api, admin, { roles: ['case_manager'] });
+    const token = await api.post(`/admin/operators/${operator.id}/tokens`, { name: 'reader' }, admin);
+    expect(token.status).toBe(201);
+    reader = { id: operator.id, username: operator.username, token: token.body.token };
+    other = await anOperator(api, admin, { roles: ['case_manager'], officeId: operator.officeId });
+    adminId = (await api.get('/me', admin)).body.operator.id;
+    // A token, not the session: the clock moves by weeks here, past a session's lifetime.
+    admin = bearer((await api.post(`/admin/operators/${adminId}/tokens`, { name: 'audit' }, admin)).body.token);
+  });
+  afterAll(() => t.close());
+
+  const read = (operatorId: string, caseId: string, route: string, minutes: number) => {
+    clock.advance(minutes * 60_000);
+    return log.record({ operatorId, via: 'token', caseId, route, requestId: `req-${minutes}-${route}` });
+  };
+
+  it('records reads and answers the admin by case and by operator, newest first', async () => {
+    await read(reader.id, CASE_A, 'GET /cases/:id', 1);
+    await read(reader.id, CASE_B, 'GET /cases/:id/history', 1);
+    await read(other.id, CASE_A, 'GET /cases/:id/stream', 1);
+    const byCase = await api.get(`/admin/access-log?caseId=${CASE_A.toUpperCase()}`, admin);
+    expect(byCase.status).toBe(200);
+    expect(byCase.body).toEqual({
+      items: [
+        {
+          id: expect.any(String),
+          at: '2026-03-01T09:03:00.000Z',
+          operator: { id: other.id, username: other.username },
+          via: 'token',
+          caseId: CASE_A,
+          route: 'GET /cases/:id/stream',
+          requestId: 'req-1-GET /cases/:id/stream',
+        },
+        expect.objectContaining({ at: '2026-03-01T09:01:00.000Z', operator: { id: reader.id, username: reader.username }, caseId: CASE_A }),
+      ],
+      nextCursor: null,
+    });
+    const byOperator = await api.get(`/admin/access-log?operatorId=${reader.id}`, admin);
+    expect(byOperator.body.items.map((i: { caseId: string }) => i.caseId)).toEqual([CASE_B, CASE_A]);
+    const both = await api.get(`/admin/access-log?operatorId=${reader.id}&caseId=${CASE_B}`, admin);
+    expect(both.body.items.map((i: { route: string }) => i.route)).toEqual(['GET /cases/:id/history']);
+  });
+
+  it('filters by time (from inclusive, to exclusive) and pages with a cursor, even within one millisecond', async () => {
+    clock.set('2026-04-01T00:00:00.000Z');
+    // Five reads at the same instant: the id breaks the tie, no item is lost or repeated between pages.
+    for (let i = 0; i < 5; i++)
+      await log.record({ operatorId: adminId, via: 'session', caseId: CASE_B, route: 'GET /cases/:id', requestId: null });
+    clock.advance(1000);
+    await log.record({ operatorId: adminId, via: 'oidc', caseId: CASE_B, route: 'GET /cases/:id/replay', requestId: null });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = await api.get(`/admin/access-log?operatorId=${adminId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, admin);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((i: { id: string }) => i.id));
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(6);
+    const first = await api.get(`/admin/access-log?operatorId=${adminId}&limit=1`, admin);
+    expect(first.body.items[0]).toMatchObject({ via: 'oidc', route: 'GET /cases/:id/replay' });
+    const window = async (query: string) => (await api.get(`/admin/access-log?${query}`, admin)).body.items.length;
+    expect(await window('from=2026-04-01T00:00:00Z')).toBe(6);
+    expect(await window('from=2026-04-01T00:00:00.001Z')).toBe(1);
+    expect(await window('from=2026-03-01&to=2026-04-01T00:00:00Z')).toBe(3);
+    expect(await window('to=2026-03-01T09:02:00%2B00:00')).toBe(1);
+  });
+
+  it('refuses bad filters by field, and unknown parameters (400)', async () => {
+    const bad = await api.get(
+      '/admin/access-log?caseId=nope&operatorId=1&from=yesterday&to=2026-02-30&limit=0&cursor=abc&subject=X',
+      admin,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('VALIDATION_FAILED');
+    expect(bad.body.errors.map((e: { field: string; problem: string }) => `${e.field} ${e.problem}`).sort()).toEqual([
+      'query:caseId format',
+      'query:cursor format',
+      'query:from format',
+      'query:limit range',
+      'query:operatorId format',
+      'query:subject unknown',
+      'query:to format',
+    ]);
+    expect((await api.get('/admin/access-log?limit=201', admin)).status).toBe(400);
+    expect((await api.get('/admin/access-log?caseId=a&caseId=b', admin)).body.errors).toEqual([
+      expect.objectContaining({ field: 'query:caseId', problem: 'type' }),
+    ]);
+  });
+
+  it('is for admins only: 401 without credentials, 403 for other roles', async () => {
+    expect((await api.get('/admin/access-log')).status).toBe(401);
+    const forbidden = await api.get('/admin/access-log', bearer(reader.token));
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.code).toBe('FORBIDDEN');
+  });
+
+  it('fails a record it cannot attribute (an unknown operator): the caller fails closed', async () => {
+    await expect(
+      log.record({
+        operatorId: '00000000-0000-4000-8000-000000000000',
+        via: 'token',
+        caseId: CASE_A,
+        route: 'GET /cases/:id',
+        requestId: null,
+      }),
+    ).rejects.toThrow(/FK_access_log_operator/);
+  });
+
+  it('tells real cases from practice cases and from ids of no case', async () => {
+    const open = async (practice: boolean) => {
+      const created = await api.post('/cases', { pathway: 'person', subject: 'ACCESS-LOG-1', practice }, bearer(reader.token));
+      expect(created.status).toBe(201);
+      return created.body.id as string;
+    };
+    expect(await log.isRealCase(await open(false))).toBe(true);
+    expect(await log.isRealCase(await open(true))).toBe(false);
+    expect(await log.isRealCase(CASE_A)).toBe(false);
+  });
+
+  it('names routes by their pattern, from the controllers’ metadata (never the URL)', () => {
+    const pattern = (controller: { prototype: object }, name: string) =>
+      routePattern(
+        new ExecutionContextHost(
+          [{ method: 'GET' }, {}],
+          controller as never,
+          (controller.prototype as Record<string, () => unknown>)[name],
+        ),
+      );
+    expect(pattern(CasesController, 'history')).toBe('GET /cases/:id/history');
+    expect(pattern(CasesController, 'get')).toBe('GET /cases/:id');
+    expect(pattern(CaseStreamController, 'stream')).toBe('GET /cases/:id/stream');
+  });
+});
