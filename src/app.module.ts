@@ -10,6 +10,7 @@ import { jsonBody, languageMiddleware, requireJson } from './common/body.middlew
 import { inputRules } from './common/input-rules.js';
 import type { Clock } from './common/clock.js';
 import { CommonModule } from './common/common.module.js';
+import { logRedaction } from './common/log-redaction.js';
 import { logTransport } from './common/log-transport.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
@@ -58,7 +59,8 @@ export class AppModule implements NestModule {
               response.setHeader('X-Request-Id', id);
               return id;
             },
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            // No query values, bodies, database messages or credentials in the logs (src/common/log-redaction.ts).
+            ...logRedaction,
             customLogLevel: (_request, response, error) =>
               error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
           },
