@@ -29,7 +29,8 @@ import { AccessLog } from './access-log.js';
  * - `when: 'after'` (the default): after the handler succeeded, before the answer is sent. A failed
  *   handler records nothing.
  * - `when: 'start'`: before the handler runs, for streams (SSE), which send as they go and never
- *   "finish" in time to record.
+ *   "finish" in time to record; and for any handler that writes the response itself (`@Res()`
+ *   without passthrough), whose answer is gone before `after` could run.
  * Fail closed: if the record cannot be written, the request fails with 500 and the data is not sent
  * (accountability before availability). It needs `request.principal` (IdentityGuard, or the policy
  * guard, ran first): a route without one is a programming error, also a 500.

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { lastValueFrom, of, defer } from 'rxjs';
 import { AccessLog } from '../../src/access/access-log.js';
-import { routePattern } from '../../src/access/audit-read.js';
+import { AuditCaseReadInterceptor, routePattern } from '../../src/access/audit-read.js';
 import { CaseStreamController } from '../../src/cases/case-stream.controller.js';
 import { CasesController } from '../../src/cases/cases.controller.js';
 import { ADMIN_PASSWORD, anOperator, bearer, signIn, startIdentityApp, type IdentityClient } from '../identity/identity-fixture.js';
@@ -160,5 +162,89 @@ describe('the access log (issue 14, accountability)', () => {
     expect(pattern(CasesController, 'history')).toBe('GET /cases/:id/history');
     expect(pattern(CasesController, 'get')).toBe('GET /cases/:id');
     expect(pattern(CaseStreamController, 'stream')).toBe('GET /cases/:id/stream');
+  });
+
+  describe('@AuditCaseRead, around a handler (the case routes wire it)', () => {
+    let realCase: string;
+    let practiceCase: string;
+    const principal = (operatorId = reader.id) => ({ operator: { id: operatorId }, via: 'token' });
+    const around = (args: {
+      id: string;
+      when?: 'after' | 'start';
+      handler?: () => unknown;
+      withPrincipal?: boolean;
+      operatorId?: string;
+    }) => {
+      const interceptor = new AuditCaseReadInterceptor(log, {
+        get: () => args.when ?? 'after',
+      } as unknown as Reflector);
+      const request = {
+        method: 'GET',
+        params: { id: args.id },
+        id: 'req-audit',
+        principal: args.withPrincipal === false ? undefined : principal(args.operatorId),
+      };
+      const context = new ExecutionContextHost(
+        [request, {}],
+        CasesController,
+        (CasesController.prototype as unknown as Record<string, () => unknown>).history,
+      );
+      return lastValueFrom(interceptor.intercept(context, { handle: () => defer(() => of(args.handler ? args.handler() : { ok: true })) }));
+    };
+    const reads = async (caseId: string) =>
+      (await api.get(`/admin/access-log?caseId=${caseId}`, admin)).body.items as { route: string; requestId: string }[];
+
+    beforeAll(async () => {
+      const open = async (practice: boolean) =>
+        (await api.post('/cases', { pathway: 'person', subject: 'AUDIT-1', practice }, bearer(reader.token))).body.id as string;
+      realCase = await open(false);
+      practiceCase = await open(true);
+    });
+
+    it('records a successful read of a real case, by route pattern and request id', async () => {
+      expect(await around({ id: realCase.toUpperCase() })).toEqual({ ok: true });
+      expect(await reads(realCase)).toEqual([expect.objectContaining({ route: 'GET /cases/:id/history', requestId: 'req-audit' })]);
+    });
+
+    it('records nothing for a practice case, a missing case, a malformed id or a failed handler', async () => {
+      await around({ id: practiceCase });
+      await around({ id: '0c000000-0000-4000-8000-00000000000c' });
+      await around({ id: 'not-a-case' });
+      await expect(
+        around({
+          id: realCase,
+          handler: () => {
+            throw new Error('CASE_NOT_FOUND');
+          },
+        }),
+      ).rejects.toThrow('CASE_NOT_FOUND');
+      expect(await reads(practiceCase)).toEqual([]);
+      expect(await reads('0c000000-0000-4000-8000-00000000000c')).toEqual([]);
+      expect(await reads(realCase)).toHaveLength(1);
+    });
+
+    it('records a stream before its handler runs', async () => {
+      let recordedFirst = false;
+      await around({ id: realCase, when: 'start', handler: async () => (recordedFirst = (await reads(realCase)).length === 2) });
+      expect(recordedFirst).toBe(true);
+    });
+
+    it('fails closed: without a principal, or when the record cannot be written, the read fails and the answer is not returned', async () => {
+      await expect(around({ id: realCase, withPrincipal: false })).rejects.toThrow(/access log could not record/);
+      // An operator the database does not know: the insert fails (its foreign key), so does the read.
+      await expect(around({ id: realCase, operatorId: '00000000-0000-4000-8000-000000000000' })).rejects.toThrow(
+        /access log could not record/,
+      );
+      let ran = false;
+      await expect(
+        around({
+          id: realCase,
+          when: 'start',
+          withPrincipal: false,
+          handler: () => (ran = true),
+        }),
+      ).rejects.toThrow(/access log could not record/);
+      expect(ran).toBe(false);
+    });
   });
 });
