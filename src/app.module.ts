@@ -3,11 +3,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AccessLogModule } from './access/access-log.module.js';
 import { CasesModule } from './cases/cases.module.js';
 import { jsonBody, languageMiddleware, requireJson } from './common/body.middleware.js';
 import { inputRules } from './common/input-rules.js';
 import type { Clock } from './common/clock.js';
 import { CommonModule } from './common/common.module.js';
+import { logRedaction } from './common/log-redaction.js';
 import { logTransport } from './common/log-transport.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
@@ -57,7 +59,8 @@ export class AppModule implements NestModule {
               response.setHeader('X-Request-Id', id);
               return id;
             },
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            // No query values, bodies, database messages or credentials in the logs (src/common/log-redaction.ts).
+            ...logRedaction,
             customLogLevel: (_request, response, error) =>
               error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
           },
@@ -71,6 +74,7 @@ export class AppModule implements NestModule {
         WebhooksModule,
         InspectorModule,
         IdentityModule,
+        AccessLogModule,
       ],
       providers: [
         // Every route, one gate: authentication and the policy table (src/policy/policy.ts).

@@ -3,6 +3,7 @@ import { ProblemException } from '../common/problem.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { RECONNECTED, ReplicaChannels } from '../database/replica-channels.js';
+import { describeError } from '../common/log-redaction.js';
 
 /** The PostgreSQL channel on which replicas tell each other which cases moved: `<id>,<id>,...`. */
 export const CASE_FEED_CHANNEL = 'percorsi_case_feed';
@@ -144,7 +145,7 @@ export class CaseFeed implements BeforeApplicationShutdown {
         if (entry && row.version > entry.version) this.moved(row.id, row.version);
       }
     } catch (error) {
-      this.logger.warn(`case feed poll failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`case feed poll failed: ${describeError(error)}`);
     } finally {
       this.polling = false;
     }

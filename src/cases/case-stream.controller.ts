@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { ApiContent, ApiJson, ApiProblems } from '../common/openapi.js';
 import type { CaseAccess } from '../common/request-context.js';
 import { CurrentCaseAccess } from '../common/request-decorators.js';
+import { AuditCaseRead } from '../access/audit-read.js';
 import { Can } from '../policy/can.js';
 import { parseCaseId, parseLastEventId, parseReplayQuery } from './case-requests.js';
 import { CaseReplayService } from './case-replay.service.js';
@@ -44,6 +45,7 @@ export class CaseStreamController {
 
   @Get(':id/stream')
   @Can('cases.follow')
+  @AuditCaseRead({ when: 'start' })
   @StreamEndpoint(
     'Follow a case live (Server-Sent Events)',
     'text/event-stream. First `retry: 2000`, then `event: case` (`id` = version, data `{"case": Case}`), then one `event: transition` per committed event in sequence order ' +
@@ -63,6 +65,7 @@ export class CaseStreamController {
 
   @Get(':id/inspection')
   @Can('cases.follow')
+  @AuditCaseRead({ when: 'start' })
   @StreamEndpoint(
     'Follow a case as XState inspection events (Server-Sent Events)',
     "For Stately's inspector (@statelyai/inspect: pass each message's data to `inspector.adapter.send`). Unnamed messages (EventSource `onmessage`): " +
@@ -82,6 +85,7 @@ export class CaseStreamController {
 
   @Get(':id/replay')
   @Can('cases.read')
+  @AuditCaseRead()
   @ApiOperation({
     summary: 'The case after each event of its history',
     description:

@@ -10,6 +10,7 @@ import { CaseRepository, type CaseRow, type EventRow } from './case.repository.j
 import { caseNotFound } from './case.service.js';
 import { historyEntryOf, viewOf } from './case-view.js';
 import { reaches, type CaseAccess } from '../common/request-context.js';
+import { describeError } from '../common/log-redaction.js';
 
 /** `/stream`: named `case` and `transition` messages; `/inspection`: unnamed XState inspection events. */
 export type StreamKind = 'case' | 'inspection';
@@ -119,7 +120,7 @@ export class CaseStreamService {
           } while (again && !ended);
         } catch (error) {
           // The client reconnects (EventSource does by itself) with Last-Event-ID and loses nothing.
-          this.logger.warn(`stream of case ${caseId} ended: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.warn(`stream of case ${caseId} ended: ${describeError(error)}`);
           end();
         } finally {
           pumping = false;

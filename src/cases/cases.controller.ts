@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { CurrentActor, CurrentCaseAccess, RequestLanguage } from '../common/request-decorators.js';
 import { ApiJson, ApiProblems, ENUMS, HEADERS } from '../common/openapi.js';
 import type { Actor, CaseAccess } from '../common/request-context.js';
+import { AuditCaseRead } from '../access/audit-read.js';
 import { Can } from '../policy/can.js';
 import type { Language } from '../config/app-config.js';
 import { CasePlacementService } from './case-placement.service.js';
@@ -124,6 +125,7 @@ export class CasesController {
 
   @Get(':id')
   @Can('cases.read')
+  @AuditCaseRead()
   @ApiOperation({ summary: 'Read a case', description: 'State, per-service status, context and version (ETag: "<version>").' })
   @ApiJson(200, 'Case', 'The case.', { ETag: HEADERS.ETag })
   @ApiProblems('VALIDATION_FAILED', 'CASE_NOT_FOUND')
@@ -139,6 +141,7 @@ export class CasesController {
 
   @Get(':id/transitions')
   @Can('cases.read')
+  @AuditCaseRead()
   @ApiOperation({
     summary: 'What can be done now',
     description: "Events allowed for the acting operator, and the blocked ones with the machine's reasons (Accept-Language: it or en).",
@@ -252,6 +255,7 @@ export class CasesController {
 
   @Get(':id/history')
   @Can('cases.read')
+  @AuditCaseRead()
   @ApiOperation({
     summary: "The case's events, in order",
     description: 'Paged by sequence: after (default 0) and limit (1-1000); nextAfter is the `after` of the next page, null on the last.',

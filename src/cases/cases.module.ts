@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CaseEventEntity } from './case-event.entity.js';
+import { AccessLogModule } from '../access/access-log.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { CaseFeed } from './case-feed.js';
 import { CasePlacementService } from './case-placement.service.js';
@@ -17,7 +18,7 @@ export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity]
 
 /** Cases: opening, events, reading, replay and the live streams. */
 @Module({
-  imports: [IdentityModule],
+  imports: [IdentityModule, AccessLogModule],
   controllers: [CasesController, CaseStreamController],
   providers: [CaseRepository, CaseFeed, CaseService, CasePlacementService, CaseReplayService, CaseStreamService],
   exports: [CaseService, CaseRepository],

@@ -170,6 +170,34 @@ const IDENTITY_SCHEMAS = {
     },
   },
   OperatorAccountList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('OperatorAccount') } } },
+  AccessRecord: {
+    type: 'object',
+    description: "One read of a real case's personal data. Never the subject, a name or a payload.",
+    additionalProperties: false,
+    required: ['id', 'at', 'operator', 'via', 'caseId', 'route', 'requestId'],
+    properties: {
+      id: uuid,
+      at: dateTime,
+      operator: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'username'],
+        properties: { id: uuid, username: { type: 'string' } },
+      },
+      via: { type: 'string', enum: ['session', 'token', 'oidc'], description: 'The credential the request was authenticated with' },
+      caseId: uuid,
+      route: { type: 'string', description: 'The route pattern, e.g. `GET /cases/:id/history`' },
+      requestId: { type: 'string', nullable: true, description: 'The X-Request-Id of the request (as in the service logs)' },
+    },
+  },
+  AccessLogPage: {
+    type: 'object',
+    required: ['items', 'nextCursor'],
+    properties: {
+      items: { type: 'array', items: ref('AccessRecord') },
+      nextCursor: { type: 'string', nullable: true, description: 'Pass it back as `cursor` for the next page; null on the last.' },
+    },
+  },
   TokenInput: {
     type: 'object',
     additionalProperties: false,

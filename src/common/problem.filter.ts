@@ -3,6 +3,7 @@ import type { NextFunction, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { dataExceptionState, isDatabaseUnavailable } from '../database/database-errors.js';
 import { INVALID_UTF8 } from './body.middleware.js';
+import { describeError } from './log-redaction.js';
 import { pickLanguage } from './language.js';
 import { PROBLEMS, ProblemException, problemType, type ProblemCode } from './problem.js';
 import type { AppRequest } from './request-context.js';
@@ -85,7 +86,7 @@ export class ProblemFilter implements ExceptionFilter {
   private toProblem(error: unknown, request: AppRequest): ProblemException {
     if (error instanceof ProblemException) return error;
     if (isDatabaseUnavailable(error)) {
-      this.logger.warn(`database unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`database unavailable: ${describeError(error)}`);
       return new ProblemException(
         'DATABASE_UNAVAILABLE',
         { it: 'Il database non risponde: riprovare tra poco.', en: 'The database is not responding: retry shortly.' },
@@ -95,8 +96,9 @@ export class ProblemFilter implements ExceptionFilter {
     }
     const state = dataExceptionState(error);
     if (state) {
-      // A client error: logged as a warning with its SQLSTATE, without a stack.
-      this.logger.warn(`value refused by the database (SQLSTATE ${state}): ${error instanceof Error ? error.message : String(error)}`);
+      // A client error: logged as a warning with its SQLSTATE, without a stack, and without the
+      // database's message (it echoes the value: a subject, a name).
+      this.logger.warn(`value refused by the database: ${describeError(error)}`);
       return new ProblemException(
         'VALUE_NOT_STORABLE',
         {
@@ -152,7 +154,8 @@ export class ProblemFilter implements ExceptionFilter {
         return new ProblemException(code, { it: message, en: message });
       }
     }
-    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    // Never the database's message, the query's parameters or the input a message quotes (log-redaction.ts).
+    this.logger.error(describeError(error, { stack: true }));
     return new ProblemException('INTERNAL_ERROR', {
       it: 'Errore imprevisto: è stato registrato.',
       en: 'Unexpected error: it has been logged.',

@@ -29,3 +29,57 @@ export function dataExceptionState(error: unknown): string | null {
   }
   return null;
 }
+
+/**
+ * An error as a log line may show it: for a database error its class, SQLSTATE, constraint, table
+ * and column (never the message, the query or its parameters); for another error its message with
+ * quoted fragments redacted. With `stack`, the stack frames (code locations) follow, and the causes.
+ */
+export function describeError(error: unknown, options: { stack?: boolean } = {}): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    if (!(current instanceof Error)) {
+      parts.push(typeof current === 'string' ? scrubQuoted(current) : `[thrown ${typeof current}]`);
+      break;
+    }
+    const state = sqlState(current);
+    const head = `${current.name}: ${state ? databaseSummary(current, state) : scrubQuoted(current.message)}`;
+    const frames = options.stack ? (current.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)) : [];
+    parts.push([head, ...frames].join('\n'));
+    current = current.cause;
+  }
+  return parts.join('\ncaused by: ');
+}
+
+const REDACTED = '[redacted]';
+
+/** Double-quoted fragments (the offending input, in most parsers' and validators' messages). */
+const QUOTED = /"(?:[^"\\\n]|\\.)*"/g;
+
+export const scrubQuoted = (text: string): string => text.replace(QUOTED, `"${REDACTED}"`);
+
+interface DriverFields {
+  code?: unknown;
+  constraint?: unknown;
+  table?: unknown;
+  column?: unknown;
+  driverError?: unknown;
+}
+
+/** The SQLSTATE of a database error (on the error or TypeORM's driverError), or null. */
+export function sqlState(error: Error): string | null {
+  for (const e of [error, (error as DriverFields).driverError]) {
+    const code = (e as DriverFields | undefined)?.code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return null;
+}
+
+export function databaseSummary(error: Error, state: string): string {
+  const fields = { ...(error as DriverFields), ...((error as DriverFields).driverError as DriverFields | undefined) };
+  const names = (['constraint', 'table', 'column'] as const)
+    .filter((key) => typeof fields[key] === 'string')
+    .map((key) => `${key} ${String(fields[key])}`);
+  return [`SQLSTATE ${state}`, ...names].join(', ') + ' (message and values not logged)';
+}

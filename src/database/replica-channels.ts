@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { describeError } from './database-errors.js';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
@@ -110,7 +111,7 @@ export class ReplicaChannels implements OnApplicationBootstrap, OnApplicationShu
           await this.client?.query('SELECT pg_notify($1, $2)', [channel, payload]);
         } catch (error) {
           // The other replicas' polls find what this notification would have told them.
-          this.logger.debug(`NOTIFY ${channel} failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.debug(`NOTIFY ${channel} failed: ${describeError(error)}`);
         }
       }
     }
@@ -147,7 +148,7 @@ export class ReplicaChannels implements OnApplicationBootstrap, OnApplicationShu
         await closed;
         if (this.running) this.logger.warn('LISTEN connection lost: reconnecting');
       } catch (error) {
-        if (this.running) this.logger.warn(`LISTEN failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (this.running) this.logger.warn(`LISTEN failed: ${describeError(error)}`);
         await client.end().catch(() => undefined);
       }
       if (this.connecting === client) this.connecting = null;

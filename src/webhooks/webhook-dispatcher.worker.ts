@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { describeError } from '../common/log-redaction.js';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
@@ -117,7 +118,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           for (const delivery of deliveries) this.track(this.deliver(delivery));
         }
       } catch (error) {
-        this.logger.warn(`claiming deliveries failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.warn(`claiming deliveries failed: ${describeError(error)}`);
       }
       // A full batch may mean more is due: go again at once; otherwise wait for a wake-up or the poll.
       if (claimed === 0 || this.inFlight.size >= this.config.webhooks.concurrency) {
@@ -200,7 +201,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       });
     } catch (error) {
       this.logger.warn(
-        `renewing the leases of ${held.length} deliveries in flight failed (retried in ${heartbeatMs(this.config.webhooks.leaseMs)} ms): ${error instanceof Error ? error.message : String(error)}`,
+        `renewing the leases of ${held.length} deliveries in flight failed (retried in ${heartbeatMs(this.config.webhooks.leaseMs)} ms): ${describeError(error)}`,
       );
     } finally {
       this.renewing = false;
@@ -218,7 +219,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       } catch (error) {
         // A secret that cannot be decrypted (PERCORSI_SECRET_KEY changed or lost): an attempt that
         // fails without sending, so that the delivery follows its schedule to `failed`, logged.
-        this.logger.error(`delivery ${delivery.id}: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(`delivery ${delivery.id}: ${describeError(error)}`);
       }
       const result: SendResult = !headers
         ? notSent('the subscription secret cannot be decrypted: rotate it or restore PERCORSI_SECRET_KEY')
@@ -227,7 +228,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           : await this.sender.send({ url: delivery.url, headers, body });
       await this.settle(delivery, result, startedAt);
     } catch (error) {
-      this.logger.error(`delivery ${delivery.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.logger.error(`delivery ${delivery.id}: ${describeError(error, { stack: true })}`);
     } finally {
       this.release(delivery);
     }

@@ -68,7 +68,7 @@ describe('migrations', () => {
       ).map((r) => r.name);
     const before6 = ['case_events', 'cases', 'idempotency_keys', 'webhook_attempts', 'webhook_deliveries', 'webhook_subscriptions'];
     const identity = ['agencies', 'api_tokens', 'office_supervision', 'offices', 'operator_offices', 'operators', 'sessions'];
-    const all = [...before6, ...identity].sort();
+    const all = [...before6, ...identity, 'access_log'].sort();
     expect(await tables()).toEqual(all);
     // Case offices: the free-text office comes back; going up again turns it into offices of the registry.
     await t.dataSource.undoLastMigration();
@@ -95,6 +95,8 @@ describe('migrations', () => {
     await t.dataSource.query(`DELETE FROM cases WHERE subject LIKE 'LEGACY-%'`);
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(all);
+    await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual([...before6, ...identity].sort());
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(before6);
     await t.dataSource.undoLastMigration();

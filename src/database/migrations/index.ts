@@ -1,4 +1,5 @@
 import { Identity1796200000000 } from './1796200000000-identity.js';
+import { AccessLog1796300000000 } from './1796300000000-access-log.js';
 import { InitialSchema1795673984323 } from './1795673984323-initial-schema.js';
 import { Webhooks1795677353443 } from './1795677353443-webhooks.js';
 import { PracticeCases1795681632463 } from './1795681632463-practice-cases.js';
@@ -14,5 +15,6 @@ export const MIGRATIONS = [
   NamedConstraints1796156674591,
   CaseInsensitiveFilters1796158000000,
   Identity1796200000000,
+  AccessLog1796300000000,
   CaseOffices1796400000000,
 ];

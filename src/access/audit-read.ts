@@ -1,0 +1,94 @@
+import {
+  Inject,
+  Injectable,
+  RequestMethod,
+  UseInterceptors,
+  applyDecorators,
+  SetMetadata,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { concatMap, from, Observable, switchMap } from 'rxjs';
+import { UUID } from '../common/request-parsing.js';
+import type { Principal } from '../identity/principal.js';
+import { AccessLog } from './access-log.js';
+import type { CaseAccess } from '../common/request-context.js';
+
+/**
+ * @AuditCaseRead(): a route whose `:id` is a case id and whose answer discloses the case's personal
+ * data (the case, its history, stream, replay, transitions, inspection) records each read in the
+ * access log (issue 14, accountability).
+ *
+ * Design: the interceptor asks the database itself whether `:id` is a real case (`practice = false`),
+ * so no handler or service can forget to say so, and the answer's shape does not matter (a history
+ * page carries no `practice` flag). A practice case, or no case (the handler answers 404), is not
+ * recorded.
+ * - `when: 'after'` (the default): after the handler succeeded, before the answer is sent. A failed
+ *   handler records nothing.
+ * - `when: 'start'`: before the handler runs, for streams (SSE), which send as they go and never
+ *   "finish" in time to record; and for any handler that writes the response itself (`@Res()`
+ *   without passthrough), whose answer is gone before `after` could run.
+ * Fail closed: if the record cannot be written, the request fails with 500 and the data is not sent
+ * (accountability before availability). It needs `request.principal` (IdentityGuard, or the policy
+ * guard, ran first): a route without one is a programming error, also a 500.
+ */
+export const AuditCaseRead = (options: { when?: 'after' | 'start' } = {}) =>
+  applyDecorators(SetMetadata(AUDIT_WHEN, options.when ?? 'after'), UseInterceptors(AuditCaseReadInterceptor));
+
+const AUDIT_WHEN = 'percorsi:audit-case-read';
+
+type AuditedRequest = Request & { principal?: Principal; caseAccess?: CaseAccess; id?: unknown };
+
+const segments = (path: unknown): string[] =>
+  (Array.isArray(path) ? path : [path]).map((p) => String(p ?? '').replace(/^\/+|\/+$/g, '')).filter((s) => s !== '');
+
+/** `GET /cases/:id/history`: the route as declared (@Controller + @Get), never the URL with its values. */
+export function routePattern(context: ExecutionContext): string {
+  const method = Reflect.getMetadata(METHOD_METADATA, context.getHandler()) as RequestMethod | undefined;
+  const prefix = segments(Reflect.getMetadata(PATH_METADATA, context.getClass()))[0];
+  const path = segments(Reflect.getMetadata(PATH_METADATA, context.getHandler()))[0];
+  const name = method === undefined ? context.switchToHttp().getRequest<Request>().method : RequestMethod[method];
+  return `${name} /${[prefix, path].filter((s) => s !== undefined).join('/')}`;
+}
+
+@Injectable()
+export class AuditCaseReadInterceptor implements NestInterceptor {
+  constructor(
+    @Inject(AccessLog) private readonly accessLog: AccessLog,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const when = this.reflector.get<'after' | 'start' | undefined>(AUDIT_WHEN, context.getHandler()) ?? 'after';
+    const record = () => this.record(context);
+    if (when === 'start') return from(record()).pipe(switchMap(() => next.handle()));
+    return next.handle().pipe(concatMap((body: unknown) => from(record().then(() => body))));
+  }
+
+  private async record(context: ExecutionContext): Promise<void> {
+    const request = context.switchToHttp().getRequest<AuditedRequest>();
+    const id = request.params?.id;
+    // Not a case id: the handler refuses it (400) and discloses nothing.
+    if (typeof id !== 'string' || !UUID.test(id)) return;
+    const principal = request.principal;
+    try {
+      if (!principal) throw new Error(`@AuditCaseRead on ${routePattern(context)} without an authenticated principal`);
+      // A case out of reach is answered 404 by the handler: nothing of it is read.
+      if (!(await this.accessLog.isRealCaseInReach(id, request.caseAccess))) return;
+      await this.accessLog.record({
+        operatorId: principal.operator.id,
+        via: principal.via,
+        caseId: id,
+        route: routePattern(context),
+        requestId: typeof request.id === 'string' ? request.id : null,
+      });
+    } catch (error) {
+      // The ProblemFilter logs it (without the case's data) and answers 500 INTERNAL_ERROR.
+      throw new Error('the access log could not record this read', { cause: error });
+    }
+  }
+}
