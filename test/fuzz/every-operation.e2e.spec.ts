@@ -167,11 +167,13 @@ describe('hostile requests to every operation', () => {
     await openCase('employer', Object.values(EMPLOYER_STAGES).flat().slice(0, 7));
     await openCase('person', [{ type: 'WITHDRAWN', reason: 'Moved abroad' }]);
     for (const id of fixtureCases) {
-      const { allowed } = (await (await fetch(`${t.url}/cases/${id}/transitions`)).json()) as { allowed: { event: string }[] };
+      const { allowed } = (await (await fetch(`${t.url}/cases/${id}/transitions`, { headers: credentials })).json()) as {
+        allowed: { event: string }[];
+      };
       for (const { event } of allowed) takenEvents.add(event);
     }
     await refreshPools();
-    document = (await (await fetch(`${t.url}/docs/openapi.json`)).json()) as FuzzDocument;
+    document = (await (await fetch(`${t.url}/docs/openapi.json`, { headers: credentials })).json()) as FuzzDocument;
   });
   afterAll(() => t?.close());
 

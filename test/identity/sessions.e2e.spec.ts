@@ -133,7 +133,7 @@ describe('sign-in with built-in accounts, and sessions', () => {
     const throttled = await api.post('/auth/login', { username: 'admin', password: ADMIN_PASSWORD }, { 'x-forwarded-for': '10.2.0.1' });
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
-  });
+  }, 240_000);
 
   it('signs out: the session row is revoked, the cookie cleared, the old cookie no longer works', async () => {
     const headers = await signIn(t, api, 'admin', ADMIN_PASSWORD);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from '../../src/config/app-config.js';
+import { OIDC_CONFIG_VARIABLES } from '../../src/config/oidc-config.js';
 import { ComposeInterpolationError, composeEnvironment, interpolate, readComposeFile, readDockerfile } from '../support/compose.js';
+import { ROOT } from '../support/service-process.js';
 
 /**
  * Docker does not run in CI: this reads docker-compose.yml and the Dockerfile as compose and docker
@@ -55,6 +59,79 @@ describe('docker-compose.yml and the Dockerfile, as docker compose up runs them'
     expect(healthcheck).toContain(`http://127.0.0.1:${config.port}/health`);
     // The image's own health check reads PORT, which the image sets to the same port.
     expect(runtime.env.PORT).toBe(String(config.port));
+  });
+
+  it('passes PERCORSI_ADMIN_PASSWORD through: unset or empty, the first start generates one', () => {
+    expect(loadConfig(containerEnv({ PERCORSI_SECRET_KEY: secret }), '/app').identity.adminPassword).toBeNull();
+    const password = 'correct horse battery staple';
+    expect(
+      loadConfig(containerEnv({ PERCORSI_SECRET_KEY: secret, PERCORSI_ADMIN_PASSWORD: password }), '/app').identity.adminPassword,
+    ).toBe(password);
+  });
+
+  it('passes every PERCORSI_OIDC_* variable of the loader through, and leaves OpenID Connect off when they are unset', () => {
+    const names = Object.keys(composeEnvironment(service, { PERCORSI_SECRET_KEY: secret })).filter((n) => n.startsWith('PERCORSI_OIDC_'));
+    expect(names.sort()).toEqual(OIDC_CONFIG_VARIABLES.map((v) => v.name).sort());
+    expect(loadConfig(containerEnv({ PERCORSI_SECRET_KEY: secret }), '/app').oidc).toBeNull();
+
+    const provider = {
+      PERCORSI_OIDC_ISSUER: 'https://sso.regione.example/realms/percorsi',
+      PERCORSI_OIDC_AUDIENCE: 'percorsi-api',
+      PERCORSI_OIDC_CLIENT_ID: 'percorsi',
+      PERCORSI_OIDC_CLIENT_SECRET: 'client-secret',
+      PERCORSI_OIDC_REDIRECT_URL: 'https://percorsi.regione.example/auth/oidc/callback',
+      PERCORSI_OIDC_ROLES_CLAIM: 'realm_access.roles',
+    };
+    expect(loadConfig(containerEnv({ PERCORSI_SECRET_KEY: secret, ...provider }), '/app').oidc).toEqual({
+      issuer: provider.PERCORSI_OIDC_ISSUER,
+      audience: 'percorsi-api',
+      clientId: 'percorsi',
+      clientSecret: 'client-secret',
+      redirectUrl: provider.PERCORSI_OIDC_REDIRECT_URL,
+      operatorClaim: 'preferred_username',
+      rolesClaim: 'realm_access.roles',
+      scopes: ['openid', 'profile', 'email'],
+    });
+  });
+
+  it('the keycloak profile: a development Keycloak on port 8080 of the loopback, started only when asked for', () => {
+    const keycloak = compose.services.keycloak;
+    expect(keycloak.profiles).toEqual(['keycloak']);
+    expect(service.profiles).toBeUndefined();
+    expect(keycloak.image).toMatch(/^quay\.io\/keycloak\/keycloak:26\./);
+    expect([keycloak.command ?? []].flat()).toEqual(['start-dev']);
+    expect(keycloak.ports).toEqual(['127.0.0.1:8080:8080']);
+    // Keycloak 26's bootstrap admin, from the environment (defaults for a development server).
+    expect(composeEnvironment(keycloak, {})).toEqual({ KC_BOOTSTRAP_ADMIN_USERNAME: 'admin', KC_BOOTSTRAP_ADMIN_PASSWORD: 'admin' });
+    expect(composeEnvironment(keycloak, { KEYCLOAK_ADMIN: 'kc', KEYCLOAK_ADMIN_PASSWORD: 'pw' })).toEqual({
+      KC_BOOTSTRAP_ADMIN_USERNAME: 'kc',
+      KC_BOOTSTRAP_ADMIN_PASSWORD: 'pw',
+    });
+  });
+
+  it("the keycloak profile's issuer, as the compose file says: refused from the container (plain http, not loopback), taken by a service on the host", () => {
+    const keycloak = {
+      PERCORSI_OIDC_AUDIENCE: 'percorsi-api',
+      PERCORSI_OIDC_CLIENT_ID: 'percorsi',
+      PERCORSI_OIDC_CLIENT_SECRET: 'client-secret',
+      PERCORSI_OIDC_REDIRECT_URL: 'http://localhost:3000/auth/oidc/callback',
+    };
+    // In the compose network the Keycloak of the profile is http://keycloak:8080.
+    expect(() =>
+      loadConfig(
+        containerEnv({ PERCORSI_SECRET_KEY: secret, ...keycloak, PERCORSI_OIDC_ISSUER: 'http://keycloak:8080/realms/percorsi' }),
+        '/app',
+      ),
+    ).toThrow(/PERCORSI_OIDC_ISSUER must be an https URL \(http only on loopback\)/);
+    // `npm start` on the host, with the lines the compose file's comment gives.
+    const hostRun = loadConfig({ ...keycloak, PERCORSI_OIDC_ISSUER: 'http://localhost:8080/realms/percorsi' }, '/app');
+    expect(hostRun.oidc?.issuer).toBe('http://localhost:8080/realms/percorsi');
+    const composeFile = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    for (const [name, value] of Object.entries({
+      PERCORSI_OIDC_ISSUER: 'http://localhost:8080/realms/percorsi',
+      PERCORSI_OIDC_REDIRECT_URL: keycloak.PERCORSI_OIDC_REDIRECT_URL,
+    }))
+      expect(composeFile).toContain(`#   ${name}=${value}`);
   });
 
   it('the tests service runs the whole suite, browsers included, on both databases', () => {

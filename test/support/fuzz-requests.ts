@@ -188,10 +188,7 @@ function pathForms(template: string): Forms<(string | Existing)[]> {
 // Query.
 
 /** Parameters valid only together: one without the other is refused. */
-const TOGETHER = [
-  ['X-Operator-Id', 'X-Operator-Kind'],
-  ['service', 'serviceStatus'],
-];
+const TOGETHER = [['service', 'serviceStatus']];
 
 /** The parameters in groups: those valid only together, and each other one alone. */
 function grouped(parameters: Parameter[]): Parameter[][] {
@@ -253,14 +250,10 @@ function queryForms(parameters: Parameter[], values: SchemaValues): Forms<string
 
 // Headers.
 
-/**
- * Valid values the schema does not give: If-Match `*` holds whatever the case's version; the
- * pattern of X-Operator-Id (\p{L}...) would be filled with characters a header cannot carry.
- */
+/** Valid values the schema does not give: If-Match `*` holds whatever the case's version. */
 const VALID_HEADER_VALUES: Record<string, string[]> = {
   'If-Match': ['*'],
   'Accept-Language': ['it', 'en', 'en-GB, it;q=0.5'],
-  'X-Operator-Id': ['op-fuzz-1', 'cpi.bologna:op@42', 'operatorè'],
 };
 /** Headers the document does not name. */
 const UNDOCUMENTED_HEADERS = ['X-Fuzz', 'Content-Language', 'Accept', 'Forwarded', 'X-Forwarded-For'];
