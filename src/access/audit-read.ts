@@ -41,7 +41,7 @@ export const AuditCaseRead = (options: { when?: 'after' | 'start' } = {}) =>
 
 const AUDIT_WHEN = 'percorsi:audit-case-read';
 
-type AuditedRequest = Request & { principal?: Principal; caseAccess?: CaseAccess; id?: unknown };
+export type AuditedRequest = Request & { principal?: Principal; caseAccess?: CaseAccess; id?: unknown };
 
 const segments = (path: unknown): string[] =>
   (Array.isArray(path) ? path : [path]).map((p) => String(p ?? '').replace(/^\/+|\/+$/g, '')).filter((s) => s !== '');
@@ -69,26 +69,34 @@ export class AuditCaseReadInterceptor implements NestInterceptor {
     return next.handle().pipe(concatMap((body: unknown) => from(record().then(() => body))));
   }
 
-  private async record(context: ExecutionContext): Promise<void> {
-    const request = context.switchToHttp().getRequest<AuditedRequest>();
-    const id = request.params?.id;
-    // Not a case id: the handler refuses it (400) and discloses nothing.
-    if (typeof id !== 'string' || !UUID.test(id)) return;
-    const principal = request.principal;
-    try {
-      if (!principal) throw new Error(`@AuditCaseRead on ${routePattern(context)} without an authenticated principal`);
-      // A case out of reach is answered 404 by the handler: nothing of it is read.
-      if (!(await this.accessLog.isRealCaseInReach(id, request.caseAccess))) return;
-      await this.accessLog.record({
-        operatorId: principal.operator.id,
-        via: principal.via,
-        caseId: id,
-        route: routePattern(context),
-        requestId: typeof request.id === 'string' ? request.id : null,
-      });
-    } catch (error) {
-      // The ProblemFilter logs it (without the case's data) and answers 500 INTERNAL_ERROR.
-      throw new Error('the access log could not record this read', { cause: error });
-    }
+  private record(context: ExecutionContext): Promise<void> {
+    return recordCaseRead(this.accessLog, context.switchToHttp().getRequest<AuditedRequest>(), () => routePattern(context));
+  }
+}
+
+/**
+ * Records that the request read the case of its `:id` param, when it is a real case in its reach
+ * (the interceptor after a handler; a live stream once it is about to send, after its own checks).
+ * Fails closed: a read that cannot be recorded fails.
+ */
+export async function recordCaseRead(accessLog: AccessLog, request: AuditedRequest, route: () => string): Promise<void> {
+  const id = request.params?.id;
+  // Not a case id: the handler refuses it (400) and discloses nothing.
+  if (typeof id !== 'string' || !UUID.test(id)) return;
+  const principal = request.principal;
+  try {
+    if (!principal) throw new Error(`@AuditCaseRead on ${route()} without an authenticated principal`);
+    // A case out of reach is answered 404 by the handler: nothing of it is read.
+    if (!(await accessLog.isRealCaseInReach(id, request.caseAccess))) return;
+    await accessLog.record({
+      operatorId: principal.operator.id,
+      via: principal.via,
+      caseId: id,
+      route: route(),
+      requestId: typeof request.id === 'string' ? request.id : null,
+    });
+  } catch (error) {
+    // The ProblemFilter logs it (without the case's data) and answers 500 INTERNAL_ERROR.
+    throw new Error('the access log could not record this read', { cause: error });
   }
 }

@@ -1,10 +1,11 @@
-import { Controller, Get, Headers, Inject, Param, Query, Res, applyDecorators } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query, Req, Res, applyDecorators } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiContent, ApiJson, ApiProblems } from '../common/openapi.js';
 import type { CaseAccess } from '../common/request-context.js';
 import { CurrentCaseAccess } from '../common/request-decorators.js';
-import { AuditCaseRead } from '../access/audit-read.js';
+import { AccessLog } from '../access/access-log.js';
+import { AuditCaseRead, recordCaseRead, type AuditedRequest } from '../access/audit-read.js';
 import { Can } from '../policy/can.js';
 import { parseCaseId, parseLastEventId, parseReplayQuery } from './case-requests.js';
 import { CaseReplayService } from './case-replay.service.js';
@@ -41,11 +42,11 @@ export class CaseStreamController {
   constructor(
     @Inject(CaseStreamService) private readonly streams: CaseStreamService,
     @Inject(CaseReplayService) private readonly replays: CaseReplayService,
+    @Inject(AccessLog) private readonly accessLog: AccessLog,
   ) {}
 
   @Get(':id/stream')
   @Can('cases.follow')
-  @AuditCaseRead({ when: 'start' })
   @StreamEndpoint(
     'Follow a case live (Server-Sent Events)',
     'text/event-stream. First `retry: 2000`, then `event: case` (`id` = version, data `{"case": Case}`), then one `event: transition` per committed event in sequence order ' +
@@ -57,15 +58,16 @@ export class CaseStreamController {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Query() query: Record<string, unknown>,
     @CurrentCaseAccess() access: CaseAccess,
+    @Req() request: AuditedRequest,
     @Res() response: Response,
   ): Promise<void> {
     const caseId = parseCaseId(id);
-    await this.streams.open({ kind: 'case', caseId, access, lastEventId: parseLastEventId(lastEventId, query), response });
+    const beforeFirstByte = () => recordCaseRead(this.accessLog, request, () => 'GET /cases/:id/stream');
+    await this.streams.open({ kind: 'case', caseId, access, lastEventId: parseLastEventId(lastEventId, query), response, beforeFirstByte });
   }
 
   @Get(':id/inspection')
   @Can('cases.follow')
-  @AuditCaseRead({ when: 'start' })
   @StreamEndpoint(
     'Follow a case as XState inspection events (Server-Sent Events)',
     "For Stately's inspector (@statelyai/inspect: pass each message's data to `inspector.adapter.send`). Unnamed messages (EventSource `onmessage`): " +
@@ -77,10 +79,19 @@ export class CaseStreamController {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Query() query: Record<string, unknown>,
     @CurrentCaseAccess() access: CaseAccess,
+    @Req() request: AuditedRequest,
     @Res() response: Response,
   ): Promise<void> {
     const caseId = parseCaseId(id);
-    await this.streams.open({ kind: 'inspection', caseId, access, lastEventId: parseLastEventId(lastEventId, query), response });
+    const beforeFirstByte = () => recordCaseRead(this.accessLog, request, () => 'GET /cases/:id/inspection');
+    await this.streams.open({
+      kind: 'inspection',
+      caseId,
+      access,
+      lastEventId: parseLastEventId(lastEventId, query),
+      response,
+      beforeFirstByte,
+    });
   }
 
   @Get(':id/replay')

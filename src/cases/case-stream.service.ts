@@ -58,10 +58,13 @@ export class CaseStreamService {
     access: CaseAccess;
     lastEventId: number | null;
     response: Response;
+    /** Called once the case is found and in reach, before the first byte (the access log). */
+    beforeFirstByte?: () => Promise<void>;
   }): Promise<void> {
     const { kind, caseId, response } = args;
     const row = await this.findCase(caseId);
     if (!row || !reaches(args.access, row)) throw caseNotFound(caseId);
+    await args.beforeFirstByte?.();
     const resumeFrom = args.lastEventId !== null && args.lastEventId <= row.version ? args.lastEventId : null;
 
     let ended = false;
