@@ -55,7 +55,8 @@ interface Watcher {
 
 function watch(service: ServiceUnderTest, replica: 'A' | 'B', caseId: string): Promise<Watcher> {
   return new Promise((resolve, reject) => {
-    const request = http.get({ host: service.host, port: service.port, path: `/cases/${caseId}/stream`, agent: false }, (response) => {
+    const options = { host: service.host, port: service.port, path: `/cases/${caseId}/stream`, agent: false, headers: service.headers };
+    const request = http.get(options, (response) => {
       if (response.statusCode !== 200) return reject(new Error(`stream ${caseId}: HTTP ${response.statusCode}`));
       const watcher: Watcher = { replica, caseId, arrivals: new Map(), duplicates: 0, request };
       let buffered = '';
@@ -98,7 +99,8 @@ async function main() {
     log(`starting replicas A and B (schema ${SCHEMA})`);
     const a = await startService({ mode: 'child', env });
     services.push(a);
-    const b = await startService({ mode: 'child', env });
+    // One database: B acts as the operator A provisioned.
+    const b = await startService({ mode: 'child', env, operator: a.operator });
     services.push(b);
 
     const caseIds: string[] = [];

@@ -4,6 +4,8 @@
  *
  * 1. Starts the service on DATABASE_URL in a fresh schema (bench_<random>, migrated by the service,
  *    dropped at the end), as a child process (default) or in this process (BENCH_SERVICE=inprocess).
+ *    The service provisions the benchmark's operator (bench/support/service-under-test.ts): every request
+ *    carries its API token, and the raw side records the same actor on its events.
  * 2. Opens one person case through the API and clones it in SQL: the same seeded rows for both sides.
  * 3. Service: BENCH_CLIENTS (32) clients, each on its own cases, POST /cases/:id/events over HTTP
  *    keep-alive with the legal sequence of bench/support/person-sequence.ts (20 events, intake to
@@ -11,7 +13,8 @@
  *    BENCH_SECONDS (20) measured.
  * 4. Raw: as many `pg` connections, each on its own cases, the naive 5-round-trip transaction per event
  *    (BEGIN; SELECT ... FOR UPDATE; UPDATE cases; INSERT INTO case_events; COMMIT) writing what the
- *    service writes for the same event (snapshot, derived columns, event row), same warm-up and duration.
+ *    service writes for the same event (snapshot, derived columns, event row with the operator's
+ *    actor), same warm-up and duration.
  *
  * Environment: BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CLIENTS, BENCH_SERVICE (child | inprocess),
  * BENCH_LOG_LEVEL (service log level, default warn), BENCH_POOL_SIZE (service pool; default: the
@@ -27,7 +30,7 @@ import { CONFIG_VARIABLES } from '../src/config/app-config.js';
 import { startCpuMeter, type CpuReport } from './support/cpu.js';
 import { EVENT_BODIES, precomputeWrites, type StepWrite } from './support/person-sequence.js';
 import { cloneCases } from './support/seed-cases.js';
-import { startService, type ServiceUnderTest } from './support/service-under-test.js';
+import { recordedActor, startService, type ServiceUnderTest } from './support/service-under-test.js';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
 import { round } from './support/measure.js';
 
@@ -126,7 +129,7 @@ function post(agent: http.Agent, service: ServiceUnderTest, path: string, body: 
         port: service.port,
         method: 'POST',
         path,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { ...service.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       },
       (response) => {
         const status = response.statusCode ?? 0;
@@ -173,8 +176,8 @@ async function serviceClient(agent: http.Agent, service: ServiceUnderTest, caseI
 // ---- raw side: the naive transaction through `pg` ----
 
 const RAW_UPDATE = `UPDATE cases SET snapshot = $2, status = $3, state_paths = $4, services = $5, version = version + 1, updated_at = $6 WHERE id = $1`;
-const RAW_INSERT = `INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, actor, occurred_at, recorded_at, idempotency_key)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`;
+const RAW_INSERT = `INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
 
 async function rawClient(
   client: pg.Client,
@@ -205,6 +208,7 @@ async function rawClient(
           event.payload,
           JSON.stringify(event.stateBefore),
           JSON.stringify(event.stateAfter),
+          update.services,
           event.actor,
           event.occurredAt,
           now,
@@ -243,7 +247,6 @@ const cpuSummary = (report: CpuReport | null, requests: number) =>
   };
 
 async function main(): Promise<void> {
-  const writes = precomputeWrites();
   const admin = new pg.Client({ connectionString: databaseUrl, application_name: 'percorsi-bench' });
   await admin.connect();
   let service: ServiceUnderTest | null = null;
@@ -280,14 +283,13 @@ async function main(): Promise<void> {
 
     // One case opened through the API, cloned for both sides.
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-    const opened = await post(
-      agent,
-      service,
-      '/cases',
-      JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', office: 'CPI Bench', input: {} }),
-    );
+    // The case goes to the operator's one office.
+    const opened = await post(agent, service, '/cases', JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', input: {} }));
     if (opened.status !== 201) throw new Error(`opening the template case failed: ${opened.status} ${opened.text}`);
     const templateId = (JSON.parse(opened.text) as { id: string }).id;
+    // The raw side writes the actor the service records: checked against the template's first event.
+    const actor = await recordedActor(service, templateId);
+    const writes = precomputeWrites(actor);
     await admin.query(`SET search_path = "${SCHEMA}"`);
     const total = CLIENTS * CASES_PER_CLIENT;
     log(`seeding ${total} cases per side (${CASES_PER_CLIENT} per client, ${SEQUENCE} events each)`);

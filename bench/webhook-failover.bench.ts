@@ -91,8 +91,10 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0];
   // Every process started, for the clean-up (closing a killed one does nothing).
   const started: ServiceUnderTest[] = [];
+  // The first process provisions the operator (bench/support/service-under-test.ts); the replicas and
+  // the restarted processes, on the same database, act as it too.
   const start = async () => {
-    const service = await startService({ mode: 'child', env });
+    const service = await startService({ mode: 'child', env, ...(started[0] ? { operator: started[0].operator } : {}) });
     started.push(service);
     return service;
   };
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     await call(agent, live, 'POST', '/webhooks/subscriptions', { url: receiver.url('/failover'), ordering: 'per-case' });
     const runs: Run[] = [];
     for (let i = 1; i <= KILLS; i++) {
-      const opened = await call(agent, live, 'POST', '/cases', { pathway: 'person', subject: `FAILOVER-${i}`, office: 'CPI Bench' });
+      const opened = await call(agent, live, 'POST', '/cases', { pathway: 'person', subject: `FAILOVER-${i}` });
       const history = await call(agent, live, 'GET', `/cases/${opened.id}/history`);
       const heldId: string = history.events[0].id;
       await arrival(receiver, (r) => r.webhookId === heldId, 15_000);

@@ -257,12 +257,13 @@ async function main(): Promise<void> {
     });
     agent = new http.Agent({ keepAlive: true, maxSockets: ACTIVE_CASES + 4 });
 
+    // Every request carries the provisioned operator's token (service.headers); the case goes to its one office.
     const opened = await request(
       agent,
       service,
       'POST',
       '/cases',
-      JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', office: 'CPI Bench', input: {} }),
+      JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', input: {} }),
     );
     if (opened.status !== 201) throw new Error(`opening the template case failed: ${opened.status} ${opened.text}`);
     const templateId = (JSON.parse(opened.text) as { id: string }).id;

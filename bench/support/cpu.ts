@@ -4,6 +4,8 @@
  * serving the phase's connections, and its background processes (WAL writer, checkpointer,
  * autovacuum: they also work for other users of the server).
  * Whatever else the machine ran meanwhile is `other`: on a shared machine, that is the noise.
+ * On the embedded database (no `admin` connection) PostgreSQL is PGlite inside the service process:
+ * its CPU is the service's, and the postgres figures are 0.
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import type pg from 'pg';
@@ -65,7 +67,12 @@ function localPorts(pid: number): Set<number> {
  * server, such as a test run, are left out; over a Unix socket, which has no port, every connection
  * of that name counts) and the server's background processes.
  */
-async function postgresPids(admin: pg.Client, clientPid: number, applicationName: string): Promise<{ pid: number; background: boolean }[]> {
+async function postgresPids(
+  admin: pg.Client | null,
+  clientPid: number,
+  applicationName: string,
+): Promise<{ pid: number; background: boolean }[]> {
+  if (!admin) return [];
   const ports = [...localPorts(clientPid)];
   const { rows } = await admin.query<{ pid: number; background: boolean }>(
     `SELECT pid, backend_type <> 'client backend' AS background FROM pg_stat_activity
@@ -93,11 +100,11 @@ export interface CpuReport {
 /**
  * Starts measuring. `servicePid` is the child's pid, or null when the service runs in this process
  * (then its CPU is part of benchProcess). The phase's PostgreSQL connections are those named
- * `applicationName` from the service's process (or this one). `extra` names other processes of the
- * benchmark to measure apart (by pid), which are then not counted in `other`.
+ * `applicationName` from the service's process (or this one); `admin` null: the embedded database. `extra`
+ * names other processes of the benchmark to measure apart (by pid), which are then not counted in `other`.
  */
 export async function startCpuMeter(
-  admin: pg.Client,
+  admin: pg.Client | null,
   servicePid: number | null,
   applicationName: string,
   extra: Record<string, number> = {},

@@ -20,13 +20,17 @@ export function distribution(values: number[]) {
   };
 }
 
-/** One request on a keep-alive agent; `at` is when the response's headers arrived (wall clock). */
+/**
+ * One request on a keep-alive agent; `at` is when the response's headers arrived (wall clock). It
+ * carries the target's `headers` (a ServiceUnderTest's: the benchmark operator's token), then `headers`.
+ */
 export function request(
   agent: http.Agent,
-  target: { host: string; port: number },
+  target: { host: string; port: number; headers?: Record<string, string> },
   method: string,
   path: string,
   body?: string,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; text: string; at: number }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -36,7 +40,11 @@ export function request(
         port: target.port,
         method,
         path,
-        headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          ...target.headers,
+          ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
+          ...headers,
+        },
       },
       (response) => {
         const at = wallClockMs();

@@ -6,9 +6,7 @@ import { applyEvent, startCase, type PersistedSnapshot } from '../../machines/in
 import { ACT_DATE, DID_DATE, session } from '../../machines/testing/case-factory.js';
 import { columnsOf } from '../../src/cases/case-view.js';
 import type { CaseUpdate, EventRow } from '../../src/cases/case.repository.js';
-
-/** The service's default operator (PERCORSI_DEFAULT_OPERATOR_ID / _KIND defaults), who acts on every request. */
-export const BENCH_ACTOR = { id: 'operator', kind: 'cpi' as const, source: 'default' };
+import type { BenchActor } from './service-under-test.js';
 
 /**
  * A person from intake to hiring: A.2 intake, the DID, the Patto, A.3 guidance and PAI, A.4 counselling
@@ -46,8 +44,11 @@ export interface StepWrite {
   snapshotBytes: number;
 }
 
-/** Drives a fresh person case through EVENT_BODIES with the engine; throws if any event is refused. */
-export function precomputeWrites(now = new Date()): StepWrite[] {
+/**
+ * Drives a fresh person case through EVENT_BODIES with the engine, as `actor` (the provisioned
+ * operator's recorded actor, ServiceUnderTest.operator.actor); throws if any event is refused.
+ */
+export function precomputeWrites(actor: BenchActor, now = new Date()): StepWrite[] {
   const started = startCase({ pathway: 'person', input: {} });
   if (!started.ok) throw new Error(`cannot open a person case: ${JSON.stringify(started.refusal.reasons)}`);
   let snapshot: PersistedSnapshot = started.snapshot;
@@ -55,7 +56,7 @@ export function precomputeWrites(now = new Date()): StepWrite[] {
     const step = applyEvent({
       pathway: 'person',
       snapshot,
-      event: { ...body, operator: { id: BENCH_ACTOR.id, kind: BENCH_ACTOR.kind } },
+      event: { ...body, operator: { id: actor.id, kind: actor.kind } },
       now,
     });
     if (!step.ok) throw new Error(`${body.type} refused: ${step.refusal.reasons.map((r) => r.code).join(', ')}`);
@@ -66,7 +67,7 @@ export function precomputeWrites(now = new Date()): StepWrite[] {
         payload: step.event,
         stateBefore: snapshot.value,
         stateAfter: step.value,
-        actor: { ...BENCH_ACTOR },
+        actor: { ...actor },
         occurredAt: new Date(Date.parse(step.event.at)),
       },
       snapshotBytes: JSON.stringify(step.snapshot).length,

@@ -2,15 +2,54 @@
  * Starts the service for the benchmark: in this process (createApp + listen) or as a child process
  * (`node --import tsx src/main.ts`, optionally with --cpu-prof). Either way it can report how many
  * PostgreSQL round trips it has made so far (see count-pg-queries.ts).
+ *
+ * Since Step 6 every route but the health checks and sign-in needs a signed-in operator: the service
+ * starts with PERCORSI_ADMIN_PASSWORD, and the benchmark provisions its operator through the admin API
+ * as the tests do (test/support/test-app.ts): the first admin signs in, makes a CPI agency, an office
+ * and an operator (case manager, supervisor and admin of that office) with an API token, whose
+ * `Authorization` header every request of the benchmark then carries (`headers`).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { installQueryCounter, queryCount } from './count-pg-queries.js';
+
+/** The first admin's password in every benchmark's service (PERCORSI_ADMIN_PASSWORD). */
+export const BENCH_ADMIN_PASSWORD = 'bench-admin-password-1';
+/** The benchmark operator's password (for a session cookie: POST /auth/login). */
+export const BENCH_OPERATOR_PASSWORD = 'bench-operator-password-1';
+
+/** The operator the benchmark acts as. */
+export interface BenchOperator {
+  id: string;
+  username: string;
+  officeId: string;
+  agencyId: string;
+  /** The API token (`pct_...`). */
+  token: string;
+  /** What every request carries: `{ authorization: 'Bearer pct_...' }`. */
+  headers: Record<string, string>;
+  /** The actor the service records on this operator's events (src/cases/case.service.ts actorRecord). */
+  actor: BenchActor;
+}
+
+/** The actor recorded on the events of an operator of a CPI office acting with an API token. */
+export interface BenchActor {
+  id: string;
+  username: string;
+  kind: 'cpi' | 'accredited';
+  via: 'session' | 'token' | 'oidc';
+}
 
 export interface ServiceUnderTest {
   host: string;
   port: number;
+  /** The benchmark operator's credentials (empty when the service runs with `operator: null`). */
+  headers: Record<string, string>;
+  /** The benchmark operator; null with `operator: null`. */
+  operator: BenchOperator | null;
   /** The child's pid; null in process. */
   pid: number | null;
   /** The service's PostgreSQL round trips so far. */
@@ -26,12 +65,103 @@ export interface ServiceOptions {
   env: Record<string, string>;
   /** Child only: write a V8 CPU profile (.cpuprofile) into this folder when the service stops. */
   cpuProfileDir?: string;
+  /**
+   * The operator to act as. Unset: provisioned on this service's database (once per database: give a
+   * replica, or a process restarted on the same data folder, the first one's). null: none, and no
+   * credentials sent (a checkout from before Step 6, which had no sign-in).
+   */
+  operator?: BenchOperator | null;
+  /** Child only: the checkout to start the service from (default: this one). */
+  root?: string;
 }
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export async function startService(options: ServiceOptions): Promise<ServiceUnderTest> {
-  return options.mode === 'inprocess' ? startInProcess(options.env) : startChild(options);
+  const env = { PERCORSI_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...options.env };
+  const service = options.mode === 'inprocess' ? await startInProcess(env) : await startChild({ ...options, env });
+  try {
+    const operator = options.operator === undefined ? await provisionOperator(service) : options.operator;
+    service.operator = operator;
+    service.headers = operator ? operator.headers : {};
+  } catch (error) {
+    await service.close().catch(() => undefined);
+    throw error;
+  }
+  return service;
+}
+
+/** The service's own origin: what a same-origin browser sends in Origin (cookie-authenticated writes need it). */
+export const originOf = (service: { host: string; port: number }) => `http://${service.host}:${service.port}`;
+
+/** Signs in with a password; answers with the session cookie (`percorsi_session=...`). */
+export async function signIn(service: { host: string; port: number }, username: string, password: string): Promise<string> {
+  const response = await fetch(`${originOf(service)}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (response.status !== 200) throw new Error(`sign-in of ${username}: ${response.status} ${await response.text()}`);
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('percorsi_session='));
+  if (!cookie) throw new Error(`sign-in of ${username}: no session cookie`);
+  return cookie.split(';')[0];
+}
+
+/**
+ * The benchmark's operator, made through the admin API (as test/support/test-app.ts does): a CPI
+ * agency, an office, an operator with the roles case_manager, supervisor and admin in that office
+ * (with a password: BENCH_OPERATOR_PASSWORD), and an API token.
+ */
+export async function provisionOperator(service: { host: string; port: number }): Promise<BenchOperator> {
+  const origin = originOf(service);
+  const admin = { cookie: await signIn(service, 'admin', BENCH_ADMIN_PASSWORD), origin };
+  const post = async (path: string, body: unknown): Promise<Record<string, any>> => {
+    const response = await fetch(`${origin}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: JSON.stringify(body),
+    });
+    const parsed = (await response.json()) as Record<string, any>;
+    if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(parsed)}`);
+    return parsed;
+  };
+  const tag = randomBytes(3).toString('hex');
+  const agencyId = (await post('/admin/agencies', { name: `CPI Bench ${tag}`, kind: 'cpi' })).id as string;
+  const officeId = (await post('/admin/offices', { name: `Sede Bench ${tag}`, agencyId })).id as string;
+  const username = `bench.${tag}`;
+  const operator = await post('/admin/operators', {
+    username,
+    name: 'Operatore benchmark',
+    roles: ['case_manager', 'supervisor', 'admin'],
+    officeIds: [officeId],
+    password: BENCH_OPERATOR_PASSWORD,
+  });
+  const token = (await post(`/admin/operators/${operator.id}/tokens`, { name: 'bench' })).token as string;
+  const id = operator.id as string;
+  return {
+    id,
+    username,
+    officeId,
+    agencyId,
+    token,
+    headers: { authorization: `Bearer ${token}` },
+    actor: { id, username, kind: 'cpi', via: 'token' },
+  };
+}
+
+/**
+ * The actor the service recorded on the first event of a case the benchmark operator opened: the
+ * operator's `actor`, or an error saying how they differ (the raw SQL side writes `actor`).
+ */
+export async function recordedActor(service: ServiceUnderTest, caseId: string): Promise<BenchActor> {
+  if (!service.operator) throw new Error('the service runs without an operator');
+  const response = await fetch(`${originOf(service)}/cases/${caseId}/history`, { headers: service.headers });
+  if (response.status !== 200) throw new Error(`GET /cases/${caseId}/history: ${response.status} ${await response.text()}`);
+  const recorded = ((await response.json()) as { events: { actor: unknown }[] }).events[0].actor;
+  const expected = service.operator.actor;
+  if (!isDeepStrictEqual(recorded, expected))
+    throw new Error(`the service records the actor ${JSON.stringify(recorded)}, the benchmark expected ${JSON.stringify(expected)}`);
+  return expected;
 }
 
 async function startInProcess(env: Record<string, string>): Promise<ServiceUnderTest> {
@@ -44,6 +174,8 @@ async function startInProcess(env: Record<string, string>): Promise<ServiceUnder
   return {
     host: '127.0.0.1',
     port: address.port,
+    headers: {},
+    operator: null,
     pid: null,
     queries: () => Promise.resolve(queryCount()),
     close: () => app.close(),
@@ -68,12 +200,13 @@ async function startChild(options: ServiceOptions): Promise<ServiceUnderTest> {
     '--import',
     'tsx',
     '--import',
+    // The checkout's own copy, so that it counts on that checkout's `pg`.
     './bench/support/count-pg-queries.ts',
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
     'src/main.ts',
   ];
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     env: { ...process.env, ...options.env, PORT: String(port), PERCORSI_HOST: '127.0.0.1', BENCH_COUNT_PG_QUERIES: '1' },
     // Logs (pino, on stdout) go nowhere, as to a log shipper that keeps up; stderr carries the counts.
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -118,6 +251,8 @@ async function startChild(options: ServiceOptions): Promise<ServiceUnderTest> {
   return {
     host: '127.0.0.1',
     port,
+    headers: {},
+    operator: null,
     pid: child.pid ?? null,
     queries: () =>
       new Promise<number>((resolve, reject) => {
