@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
-import { IdentityRepository, type OperatorRow, type Role } from './identity.repository.js';
+import { IdentityRepository, type OperatorRow, type OperatorWithOffices, type Role } from './identity.repository.js';
 import { BEARER_VERIFIERS, type BearerVerifier, type Principal } from './principal.js';
 import { isApiToken, sha256 } from './secrets.js';
 import { sessionToken } from './session-cookie.js';
@@ -63,7 +63,7 @@ export class Authenticator {
     const now = this.clock.now();
     if (!session || session.revokedAt || session.expiresAt <= now) return null;
     if (now.getTime() - session.lastSeenAt.getTime() >= this.config.identity.sessionIdleMinutes * 60_000) return null;
-    const operator = await this.repository.operator(this.db, session.operatorId);
+    const operator = await this.repository.operatorWithOffices(this.db, { id: session.operatorId });
     if (!operator || operator.disabledAt) return null;
     if (now.getTime() - session.lastSeenAt.getTime() >= TOUCH_INTERVAL_MS) await this.repository.touchSession(this.db, session.id, now);
     return this.principal(operator, { via: 'session', credentialId: session.id });
@@ -74,7 +74,7 @@ export class Authenticator {
     const row = await this.repository.tokenByHash(this.db, sha256(token));
     const now = this.clock.now();
     if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return null;
-    const operator = await this.repository.operator(this.db, row.operatorId);
+    const operator = await this.repository.operatorWithOffices(this.db, { id: row.operatorId });
     if (!operator || operator.disabledAt) return null;
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS)
       await this.repository.touchToken(this.db, row.id, now);
@@ -92,9 +92,9 @@ export class Authenticator {
       const claim = await verifier.verify(token);
       if (!claim) return null;
       const operator = claim.operatorId
-        ? await this.repository.operator(this.db, claim.operatorId)
+        ? await this.repository.operatorWithOffices(this.db, { id: claim.operatorId })
         : claim.username
-          ? await this.repository.operatorByUsername(this.db, claim.username)
+          ? await this.repository.operatorWithOffices(this.db, { username: claim.username })
           : null;
       if (!operator || operator.disabledAt) return null;
       const roles = claim.roles ? operator.roles.filter((r) => claim.roles!.includes(r)) : undefined;
@@ -103,15 +103,16 @@ export class Authenticator {
     return null;
   }
 
-  /** The Principal of an operator (also what POST /auth/login answers with). */
+  /** The Principal of an operator (also what POST /auth/login answers with): their offices and agency are read if not given. */
   async principal(
-    operator: OperatorRow,
+    given: OperatorRow | OperatorWithOffices,
     args: { via: Principal['via']; credentialId: string; roles?: Role[]; officeIds?: string[] },
   ): Promise<Principal> {
+    const operator = 'offices' in given ? given : await this.repository.operatorWithOffices(this.db, { id: given.id });
+    if (!operator) throw new Error(`operator ${given.id} vanished`);
     const officeIds = args.officeIds ?? operator.officeIds;
-    const offices = operator.officeIds.length > 0 ? await this.repository.offices(this.db, operator.officeIds) : [];
-    const agency = offices.length > 0 ? await this.repository.agency(this.db, offices[0].agencyId) : null;
-    const supervised = offices.filter((o) => officeIds.includes(o.id)).flatMap((o) => o.supervisesOfficeIds);
+    const supervised = operator.offices.filter((o) => officeIds.includes(o.id)).flatMap((o) => o.supervisesOfficeIds);
+    const agency = operator.agency;
     return {
       operator: { id: operator.id, username: operator.username, name: operator.name, kind: operator.kind },
       agency: agency ? { id: agency.id, name: agency.name, kind: agency.kind } : null,

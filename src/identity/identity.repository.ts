@@ -38,6 +38,12 @@ export interface OperatorRow {
   updatedAt: Date;
 }
 
+/** An operator with their offices and agency: what authentication reads (operatorWithOffices). */
+export interface OperatorWithOffices extends OperatorRow {
+  offices: { id: string; agencyId: string; supervisesOfficeIds: string[] }[];
+  agency: { id: string; name: string; kind: AgencyKind } | null;
+}
+
 export interface SessionRow {
   id: string;
   operatorId: string;
@@ -160,6 +166,26 @@ export class IdentityRepository {
     const rows = await db.query<OperatorRow[]>(`SELECT ${OPERATOR_COLUMNS} FROM operators o WHERE o.id = $1${lock ? ' FOR UPDATE' : ''}`, [
       id,
     ]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * An operator with what a request's Principal needs, in one round trip: their offices (with the
+   * offices each supervises) and the agency of the first one. Authentication runs it on every request.
+   */
+  async operatorWithOffices(db: EntityManager, by: { id: string } | { username: string }): Promise<OperatorWithOffices | null> {
+    const rows = await db.query<OperatorWithOffices[]>(
+      `SELECT ${OPERATOR_COLUMNS},
+         coalesce((SELECT json_agg(json_build_object('id', f.id, 'agencyId', f.agency_id, 'supervisesOfficeIds',
+             coalesce((SELECT array_agg(s.supervised_office_id) FROM office_supervision s WHERE s.office_id = f.id), '{}'))
+             ORDER BY f.created_at, f.id)
+           FROM offices f JOIN operator_offices m ON m.office_id = f.id WHERE m.operator_id = o.id), '[]') AS offices,
+         (SELECT json_build_object('id', a.id, 'name', a.name, 'kind', a.kind)
+            FROM offices f JOIN operator_offices m ON m.office_id = f.id JOIN agencies a ON a.id = f.agency_id
+           WHERE m.operator_id = o.id ORDER BY f.created_at, f.id LIMIT 1) AS agency
+       FROM operators o WHERE ${'id' in by ? 'o.id = $1' : 'lower(o.username) = lower($1)'}`,
+      ['id' in by ? by.id : by.username],
+    );
     return rows[0] ?? null;
   }
 

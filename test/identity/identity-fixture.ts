@@ -13,8 +13,10 @@ export async function startIdentityApp(options: { clock?: TestClock; env?: Recor
     clock: options.clock,
     port: options.port,
     env: { PERCORSI_ADMIN_PASSWORD: ADMIN_PASSWORD, PERCORSI_TRUST_PROXY: 'loopback', ...options.env },
+    // The registry as a new installation has it: the first admin only.
+    signIn: false,
   });
-  // Anonymous by default: each test signs in as it needs (the app's own test operator is not used here).
+  // Anonymous: each test signs in as it needs.
   return { t, api: recording(client(t.url, {}, { anonymous: true })) };
 }
 

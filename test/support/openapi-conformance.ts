@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formats from 'ajv-formats';
-import { signedInHeaders } from './signed-in.js';
+import { documentReaderHeaders } from './signed-in.js';
 
 /**
  * Checks HTTP responses against the service's OpenAPI document: the operation found by method and
@@ -92,7 +92,7 @@ export class OpenApiConformance {
 
   /** Loads the document a running service serves at /docs/openapi.json. */
   static async fromService(base: string): Promise<OpenApiConformance> {
-    const response = await fetch(`${base}/docs/openapi.json`, { headers: signedInHeaders(base) });
+    const response = await fetch(`${base}/docs/openapi.json`, { headers: documentReaderHeaders(base) });
     if (response.status !== 200) throw new Error(`GET ${base}/docs/openapi.json: ${response.status}`);
     return new OpenApiConformance((await response.json()) as OpenApiDocument);
   }

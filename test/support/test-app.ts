@@ -10,7 +10,7 @@ import type { Clock } from '../../src/common/clock.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { Database } from '../../src/database/database.js';
 import { conformance } from './openapi-conformance.js';
-import { forgetSignedIn, setSignedIn, setSignInCredentials, signedInHeaders } from './signed-in.js';
+import { forgetSignedIn, setDocumentReader, setSignedIn, setSignInCredentials, signedInHeaders } from './signed-in.js';
 
 /** Where a test's database lives: a copy of the template PGlite folder, or a schema of its own. */
 export interface TestDatabase {
@@ -145,6 +145,13 @@ export async function signInTestOperator(url: string, adminPassword = TEST_ADMIN
   return { admin: { ...admin, origin: url }, operator };
 }
 
+/** No test operator: the admin's session reads the OpenAPI document for the conformance checks. */
+async function adminOnly(url: string, adminPassword: string) {
+  const admin = await adminSession(url, adminPassword);
+  setDocumentReader(url, { cookie: admin.cookie });
+  return { admin, operator: undefined as unknown as TestOperator };
+}
+
 const operatorsOf = new WeakMap<TestDatabase, Promise<{ admin: Record<string, string>; operator: TestOperator }>>();
 
 export interface TestApp {
@@ -152,7 +159,7 @@ export interface TestApp {
   url: string;
   config: AppConfig;
   dataSource: DataSource;
-  /** The app's default operator: a case manager, supervisor and admin of a CPI office (clients sign in as it). */
+  /** The app's default operator: a case manager, supervisor and admin of a CPI office (clients sign in as it); none with signIn: false. */
   operator: TestOperator;
   /** The first admin's session headers (cookie and Origin). */
   admin: Record<string, string>;
@@ -165,7 +172,14 @@ export interface TestApp {
 
 /** The service on a fresh database, listening on a free loopback port (or `port`). */
 export async function startTestApp(
-  options: { env?: Record<string, string>; clock?: Clock; database?: TestDatabase; port?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    database?: TestDatabase;
+    port?: number;
+    /** false: no test operator (the registry holds only the first admin); clients sign in as the test says. */
+    signIn?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await newTestDatabase());
   const config = loadConfig({
@@ -180,7 +194,9 @@ export async function startTestApp(
   const address = app.getHttpServer().address() as { port: number };
   const dataSource = app.get(Database).dataSource;
   const url = `http://127.0.0.1:${address.port}`;
-  const { admin, operator } = await signInTestOperator(url, config.identity.adminPassword ?? TEST_ADMIN_PASSWORD, database);
+  const adminPassword = config.identity.adminPassword ?? TEST_ADMIN_PASSWORD;
+  const { admin, operator } =
+    options.signIn === false ? await adminOnly(url, adminPassword) : await signInTestOperator(url, adminPassword, database);
   return {
     app,
     url,
