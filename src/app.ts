@@ -60,7 +60,13 @@ function setupOpenApi(app: INestApplication, config: AppConfig): void {
   const problems = new ProblemFilter(config, app.get(RouteTable));
   app.use('/docs', (request: Request, response: Response, next: NextFunction) => {
     authenticator.authenticate(request).then(
-      (principal) => (principal ? next() : problems.send(unauthenticated(), request, response)),
+      (principal) => {
+        if (principal) return next();
+        // A browser asking for the page is sent to the sign-in page, and back here afterwards.
+        if (request.method === 'GET' && request.accepts(['json', 'html']) === 'html')
+          return response.redirect(303, `/auth/login?next=${encodeURIComponent(request.originalUrl)}`);
+        problems.send(unauthenticated(), request, response);
+      },
       (error: unknown) => problems.send(error, request, response),
     );
   });

@@ -797,7 +797,7 @@ export function problemContent(codes: readonly ProblemCode[]) {
 }
 
 /**
- * Problems any route can answer with: a bad X-Operator-* header or query string, a path that does
+ * Problems any route can answer with: a bad kept header (Idempotency-Key, If-Match) or query string, a path that does
  * not decode, a value the database refuses, or the database not answering.
  */
 const EVERY_ROUTE: ProblemCode[] = ['VALIDATION_FAILED', 'MALFORMED_PATH', 'VALUE_NOT_STORABLE', 'DATABASE_UNAVAILABLE'];

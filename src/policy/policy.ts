@@ -38,7 +38,7 @@ export const POLICY = {
   'tokens.manage': SIGNED_IN,
   // The standards themselves (diagrams, rules, the API's document): no personal data.
   'pathways.read': SIGNED_IN,
-  'docs.read': SIGNED_IN,
+  'docs.read': { signedIn: true, page: true },
   // The inspector's page and its files; the data it shows come from the case routes, scoped there.
   'inspector.page': { signedIn: true, page: true },
   // Cases: opened, listed, read, acted on, followed, replayed.

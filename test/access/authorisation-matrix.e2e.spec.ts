@@ -483,10 +483,15 @@ describe('scoped reads and writes, beyond the matrix', () => {
     expect([practice.status, practice.body.practice]).toEqual([201, true]);
   });
 
-  it("sends a browser with no session that asks for the inspector's page to the sign-in page (303)", async () => {
-    const response = await fetch(`${t.url}/inspector`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+  it.each([
+    ['/inspector', '/auth/login?next=%2Finspector'],
+    ['/docs', '/auth/login?next=%2Fdocs'],
+  ])('sends a browser with no session that asks for the page %s to the sign-in page (303)', async (path, location) => {
+    const response = await fetch(`${t.url}${path}`, { headers: { accept: 'text/html' }, redirect: 'manual' });
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe('/auth/login?next=%2Finspector');
+    expect(response.headers.get('location')).toBe(location);
+    // Not a browser: the same page is a 401 problem.
+    expect((await fetch(`${t.url}${path}`, { headers: { accept: 'application/json' } })).status).toBe(401);
   });
 
   it('refuses a cookie-authenticated write from another origin (CSRF), and takes it from its own', async () => {

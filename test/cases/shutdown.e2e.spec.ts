@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, processesOnOneDatabase, spawnService } from '../support/service-process.js';
 import { client } from '../support/test-app.js';
+import { signedInHeaders } from '../support/signed-in.js';
 
 const EVENT = { type: 'INFORMATION_GIVEN', referral: 'A2' };
 
@@ -24,7 +25,7 @@ function post(base: string, pathname: string, body: unknown, hold = 0) {
   const req = request(`${base}${pathname}`, {
     method: 'POST',
     agent: false,
-    headers: { 'content-type': 'application/json', 'content-length': data.length, expect: '100-continue' },
+    headers: { 'content-type': 'application/json', 'content-length': data.length, expect: '100-continue', ...signedInHeaders(base) },
   });
   const outcome = new Promise<Outcome>((resolve) => {
     req.on('response', (res) => {
@@ -136,12 +137,12 @@ describe('graceful shutdown', () => {
     afterAll(() => rm(dir, { recursive: true, force: true }));
 
     // The three processes start side by side: each costs the time to load the service.
-    it('PORT=abc, PERCORSI_DEFAULT_OPERATOR_KIND=boss, an unreachable DATABASE_URL', async () => {
+    it('PORT=abc, PERCORSI_DEFAULT_LANGUAGE=fr, an unreachable DATABASE_URL', async () => {
       const bad: { env: Record<string, string>; message: RegExp; other: RegExp }[] = [
-        { env: { PORT: 'abc' }, message: /PORT must be an integer from 0 to 65535, got 'abc'/, other: /PERCORSI_DEFAULT_OPERATOR_KIND/ },
+        { env: { PORT: 'abc' }, message: /PORT must be an integer from 0 to 65535, got 'abc'/, other: /PERCORSI_DEFAULT_LANGUAGE/ },
         {
-          env: { PERCORSI_DEFAULT_OPERATOR_KIND: 'boss' },
-          message: /PERCORSI_DEFAULT_OPERATOR_KIND must be one of cpi, accredited, got 'boss'/,
+          env: { PERCORSI_DEFAULT_LANGUAGE: 'fr' },
+          message: /PERCORSI_DEFAULT_LANGUAGE must be one of it, en, got 'fr'/,
           other: /\bPORT\b/,
         },
       ];

@@ -73,7 +73,7 @@ describe('the logs hold no personal data (the service as a process, its stdout r
       (await api.get(`/cases?subject=${TAX_CODE}&limit=5`, auth)).status,
       (await api.get(`/cases?subject=${TAX_CODE}&${TAX_CODE}=1`, auth)).status,
       (
-        await api.get(`/cases?pathway=person&office=${encodeURIComponent(NAME)}`, {
+        await api.get(`/cases?pathway=person&subject=${encodeURIComponent(NAME)}`, {
           ...auth,
           referer: `${service.url}/inspector?subject=${TAX_CODE}`,
         })
@@ -126,13 +126,13 @@ describe('the logs hold no personal data (the service as a process, its stdout r
       expect.arrayContaining([
         'GET /cases?subject=[redacted]&limit=5 200',
         'GET /cases?subject=[redacted]&[redacted] 400',
-        'GET /cases?pathway=person&office=[redacted] 200',
+        'GET /cases?pathway=person&subject=[redacted] 200',
         'POST /cases 201',
         'POST /cases 400',
         'POST /cases 500',
       ]),
     );
-    const withReferer = lines.find((l) => l.req?.url === '/cases?pathway=person&office=[redacted]');
+    const withReferer = lines.find((l) => l.req?.url === '/cases?pathway=person&subject=[redacted]');
     expect(withReferer?.req.headers.referer).toBe(`${service.url}/inspector?subject=[redacted]`);
     expect(withReferer?.req).not.toHaveProperty('query');
     const withToken = lines.find((l) => l.req?.headers?.authorization);

@@ -54,6 +54,8 @@ describe('npm start and npm run start:prod stop gracefully on a signal sent to n
       env: { PERCORSI_LOG_LEVEL: 'info', npm_config_update_notifier: 'false' },
       // `npm start` compiles the TypeScript first.
       readyTimeoutMs: 180_000,
+      // As a new installation starts: nobody signed in, the first admin's password generated.
+      signIn: false,
     });
     services.push(service);
     return service;
@@ -70,6 +72,12 @@ describe('npm start and npm run start:prod stop gracefully on a signal sent to n
       const node = servicePid(service);
       expect(node).not.toBe(service.pid);
       expect((await fetch(`${service.url}/health`)).status).toBe(200);
+      // Every route but health and the sign-in pages requires authentication.
+      expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
+      expect((await fetch(`${service.url}/auth/login`)).status).toBe(200);
+      for (const path of ['/cases', '/pathways', '/me', '/docs/openapi.json', '/webhooks/subscriptions', '/metrics', '/admin/operators'])
+        expect({ path, status: (await fetch(`${service.url}${path}`)).status }).toEqual({ path, status: 401 });
+      expect(service.output()).toMatch(/created the operator admin with the generated password/);
       // The start-up line says where everything is, the inspector included; JSON, stdout being a pipe.
       expect(service.output()).toContain(
         `Percorsi is listening: API ${service.url}/cases, inspector ${service.url}/inspector, OpenAPI docs ${service.url}/docs`,
