@@ -11,20 +11,10 @@ import type { Language } from '../config/app-config.js';
 import { OidcSignInService } from './oidc-sign-in.service.js';
 import { safeNext } from './sign-in-next.js';
 import { Can } from '../policy/can.js';
+import { INSPECTOR_CSP } from '../inspector/inspector.controller.js';
 
 /** Nothing but the service itself, as the inspector's; the form may post to the service only. */
-export const SIGN_IN_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const SIGN_IN_CSP = INSPECTOR_CSP.replace("form-action 'none'", "form-action 'self'");
 
 /** The page's words; the page's script shows the service's own problem messages (detail), in the same language. */
 const WORDS: Record<Language, Record<string, string>> = {
