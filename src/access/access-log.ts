@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, parseInstant, UUID, type Cursor } from '../
 import { validationFailed, type FieldIssue } from '../common/problem.js';
 import { Database } from '../database/database.js';
 import type { Principal } from '../identity/principal.js';
-import { reaches, type CaseAccess } from '../common/request-context.js';
+import type { CaseAccess } from '../common/request-context.js';
 
 /** What one read of a case records: never the subject, a name or a payload. */
 export interface AccessEntry {
@@ -58,14 +58,30 @@ export class AccessLog {
     );
   }
 
-  /** Whether `id` is a case that is not a practice case (the inspector's sandbox holds no one's data). */
-  /** A real case (not a practice one) that this request reaches: a read of it is a read of personal data. */
-  async isRealCaseInReach(id: string, access: CaseAccess | undefined): Promise<boolean> {
-    const rows = await this.database.dataSource.query<{ practice: boolean; officeId: string | null }[]>(
-      `SELECT practice, office_id AS "officeId" FROM cases WHERE id = $1`,
-      [id.toLowerCase()],
+  /**
+   * Records the read when the case is a real one (not a practice case: the sandbox holds no one's
+   * data) that the request reaches (a case out of reach was not read: it answers 404), in one
+   * statement. Whether a row was written; a failure throws.
+   */
+  async recordRead(entry: AccessEntry, access: CaseAccess | undefined): Promise<boolean> {
+    if (!access || access.officeIds.length === 0) return false;
+    const rows = await this.database.dataSource.query<{ id: string }[]>(
+      `INSERT INTO access_log (id, at, operator_id, credential, case_id, route, request_id)
+       SELECT $1, $2, $3, $4, c.id, $6, $7 FROM cases c
+        WHERE c.id = $5 AND NOT c.practice AND c.office_id = ANY($8::uuid[])
+       RETURNING id`,
+      [
+        randomUUID(),
+        this.clock.now(),
+        entry.operatorId,
+        entry.via,
+        entry.caseId.toLowerCase(),
+        entry.route,
+        entry.requestId,
+        access.officeIds,
+      ],
     );
-    return rows.length > 0 && rows[0].practice === false && access !== undefined && reaches(access, rows[0]);
+    return rows.length === 1;
   }
 
   /** Newest first, a page at a time; `nextCursor` continues after the last item. */

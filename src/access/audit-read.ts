@@ -29,12 +29,13 @@ import type { CaseAccess } from '../common/request-context.js';
  * recorded.
  * - `when: 'after'` (the default): after the handler succeeded, before the answer is sent. A failed
  *   handler records nothing.
- * - `when: 'start'`: before the handler runs, for streams (SSE), which send as they go and never
- *   "finish" in time to record; and for any handler that writes the response itself (`@Res()`
- *   without passthrough), whose answer is gone before `after` could run.
+ * - `when: 'start'`: before the handler runs, for a handler that writes the response itself (`@Res()`
+ *   without passthrough), whose answer is gone before `after` could run. It records a read the
+ *   handler may still refuse: the live streams call recordCaseRead themselves instead, once their
+ *   case is found in reach and before their first byte.
  * Fail closed: if the record cannot be written, the request fails with 500 and the data is not sent
- * (accountability before availability). It needs `request.principal` (IdentityGuard, or the policy
- * guard, ran first): a route without one is a programming error, also a 500.
+ * (accountability before availability). It needs `request.principal` (the PolicyGuard ran first;
+ * without one, a programming error: also a 500), and records only cases in `request.caseAccess`'s reach.
  */
 export const AuditCaseRead = (options: { when?: 'after' | 'start' } = {}) =>
   applyDecorators(SetMetadata(AUDIT_WHEN, options.when ?? 'after'), UseInterceptors(AuditCaseReadInterceptor));
@@ -86,15 +87,17 @@ export async function recordCaseRead(accessLog: AccessLog, request: AuditedReque
   const principal = request.principal;
   try {
     if (!principal) throw new Error(`@AuditCaseRead on ${route()} without an authenticated principal`);
-    // A case out of reach is answered 404 by the handler: nothing of it is read.
-    if (!(await accessLog.isRealCaseInReach(id, request.caseAccess))) return;
-    await accessLog.record({
-      operatorId: principal.operator.id,
-      via: principal.via,
-      caseId: id,
-      route: route(),
-      requestId: typeof request.id === 'string' ? request.id : null,
-    });
+    // Only a real case in reach (a case out of reach is answered 404: nothing of it is read).
+    await accessLog.recordRead(
+      {
+        operatorId: principal.operator.id,
+        via: principal.via,
+        caseId: id,
+        route: route(),
+        requestId: typeof request.id === 'string' ? request.id : null,
+      },
+      request.caseAccess,
+    );
   } catch (error) {
     // The ProblemFilter logs it (without the case's data) and answers 500 INTERNAL_ERROR.
     throw new Error('the access log could not record this read', { cause: error });

@@ -147,10 +147,15 @@ describe('the access log (issue 14, accountability)', () => {
       return created.body.id as string;
     };
     const real = await open(false);
-    expect(await log.isRealCaseInReach(real, access)).toBe(true);
-    expect(await log.isRealCaseInReach(await open(true), access)).toBe(false);
-    expect(await log.isRealCaseInReach(CASE_A, access)).toBe(false);
-    expect(await log.isRealCaseInReach(real, { officeIds: [], ownOfficeIds: [], practice: true })).toBe(false);
+    const entry = (caseId: string) => ({ operatorId: reader.id, via: 'token' as const, caseId, route: 'GET /cases/:id', requestId: null });
+    expect(await log.recordRead(entry(real), access)).toBe(true);
+    expect(await log.recordRead(entry(await open(true)), access)).toBe(false);
+    expect(await log.recordRead(entry(CASE_A), access)).toBe(false);
+    expect(await log.recordRead(entry(real), { officeIds: [], ownOfficeIds: [], practice: true })).toBe(false);
+    expect(
+      await log.recordRead(entry(real), { officeIds: ['0d000000-0000-4000-8000-00000000000d'], ownOfficeIds: [], practice: true }),
+    ).toBe(false);
+    expect((await api.get(`/admin/access-log?caseId=${real}`, admin)).body.items).toHaveLength(1);
   });
 
   it('records the reads of the case routes, end to end: a real case in reach only', async () => {
