@@ -10,11 +10,11 @@
  * `Authorization` header every request of the benchmark then carries (`headers`).
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { installQueryCounter, queryCount } from './count-pg-queries.js';
+import { adminSession, createOperator, sessionCookie } from '../../test/support/provision.js';
 
 /** The first admin's password in every benchmark's service (PERCORSI_ADMIN_PASSWORD). */
 export const BENCH_ADMIN_PASSWORD = 'bench-admin-password-1';
@@ -95,56 +95,29 @@ export async function startService(options: ServiceOptions): Promise<ServiceUnde
 export const originOf = (service: { host: string; port: number }) => `http://${service.host}:${service.port}`;
 
 /** Signs in with a password; answers with the session cookie (`percorsi_session=...`). */
-export async function signIn(service: { host: string; port: number }, username: string, password: string): Promise<string> {
-  const response = await fetch(`${originOf(service)}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  if (response.status !== 200) throw new Error(`sign-in of ${username}: ${response.status} ${await response.text()}`);
-  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('percorsi_session='));
-  if (!cookie) throw new Error(`sign-in of ${username}: no session cookie`);
-  return cookie.split(';')[0];
-}
+export const signIn = (service: { host: string; port: number }, username: string, password: string): Promise<string> =>
+  sessionCookie(originOf(service), username, password);
 
 /**
- * The benchmark's operator, made through the admin API (as test/support/test-app.ts does): a CPI
- * agency, an office, an operator with the roles case_manager, supervisor and admin in that office
- * (with a password: BENCH_OPERATOR_PASSWORD), and an API token.
+ * The benchmark's operator, made through the admin API as the tests make theirs
+ * (test/support/provision.ts): a CPI agency, an office, an operator with the roles case_manager,
+ * supervisor and admin in that office (with a password: BENCH_OPERATOR_PASSWORD), and an API token.
  */
 export async function provisionOperator(service: { host: string; port: number }): Promise<BenchOperator> {
   const origin = originOf(service);
-  const admin = { cookie: await signIn(service, 'admin', BENCH_ADMIN_PASSWORD), origin };
-  const post = async (path: string, body: unknown): Promise<Record<string, any>> => {
-    const response = await fetch(`${origin}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...admin },
-      body: JSON.stringify(body),
-    });
-    const parsed = (await response.json()) as Record<string, any>;
-    if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${JSON.stringify(parsed)}`);
-    return parsed;
-  };
-  const tag = randomBytes(3).toString('hex');
-  const agencyId = (await post('/admin/agencies', { name: `CPI Bench ${tag}`, kind: 'cpi' })).id as string;
-  const officeId = (await post('/admin/offices', { name: `Sede Bench ${tag}`, agencyId })).id as string;
-  const username = `bench.${tag}`;
-  const operator = await post('/admin/operators', {
-    username,
-    name: 'Operatore benchmark',
+  const made = await createOperator(origin, await adminSession(origin, BENCH_ADMIN_PASSWORD), {
     roles: ['case_manager', 'supervisor', 'admin'],
-    officeIds: [officeId],
+    name: 'Operatore benchmark',
     password: BENCH_OPERATOR_PASSWORD,
   });
-  const token = (await post(`/admin/operators/${operator.id}/tokens`, { name: 'bench' })).token as string;
-  const id = operator.id as string;
+  const { id, username } = made;
   return {
     id,
     username,
-    officeId,
-    agencyId,
-    token,
-    headers: { authorization: `Bearer ${token}` },
+    officeId: made.officeId!,
+    agencyId: made.agencyId!,
+    token: made.headers.authorization.slice('Bearer '.length),
+    headers: made.headers,
     actor: { id, username, kind: 'cpi', via: 'token' },
   };
 }

@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, firefox, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from './service-process.js';
+import { sessionCookie } from './provision.js';
 import { signInCredentials } from './signed-in.js';
 
 /** The browsers every inspector test runs in (one `describe` per browser). */
@@ -136,13 +137,7 @@ const ABORTED_BY_PAGE = new Set(['net::ERR_ABORTED', 'NS_BINDING_ABORTED']);
  */
 /** Signs in through the API and answers with the session cookie, as Playwright adds it to a context. */
 async function sessionCookieFor(origin: string, credentials: { username: string; password: string }) {
-  const response = await fetch(`${origin}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(credentials),
-  });
-  if (response.status !== 200) throw new Error(`sign-in for the browser: ${response.status} ${await response.text()}`);
-  const value = /^percorsi_session=([^;]*)/.exec(response.headers.getSetCookie().find((c) => c.startsWith('percorsi_session='))!)![1];
+  const value = (await sessionCookie(origin, credentials.username, credentials.password)).slice('percorsi_session='.length);
   return { name: 'percorsi_session', value, url: origin, httpOnly: true, sameSite: 'Lax' as const };
 }
 
