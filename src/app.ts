@@ -10,7 +10,8 @@ import { answerClientErrors } from './common/client-errors.js';
 import { RouteTable } from './common/route-table.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { Authenticator } from './identity/authenticator.js';
-import { unauthenticated } from './identity/identity.guard.js';
+import { decide } from './policy/policy.js';
+import { signInRedirect, unauthenticated } from './identity/identity.guard.js';
 import type { NextFunction, Request, Response } from 'express';
 import { logTransport } from './common/log-transport.js';
 import { completeDocument } from './common/openapi.js';
@@ -54,17 +55,16 @@ export async function createApp(args: { config: AppConfig; clock?: Clock }): Pro
 }
 
 function setupOpenApi(app: INestApplication, config: AppConfig): void {
-  // Swagger's pages are not a controller's, so the PolicyGuard does not see them: the same rule
-  // ('docs.read': anyone signed in) is applied here, before them.
+  // Swagger's pages are not a controller's, so the PolicyGuard does not see them: the table's rule
+  // for 'docs.read' (anyone signed in) is asked here, before them.
   const authenticator = app.get(Authenticator);
   const problems = new ProblemFilter(config, app.get(RouteTable));
   app.use('/docs', (request: Request, response: Response, next: NextFunction) => {
     authenticator.authenticate(request).then(
       (principal) => {
-        if (principal) return next();
-        // A browser asking for the page is sent to the sign-in page, and back here afterwards.
-        if (request.method === 'GET' && request.accepts(['json', 'html']) === 'html')
-          return response.redirect(303, `/auth/login?next=${encodeURIComponent(request.originalUrl)}`);
+        if (decide('docs.read', principal).allowed) return next();
+        const location = signInRedirect(request);
+        if (location) return response.redirect(303, location);
         problems.send(unauthenticated(), request, response);
       },
       (error: unknown) => problems.send(error, request, response),

@@ -7,6 +7,15 @@ export type IdentityRequest = Request & { principal?: Principal };
 
 export const WWW_AUTHENTICATE = 'Bearer realm="percorsi"';
 
+/**
+ * A browser asking for an HTML page without a session goes to the sign-in page, and back to the
+ * page afterwards: the 303's location; null for other clients (they get the 401).
+ */
+export function signInRedirect(request: Request): string | null {
+  if (request.method !== 'GET' || request.accepts(['json', 'html']) !== 'html') return null;
+  return `/auth/login?next=${encodeURIComponent(request.originalUrl)}`;
+}
+
 export const unauthenticated = () =>
   new ProblemException(
     'UNAUTHENTICATED',

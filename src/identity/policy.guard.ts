@@ -6,7 +6,7 @@ import type { AppRequest, CaseAccess } from '../common/request-context.js';
 import { ACTION_KEY } from '../policy/can.js';
 import { decide, isAction, POLICY, type Action, type Rule } from '../policy/policy.js';
 import { Authenticator } from './authenticator.js';
-import { assertSameOrigin, unauthenticated, type IdentityRequest } from './identity.guard.js';
+import { assertSameOrigin, signInRedirect, unauthenticated, type IdentityRequest } from './identity.guard.js';
 import type { Principal } from './principal.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -41,13 +41,10 @@ export class PolicyGuard implements CanActivate {
     const decision = decide(action, principal);
     if (!decision.allowed) {
       if (decision.reason === 'unauthenticated') {
-        // A browser asking for a page is sent to the sign-in page, and back here afterwards.
         const rule: Rule = POLICY[action];
-        if (rule.page && request.method === 'GET' && request.accepts(['json', 'html']) === 'html')
-          context
-            .switchToHttp()
-            .getResponse<Response>()
-            .redirect(303, `/auth/login?next=${encodeURIComponent(request.originalUrl)}`);
+        const location = rule.page ? signInRedirect(request) : null;
+        // The redirect is sent; the problem that follows finds the answer gone and only ends it.
+        if (location) context.switchToHttp().getResponse<Response>().redirect(303, location);
         throw unauthenticated();
       }
       throw forbidden(
