@@ -3,16 +3,13 @@ import {
   Injectable,
   RequestMethod,
   UseInterceptors,
-  applyDecorators,
-  SetMetadata,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { concatMap, from, Observable, switchMap } from 'rxjs';
+import { concatMap, from, Observable } from 'rxjs';
 import { UUID } from '../common/request-parsing.js';
 import type { Principal } from '../identity/principal.js';
 import { AccessLog } from './access-log.js';
@@ -20,27 +17,18 @@ import type { CaseAccess } from '../common/request-context.js';
 
 /**
  * @AuditCaseRead(): a route whose `:id` is a case id and whose answer discloses the case's personal
- * data (the case, its history, stream, replay, transitions, inspection) records each read in the
- * access log (issue 14, accountability).
+ * data (the case, its history, replay, transitions) records each read in the access log (issue 14,
+ * accountability), after the handler succeeded and before the answer is sent: a refused or failed
+ * read records nothing. The live streams, which write their answer themselves, call recordCaseRead
+ * once their case is found in reach, before their first byte.
  *
- * Design: the interceptor asks the database itself whether `:id` is a real case (`practice = false`),
- * so no handler or service can forget to say so, and the answer's shape does not matter (a history
- * page carries no `practice` flag). A practice case, or no case (the handler answers 404), is not
- * recorded.
- * - `when: 'after'` (the default): after the handler succeeded, before the answer is sent. A failed
- *   handler records nothing.
- * - `when: 'start'`: before the handler runs, for a handler that writes the response itself (`@Res()`
- *   without passthrough), whose answer is gone before `after` could run. It records a read the
- *   handler may still refuse: the live streams call recordCaseRead themselves instead, once their
- *   case is found in reach and before their first byte.
- * Fail closed: if the record cannot be written, the request fails with 500 and the data is not sent
- * (accountability before availability). It needs `request.principal` (the PolicyGuard ran first;
- * without one, a programming error: also a 500), and records only cases in `request.caseAccess`'s reach.
+ * The record is one statement that asks the database itself whether `:id` is a real case
+ * (`practice = false`) in the request's reach, so no handler can forget to say so and the answer's
+ * shape does not matter. Fail closed: if the record cannot be written, the request fails with 500
+ * and the data is not sent (accountability before availability). It needs `request.principal` (the
+ * PolicyGuard ran first; without one, a programming error: also a 500).
  */
-export const AuditCaseRead = (options: { when?: 'after' | 'start' } = {}) =>
-  applyDecorators(SetMetadata(AUDIT_WHEN, options.when ?? 'after'), UseInterceptors(AuditCaseReadInterceptor));
-
-const AUDIT_WHEN = 'percorsi:audit-case-read';
+export const AuditCaseRead = () => UseInterceptors(AuditCaseReadInterceptor);
 
 export type AuditedRequest = Request & { principal?: Principal; caseAccess?: CaseAccess; id?: unknown };
 
@@ -58,20 +46,13 @@ export function routePattern(context: ExecutionContext): string {
 
 @Injectable()
 export class AuditCaseReadInterceptor implements NestInterceptor {
-  constructor(
-    @Inject(AccessLog) private readonly accessLog: AccessLog,
-    @Inject(Reflector) private readonly reflector: Reflector,
-  ) {}
+  constructor(@Inject(AccessLog) private readonly accessLog: AccessLog) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const when = this.reflector.get<'after' | 'start' | undefined>(AUDIT_WHEN, context.getHandler()) ?? 'after';
-    const record = () => this.record(context);
-    if (when === 'start') return from(record()).pipe(switchMap(() => next.handle()));
-    return next.handle().pipe(concatMap((body: unknown) => from(record().then(() => body))));
-  }
-
-  private record(context: ExecutionContext): Promise<void> {
-    return recordCaseRead(this.accessLog, context.switchToHttp().getRequest<AuditedRequest>(), () => routePattern(context));
+    const request = context.switchToHttp().getRequest<AuditedRequest>();
+    return next
+      .handle()
+      .pipe(concatMap((body: unknown) => from(recordCaseRead(this.accessLog, request, () => routePattern(context)).then(() => body))));
   }
 }
 
