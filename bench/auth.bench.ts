@@ -37,7 +37,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { integer } from './support/bench-env.js';
 import { startCpuMeter, type CpuReport } from './support/cpu.js';
-import { distribution, request, round, sleep } from './support/measure.js';
+import { distribution, machineFacts, request, round, sleep } from './support/measure.js';
 import { BENCH_OPERATOR_PASSWORD, signIn, startService, type ServiceUnderTest } from './support/service-under-test.js';
 
 const SECONDS = integer('BENCH_SECONDS', 10);
@@ -264,12 +264,7 @@ async function main(): Promise<void> {
           authentication: !NO_AUTH,
           scenarios: results,
           settings: { clients: CLIENTS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, rounds: ROUNDS, serviceLogLevel: LOG_LEVEL },
-          machine: {
-            cpus: os.cpus().length,
-            node: process.version,
-            loadAverage1mBefore: round(loadBefore, 2),
-            loadAverage1mAfter: round(os.loadavg()[0], 2),
-          },
+          machine: machineFacts(loadBefore),
         },
         null,
         2,

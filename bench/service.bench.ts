@@ -32,7 +32,7 @@ import { EVENT_BODIES, precomputeWrites, type StepWrite } from './support/person
 import { cloneCases } from './support/seed-cases.js';
 import { recordedActor, startService, type ServiceUnderTest } from './support/service-under-test.js';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
-import { round } from './support/measure.js';
+import { machineFacts, round } from './support/measure.js';
 
 const databaseUrl = requireDatabaseUrl('bench');
 
@@ -373,14 +373,7 @@ async function main(): Promise<void> {
             eventsPerCase: SEQUENCE,
             snapshotBytes: { min: Math.min(...snapshotBytes), max: Math.max(...snapshotBytes) },
           },
-          machine: {
-            cpus: os.cpus().length,
-            node: process.version,
-            postgres: serverVersion,
-            synchronousCommit,
-            loadAverage1mBefore: round(loadBefore, 2),
-            loadAverage1mAfter: round(os.loadavg()[0], 2),
-          },
+          machine: machineFacts(loadBefore, { postgres: serverVersion, synchronousCommit }),
         },
         null,
         2,

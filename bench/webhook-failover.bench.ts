@@ -33,7 +33,7 @@ import { CONFIG_VARIABLES } from '../src/config/app-config.js';
 import { heartbeatMs } from '../src/webhooks/webhook-dispatcher.worker.js';
 import { WebhookReceiver, wallClockMs, type ReceivedRequest } from '../test/support/webhook-receiver.js';
 import { integer } from './support/bench-env.js';
-import { distribution, request, round, sleep } from './support/measure.js';
+import { distribution, machineFacts, request, round, sleep } from './support/measure.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
 
 const KILLS = integer('BENCH_KILLS', 5);
@@ -166,12 +166,7 @@ async function main(): Promise<void> {
             pollMs: setting('PERCORSI_WEBHOOK_POLL_MS'),
             timeoutMs: Number(env.PERCORSI_WEBHOOK_TIMEOUT_MS),
           },
-          machine: {
-            cpus: os.cpus().length,
-            node: process.version,
-            loadAverage1mBefore: round(loadBefore, 2),
-            loadAverage1mAfter: round(os.loadavg()[0], 2),
-          },
+          machine: machineFacts(loadBefore),
         },
         null,
         2,

@@ -40,7 +40,7 @@ import { cloneCases } from './support/seed-cases.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
 import { forkBenchReceiver, startBenchReceiver, wallClockMs, type BenchReceiver } from '../test/support/webhook-receiver.js';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
-import { distribution, request, round, sleep } from './support/measure.js';
+import { distribution, machineFacts, request, round, sleep } from './support/measure.js';
 
 const databaseUrl = requireDatabaseUrl('bench:webhooks');
 
@@ -425,14 +425,7 @@ async function main(): Promise<void> {
             receiverClockSkewMs: round(report.clockSkewMs, 3),
             benchClockSkewMs: round(wallClockMs() - Date.now(), 3),
           },
-          machine: {
-            cpus: os.cpus().length,
-            node: process.version,
-            postgres: serverVersion,
-            synchronousCommit,
-            loadAverage1mBefore: round(loadBefore, 2),
-            loadAverage1mAfter: round(os.loadavg()[0], 2),
-          },
+          machine: machineFacts(loadBefore, { postgres: serverVersion, synchronousCommit }),
         },
         null,
         2,

@@ -1,8 +1,17 @@
 /** What the HTTP benchmarks share: rounding, waiting, percentiles, one request with its arrival time. */
 import http from 'node:http';
+import os from 'node:os';
 import { wallClockMs } from '../../test/support/webhook-receiver.js';
 
 export const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+/** The machine a benchmark ran on, and its load (1-minute average) before and now, for the printed result. */
+export const machineFacts = (loadBefore: number, extra: Record<string, unknown> = {}) => ({
+  cpus: os.cpus().length,
+  node: process.version,
+  ...extra,
+  loadAverage1mBefore: round(loadBefore, 2),
+  loadAverage1mAfter: round(os.loadavg()[0], 2),
+});
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Nearest-rank percentiles of a list of milliseconds. */
