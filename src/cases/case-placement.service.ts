@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { readCase, type PathwayName } from '../../machines/index.js';
 import { Clock } from '../common/clock.js';
 import { validationFailed } from '../common/problem.js';
@@ -9,7 +10,7 @@ import { OutboxSignal } from '../database/outbox-signal.js';
 import { IdentityRepository } from '../identity/identity.repository.js';
 import { CaseFeed } from './case-feed.js';
 import { CaseRepository, type CaseRow } from './case.repository.js';
-import { actorRecord, caseNotFound, type WriteResult } from './case.service.js';
+import { actorRecord, caseNotFound, OPTIMISTIC_ATTEMPTS, type WriteResult } from './case.service.js';
 import { etagOf, viewOf, type HistoryEntry } from './case-view.js';
 
 /** Who is in charge of a case, or which office holds it: a supervisor's change. */
@@ -36,66 +37,84 @@ export class CasePlacementService {
   ) {}
 
   async place(args: { caseId: string; change: Placement; actor: Actor; access: CaseAccess }): Promise<WriteResult> {
-    const db = this.database.dataSource.manager;
-    // Optimistic, like events: a concurrent write to the case makes this read it again.
-    for (;;) {
-      const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: null, lock: false });
-      if (!loaded || !reaches(args.access, loaded.row)) throw caseNotFound(args.caseId);
-      const { row } = loaded;
-      const placement = await this.validate(row, args.change);
-      const now = this.clock.now();
-      const payload =
-        args.change.kind === 'assign'
-          ? { type: 'CASE_ASSIGNED', assigneeId: placement.assigneeId, previousAssigneeId: row.assigneeId, at: now.toISOString() }
-          : {
-              type: 'CASE_TRANSFERRED',
-              fromOfficeId: row.officeId,
-              toOfficeId: placement.officeId,
-              reason: args.change.reason,
-              previousAssigneeId: row.assigneeId,
-              at: now.toISOString(),
-            };
-      const next: CaseRow = { ...row, ...placement, version: row.version + 1, updatedAt: now };
-      const entry: HistoryEntry = {
-        id: randomUUID(),
-        sequence: next.version,
-        type: payload.type,
-        payload,
-        stateBefore: row.snapshot.value,
-        stateAfter: row.snapshot.value,
-        actor: actorRecord(args.actor),
-        occurredAt: now.toISOString(),
-        recordedAt: now.toISOString(),
-        idempotencyKey: null,
-      };
-      const state = readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now });
-      const written = await this.repository.appendEvent(db, {
-        caseId: row.id,
-        pathway: row.pathway,
-        practice: row.practice,
-        service: null,
-        expectedVersion: row.version,
-        update: { snapshot: row.snapshot, status: row.status, statePaths: row.statePaths, services: row.services },
-        event: { ...entry, occurredAt: now },
-        now,
-        idempotency: null,
-        placement,
-      });
-      if (!written) continue;
-      if (written.deliveries > 0) this.outbox.notify();
-      this.feed.committed(row.id, next.version);
-      return {
-        status: 200,
-        headers: { ETag: etagOf(next.version), Location: `/cases/${row.id}` },
-        body: { event: entry, case: viewOf(next, state.deadlines) },
-        replayed: false,
-      };
+    // Optimistic, like events: a concurrent write makes this read the case again; after as many
+    // lost races as an event allows, the case row is locked instead, so that it cannot spin.
+    for (let attempt = 1; ; attempt++) {
+      const lock = attempt > OPTIMISTIC_ATTEMPTS;
+      const outcome = lock
+        ? await this.database.dataSource.transaction((manager) => this.attempt(manager, args, true))
+        : await this.attempt(this.database.dataSource.manager, args, false);
+      if (!outcome) continue;
+      if (outcome.deliveries > 0) this.outbox.notify();
+      this.feed.committed(args.caseId, outcome.version);
+      return outcome.result;
     }
   }
 
+  /** One attempt: read, check, write if the case has not moved meanwhile (null if it has). */
+  private async attempt(
+    db: EntityManager,
+    args: { caseId: string; change: Placement; actor: Actor; access: CaseAccess },
+    lock: boolean,
+  ): Promise<{ result: WriteResult; deliveries: number; version: number } | null> {
+    const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: null, lock });
+    if (!loaded || !reaches(args.access, loaded.row)) throw caseNotFound(args.caseId);
+    const { row } = loaded;
+    const placement = await this.validate(db, row, args.change);
+    const now = this.clock.now();
+    const payload =
+      args.change.kind === 'assign'
+        ? { type: 'CASE_ASSIGNED', assigneeId: placement.assigneeId, previousAssigneeId: row.assigneeId, at: now.toISOString() }
+        : {
+            type: 'CASE_TRANSFERRED',
+            fromOfficeId: row.officeId,
+            toOfficeId: placement.officeId,
+            reason: args.change.reason,
+            previousAssigneeId: row.assigneeId,
+            at: now.toISOString(),
+          };
+    const next: CaseRow = { ...row, ...placement, version: row.version + 1, updatedAt: now };
+    const entry: HistoryEntry = {
+      id: randomUUID(),
+      sequence: next.version,
+      type: payload.type,
+      payload,
+      stateBefore: row.snapshot.value,
+      stateAfter: row.snapshot.value,
+      actor: actorRecord(args.actor),
+      occurredAt: now.toISOString(),
+      recordedAt: now.toISOString(),
+      idempotencyKey: null,
+    };
+    const state = readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now });
+    const written = await this.repository.appendEvent(db, {
+      caseId: row.id,
+      pathway: row.pathway,
+      practice: row.practice,
+      service: null,
+      expectedVersion: row.version,
+      update: { snapshot: row.snapshot, status: row.status, statePaths: row.statePaths, services: row.services },
+      event: { ...entry, occurredAt: now },
+      now,
+      idempotency: null,
+      placement,
+    });
+    if (!written) return null;
+    const result: WriteResult = {
+      status: 200,
+      headers: { ETag: etagOf(next.version), Location: `/cases/${row.id}` },
+      body: { event: entry, case: viewOf(next, state.deadlines) },
+      replayed: false,
+    };
+    return { result, deliveries: written.deliveries, version: next.version };
+  }
+
   /** The office and assignee after the change, if the registry allows it (400 naming the field otherwise). */
-  private async validate(row: CaseRow, change: Placement): Promise<{ officeId: string | null; assigneeId: string | null }> {
-    const db = this.database.dataSource.manager;
+  private async validate(
+    db: EntityManager,
+    row: CaseRow,
+    change: Placement,
+  ): Promise<{ officeId: string | null; assigneeId: string | null }> {
     if (change.kind === 'transfer') {
       const [office] = await this.identity.offices(db, [change.officeId]);
       if (!office)

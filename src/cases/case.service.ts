@@ -60,7 +60,7 @@ export interface Idempotency {
 export const CASE_OPENED = 'CASE_OPENED';
 
 /** Optimistic attempts before an event falls back to locking the case row. */
-const OPTIMISTIC_ATTEMPTS = 3;
+export const OPTIMISTIC_ATTEMPTS = 3;
 
 export const requestHash = (method: string, route: string, body: unknown): string => sha256(`${method} ${route}\n${canonicalJson(body)}`);
 
