@@ -1,6 +1,6 @@
 import { PATHWAY_NAMES, isPathwayName, type PathwayName } from '../../machines/index.js';
 import { validationFailed, type FieldIssue } from '../common/problem.js';
-import { decodeCursor, isPlainObject, parseUuid, UUID } from '../common/request-parsing.js';
+import { decodeCursor, isPlainObject, objectBody, parseUuid, UUID } from '../common/request-parsing.js';
 import type { CaseFilter } from './case.repository.js';
 
 /**
@@ -55,13 +55,9 @@ function optionalUuid(errors: FieldIssue[], field: string, value: unknown): stri
   return value.toLowerCase();
 }
 
-export function parseCreateCase(body: unknown): CreateCaseRequest {
-  if (!isPlainObject(body))
-    throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
+export function parseCreateCase(sent: unknown): CreateCaseRequest {
   const errors: FieldIssue[] = [];
-  for (const key of Object.keys(body)) {
-    if (!['pathway', 'subject', 'officeId', 'input', 'practice'].includes(key)) errors.push({ field: key, problem: 'unknown' });
-  }
+  const body = objectBody(sent, ['pathway', 'subject', 'officeId', 'input', 'practice'], errors);
   if (body.pathway === undefined) errors.push({ field: 'pathway', problem: 'required' });
   else if (!isPathwayName(body.pathway))
     errors.push({
@@ -86,8 +82,8 @@ export function parseCreateCase(body: unknown): CreateCaseRequest {
 
 /** POST /cases/:id/assignment: `{assigneeId}`, an operator's id or null (unassigned). */
 export function parseAssignment(body: unknown): { kind: 'assign'; assigneeId: string | null } {
-  const errors = onlyKeys(body, ['assigneeId']);
-  const value = isPlainObject(body) ? body.assigneeId : undefined;
+  const errors: FieldIssue[] = [];
+  const value = objectBody(body, ['assigneeId'], errors).assigneeId;
   if (value === undefined) errors.push({ field: 'assigneeId', problem: 'required' });
   const assigneeId = value === null ? null : optionalUuid(errors, 'assigneeId', value);
   if (errors.length > 0) throw validationFailed(errors);
@@ -96,21 +92,13 @@ export function parseAssignment(body: unknown): { kind: 'assign'; assigneeId: st
 
 /** POST /cases/:id/transfer: `{officeId, reason}`. */
 export function parseTransfer(body: unknown): { kind: 'transfer'; officeId: string; reason: string } {
-  const errors = onlyKeys(body, ['officeId', 'reason']);
-  const fields = isPlainObject(body) ? body : {};
+  const errors: FieldIssue[] = [];
+  const fields = objectBody(body, ['officeId', 'reason'], errors);
   if (fields.officeId === undefined) errors.push({ field: 'officeId', problem: 'required' });
   const officeId = optionalUuid(errors, 'officeId', fields.officeId);
   const reason = text(errors, 'reason', fields.reason, 500, true);
   if (errors.length > 0) throw validationFailed(errors);
   return { kind: 'transfer', officeId: officeId!, reason: reason! };
-}
-
-/** A JSON object with only these keys: the issues otherwise. */
-function onlyKeys(body: unknown, keys: string[]): FieldIssue[] {
-  if (!isPlainObject(body)) return [{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }];
-  return Object.keys(body)
-    .filter((key) => !keys.includes(key))
-    .map((field) => ({ field, problem: 'unknown' as const }));
 }
 
 /**

@@ -1,11 +1,19 @@
 import { parseDate } from '../../machines/payload.js';
-import { validationFailed } from './problem.js';
+import { validationFailed, type FieldIssue } from './problem.js';
 
 /** Pieces of request parsing that every capability shares. */
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A JSON object body (400 otherwise), whose keys other than `fields` are added to `issues` as unknown. */
+export function objectBody(body: unknown, fields: readonly string[], issues: FieldIssue[]): Record<string, unknown> {
+  if (!isPlainObject(body))
+    throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
+  for (const key of Object.keys(body)) if (!fields.includes(key)) issues.push({ field: key, problem: 'unknown' });
+  return body;
+}
 
 /** A path id that must be a UUID (400 otherwise), lower-cased. */
 export function parseUuid(id: string, what: { it: string; en: string } = { it: 'un UUID', en: 'a UUID' }): string {

@@ -1,18 +1,11 @@
 import { validationFailed, type FieldIssue } from '../common/problem.js';
-import { UUID, isPlainObject, parseInstant } from '../common/request-parsing.js';
+import { UUID, objectBody, parseInstant } from '../common/request-parsing.js';
 import { AGENCY_KINDS, OPERATOR_KINDS, ROLES, type AgencyKind, type OperatorKindOfAccount, type Role } from './identity.repository.js';
 
 /** Parsing of what clients send to /auth, /tokens and /admin: every problem is a 400 VALIDATION_FAILED by field. */
 
 const USERNAME = /^[\p{L}\p{N}._@-]{1,100}$/u;
 export const PASSWORD_LIMITS = { min: 12, max: 1024 } as const;
-
-function objectBody(body: unknown, fields: string[], issues: FieldIssue[]): Record<string, unknown> {
-  if (!isPlainObject(body))
-    throw validationFailed([{ field: 'body', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } }]);
-  for (const key of Object.keys(body)) if (!fields.includes(key)) issues.push({ field: key, problem: 'unknown' });
-  return body;
-}
 
 function text(issues: FieldIssue[], field: string, value: unknown, args: { required: boolean; max: number }): string | undefined {
   if (value === undefined) {
