@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { base64url, decodeJwt, importJWK, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { AccessTokenError, AccessTokenVerifier, bearerToken, isJwtShaped } from '../../src/auth/oidc/access-token-verifier.js';
 import { OidcLogin, OidcLoginError, type PendingOidcLogin } from '../../src/auth/oidc/oidc-login.js';
-import type { Browser } from 'playwright-core';
-import { BROWSER_TEST_TIMEOUT_MS, closeBrowser, launchBrowser } from '../support/browser.js';
+import { BROWSER_TEST_TIMEOUT_MS, suiteBrowser } from '../support/browser.js';
 import { startOidcProvider, TEST_ACCOUNTS, type TestAccount, type TestOidcProvider } from '../support/oidc-provider.js';
 import { conformance } from '../support/openapi-conformance.js';
 import type { TestApp } from '../support/test-app.js';
@@ -234,18 +233,14 @@ describe('sign-in with the OpenID provider (authorization code, PKCE S256, state
   });
 
   describe('in Chromium', () => {
-    let browser: Browser | undefined;
-    beforeAll(async () => {
-      browser = await launchBrowser('chromium');
-    }, BROWSER_TEST_TIMEOUT_MS);
-    afterAll(() => closeBrowser(browser));
+    const browser = suiteBrowser('chromium');
 
     it(
       "signs in through the provider's own login and consent pages",
       async () => {
         const login = loginFor(provider);
         const { url, ...kept } = await login.start();
-        const context = await browser!.newContext();
+        const context = await browser().newContext();
         try {
           // The provider's pages ask for a web font: nothing leaves the machine.
           await context.route('**/*', async (route) => {
@@ -537,16 +532,12 @@ describe('the service with OpenID Connect: sign-in routes, sessions, access toke
   });
 
   describe('in Chromium', () => {
-    let browser: Browser | undefined;
-    beforeAll(async () => {
-      browser = await launchBrowser('chromium');
-    }, BROWSER_TEST_TIMEOUT_MS);
-    afterAll(() => closeBrowser(browser));
+    const browser = suiteBrowser('chromium');
 
     it(
       'signs in from the sign-in page through the provider and back to next, with a session the API accepts',
       async () => {
-        const context = await browser!.newContext({ locale: 'en-GB' });
+        const context = await browser().newContext({ locale: 'en-GB' });
         try {
           await context.route('**/*', async (route) => {
             const origin = new URL(route.request().url()).origin;

@@ -9,6 +9,7 @@
  * (`emulation.setMediaFeaturesOverride` on `newPage`), and 1.61.1 drives both browsers.
  */
 import { mkdir } from 'node:fs/promises';
+import { afterAll, beforeAll } from '@jest/globals';
 import path from 'node:path';
 import { chromium, firefox, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from './service-process.js';
@@ -75,6 +76,19 @@ export function browserOf(page: Page): BrowserName {
 }
 
 /** Closes the browser if it was launched; never throws (afterAll must go on closing the app). */
+/** A browser for the tests of the enclosing `describe`: launched before them, closed after them. */
+export function suiteBrowser(name: BrowserName): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchBrowser(name);
+  }, BROWSER_TEST_TIMEOUT_MS);
+  afterAll(() => closeBrowser(browser));
+  return () => {
+    if (!browser) throw new Error(`${name} was not launched`);
+    return browser;
+  };
+}
+
 export async function closeBrowser(browser: Browser | undefined): Promise<void> {
   if (!browser) return;
   try {
