@@ -10,6 +10,8 @@ import { OfficeEntity, OperatorEntity } from '../identity/identity.entities.js';
 @Index('IDX_cases_pathway_status', ['pathway', 'status', 'createdAt', 'id'])
 @Index('IDX_cases_office', ['officeId', 'createdAt', 'id'])
 @Index('IDX_cases_assignee', ['assigneeId', 'createdAt', 'id'])
+@Index('IDX_cases_office_due', ['officeId', 'nextDueBy', 'id'])
+@Index('IDX_cases_assignee_due', ['assigneeId', 'nextDueBy', 'id'])
 // Indexes TypeORM cannot declare, made by the migrations: lower(subject) for the case-insensitive
 // filter, GIN for the service-status and state filters.
 @Index('IDX_cases_subject_lower', { synchronize: false })
@@ -70,6 +72,10 @@ export class CaseEntity {
   /** A trainee's practice case (the inspector's sandbox): never sent to webhooks, never counted in indicators. */
   @Column({ type: 'boolean', default: false })
   practice!: boolean;
+
+  /** The earliest due day among the case's pending deadlines (null: none): the worklist's order. */
+  @Column({ name: 'next_due_by', type: 'date', nullable: true })
+  nextDueBy!: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CaseDeadlineEntity } from './case-deadline.entity.js';
 import { CaseEventEntity } from './case-event.entity.js';
 import { AccessLogModule } from '../access/access-log.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
@@ -14,7 +15,7 @@ import { CasesController } from './cases.controller.js';
 import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
 
 /** The cases' tables. */
-export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity];
+export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity, CaseDeadlineEntity];
 
 /** Cases: opening, events, reading, replay and the live streams. */
 @Module({

@@ -6,6 +6,7 @@ import { PracticeCases1795681632463 } from './1795681632463-practice-cases.js';
 import { NamedConstraints1796156674591 } from './1796156674591-named-constraints.js';
 import { CaseInsensitiveFilters1796158000000 } from './1796158000000-case-insensitive-filters.js';
 import { CaseOffices1796400000000 } from './1796400000000-case-offices.js';
+import { Deadlines1796510000000 } from './1796510000000-deadlines.js';
 
 /** Every migration, in order: run at start-up. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Identity1796200000000,
   AccessLog1796300000000,
   CaseOffices1796400000000,
+  Deadlines1796510000000,
 ];
