@@ -47,15 +47,16 @@ type Sides = Record<Side, Decision | null>;
 type Written = Record<Side, Decided | null>;
 
 /**
- * An event sent to POST /cases/:id/events that names the other side of a matching act: the
- * person's SENT_TO_INTERVIEW with an employerCaseId, the employer's CANDIDATE_PUT_FORWARD with a
- * personCaseId (recorded on both cases), or CANDIDATE_HIRED with a personCaseId (refused: a hire
- * is an outcome, POST /matches/:id/outcome).
+ * An event sent to POST /cases/:id/events that names the other case of a matching act by its id:
+ * the person's SENT_TO_INTERVIEW with an employerCaseId, the employer's CANDIDATE_PUT_FORWARD with
+ * a personCaseId (recorded on both cases), or CANDIDATE_HIRED with a personCaseId (refused: a hire
+ * is an outcome, POST /matches/:id/outcome). A value that is not a case id (a UUID) names no case
+ * of this service: the catalogues take any text there, and the event stays one-sided, as before.
  */
 export function isMatchingEvent(event: Record<string, unknown>): boolean {
-  if (event.type === 'SENT_TO_INTERVIEW') return typeof event.employerCaseId === 'string';
-  if (event.type === 'CANDIDATE_PUT_FORWARD' || event.type === 'CANDIDATE_HIRED') return typeof event.personCaseId === 'string';
-  return false;
+  const named = event.type === 'SENT_TO_INTERVIEW' ? event.employerCaseId : event.personCaseId;
+  const types = ['SENT_TO_INTERVIEW', 'CANDIDATE_PUT_FORWARD', 'CANDIDATE_HIRED'];
+  return types.includes(event.type as string) && typeof named === 'string' && UUID.test(named);
 }
 
 export const matchNotFound = (id: string) =>
@@ -129,10 +130,7 @@ export class MatchService {
       ]);
     const own: Side = event.type === 'SENT_TO_INTERVIEW' ? 'person' : 'employer';
     const otherField = own === 'person' ? 'employerCaseId' : 'personCaseId';
-    const otherId = event[otherField] as string;
-    if (!UUID.test(otherId))
-      throw validationFailed([{ field: otherField, problem: 'format', message: { it: 'l’id di un caso (UUID)', en: 'a case id (UUID)' } }]);
-    const other = otherId.toLowerCase();
+    const other = (event[otherField] as string).toLowerCase();
     const request: MatchRequest = {
       personCaseId: own === 'person' ? caseId : other,
       employerCaseId: own === 'employer' ? caseId : other,

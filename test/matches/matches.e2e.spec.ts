@@ -356,9 +356,21 @@ describe('matching acts on both cases', () => {
       );
       expect(res.status).toBe(400);
       expect(res.body.errors[0]).toMatchObject({ field: 'personCaseId', message: expect.stringContaining('POST /matches/:id/outcome') });
+      // No case named, or a reference that is not a case id: one side only, as the catalogues allow.
+      const before = await state(person, employer);
       const alone = await api.post(`/cases/${person}/events`, { type: 'SENT_TO_INTERVIEW', vacancyId: VACANCY, at: AT });
       expect(alone.status).toBe(200);
       expect(alone.body.match).toBeUndefined();
+      const external = await api.post(`/cases/${employer}/events`, {
+        type: 'CANDIDATE_PUT_FORWARD',
+        vacancyId: VACANCY,
+        personCaseId: 'P-1',
+        at: AT,
+      });
+      expect(external.status).toBe(200);
+      expect(external.body.match).toBeUndefined();
+      const after = await state(person, employer);
+      expect([after.versions, after.matches]).toEqual([before.versions.map((v) => v + 1), before.matches]);
     });
   });
 });
