@@ -10,6 +10,7 @@ import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
 import { CaseFeed } from './case-feed.js';
+import { CaseQueue } from './case-queue.js';
 import {
   appendDecided,
   caseNotFound,
@@ -65,12 +66,16 @@ export const matchNotFound = (id: string) =>
 /**
  * The matching act (A.6 / B.4): a person put forward for an employer's vacancy, and its outcome,
  * recorded on both cases in one transaction. The two case rows are locked in id order (so that
- * concurrent acts on overlapping cases queue instead of deadlocking), both machines decide, and
+ * concurrent acts on overlapping cases queue instead of deadlocking; in this process they queue in
+ * memory first, CaseQueue, so that waiting acts hold no pooled connection), both machines decide, and
  * either both events are written (with their webhooks, the match row and the stored idempotent
  * response) or nothing is: a refusal on either side is a 409 listing each side's reasons.
  */
 @Injectable()
 export class MatchService {
+  /** Acts wait for their cases here, not holding a pooled connection while another act holds the rows. */
+  private readonly queue = new CaseQueue();
+
   constructor(
     @Inject(Database) private readonly database: Database,
     @Inject(Clock) private readonly clock: Clock,
@@ -288,39 +293,41 @@ export class MatchService {
       if (stored) return replay(stored, idempotency);
     }
     try {
-      const done = await this.database.dataSource.transaction(async (db) => {
-        const rows = await this.lockPair(db, args);
-        await args.check?.(rows, db);
-        const now = this.clock.now();
-        const decide = (side: Side): Decision | null => {
-          const event = args.events[side];
-          return event ? decideEvent({ row: rows[side], event, actor: args.actor, now, idempotencyKey: idempotency?.key ?? null }) : null;
-        };
-        const sides: Sides = { person: decide('person'), employer: decide('employer') };
-        // What the sender got wrong first (as POST /cases/:id/events answers it), then what the cases refuse.
-        for (const side of ['person', 'employer'] as const) {
-          const d = sides[side];
-          if (d && !d.ok && isBadRequest(d.refusal)) throw refusalProblem(d.refusal);
-        }
-        if ((sides.person && !sides.person.ok) || (sides.employer && !sides.employer.ok)) throw sidesRefused(sides, args.flatReasons);
-        const written = sides as Written;
-        const result = args.answer(written);
-        const writes = [written.person, written.employer].filter((d): d is Decided => d !== null);
-        let deliveries = 0;
-        for (const [i, decided] of writes.entries()) {
-          const last = i === writes.length - 1;
-          const appended = await appendDecided(this.cases, db, {
-            decided,
-            now,
-            idempotency: last ? remember(scope, idempotency, result) : null,
-          });
-          // A locked row cannot move: if it did, nothing of the act may stay.
-          if (!appended) throw new Error(`case ${decided.row.id} moved under its lock`);
-          deliveries += appended.deliveries;
-        }
-        await args.record(db, written, now);
-        return { result, deliveries, versions: writes.map((d) => [d.row.id, d.next.version] as const) };
-      });
+      const done = await this.queue.run([args.ids.person, args.ids.employer], () =>
+        this.database.dataSource.transaction(async (db) => {
+          const rows = await this.lockPair(db, args);
+          await args.check?.(rows, db);
+          const now = this.clock.now();
+          const decide = (side: Side): Decision | null => {
+            const event = args.events[side];
+            return event ? decideEvent({ row: rows[side], event, actor: args.actor, now, idempotencyKey: idempotency?.key ?? null }) : null;
+          };
+          const sides: Sides = { person: decide('person'), employer: decide('employer') };
+          // What the sender got wrong first (as POST /cases/:id/events answers it), then what the cases refuse.
+          for (const side of ['person', 'employer'] as const) {
+            const d = sides[side];
+            if (d && !d.ok && isBadRequest(d.refusal)) throw refusalProblem(d.refusal);
+          }
+          if ((sides.person && !sides.person.ok) || (sides.employer && !sides.employer.ok)) throw sidesRefused(sides, args.flatReasons);
+          const written = sides as Written;
+          const result = args.answer(written);
+          const writes = [written.person, written.employer].filter((d): d is Decided => d !== null);
+          let deliveries = 0;
+          for (const [i, decided] of writes.entries()) {
+            const last = i === writes.length - 1;
+            const appended = await appendDecided(this.cases, db, {
+              decided,
+              now,
+              idempotency: last ? remember(scope, idempotency, result) : null,
+            });
+            // A locked row cannot move: if it did, nothing of the act may stay.
+            if (!appended) throw new Error(`case ${decided.row.id} moved under its lock`);
+            deliveries += appended.deliveries;
+          }
+          await args.record(db, written, now);
+          return { result, deliveries, versions: writes.map((d) => [d.row.id, d.next.version] as const) };
+        }),
+      );
       // Committed: wake the dispatcher if webhooks were queued, and both cases' streams.
       if (done.deliveries > 0) this.outbox.notify();
       for (const [caseId, version] of done.versions) this.feed.committed(caseId, version);
