@@ -29,7 +29,8 @@ export function parseCaseId(id: string): string {
   return parseUuid(id, { it: 'l’id di un caso è un UUID', en: 'a case id is a UUID' });
 }
 
-function text(errors: FieldIssue[], field: string, value: unknown, max: number, required: boolean): string | null {
+/** A text field, trimmed: required or not, at most `max` characters. */
+export function text(errors: FieldIssue[], field: string, value: unknown, max: number, required: boolean): string | null {
   if (value === undefined || value === null) {
     if (required) errors.push({ field, problem: 'required' });
     return null;
@@ -46,7 +47,7 @@ function text(errors: FieldIssue[], field: string, value: unknown, max: number, 
 }
 
 /** An optional UUID field (an office, an operator). */
-function optionalUuid(errors: FieldIssue[], field: string, value: unknown): string | undefined {
+export function optionalUuid(errors: FieldIssue[], field: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !UUID.test(value)) {
     errors.push({ field, problem: 'format', message: { it: 'un UUID', en: 'a UUID' } });

@@ -161,6 +161,7 @@ export class CaseRepository {
       update: CaseUpdate;
       event: NewEvent;
       now: Date;
+      /** The response to store under its key, if any (a matching act stores it with the last of its two events). */
       idempotency: IdempotencyWrite | null;
       /** A transfer or an assignment: the case's office and assignee after it. */
       placement?: { officeId: string | null; assigneeId: string | null };
@@ -180,7 +181,7 @@ export class CaseRepository {
          RETURNING *
        ), remembered AS (
          ${IDEMPOTENCY_INSERT}
-         SELECT $16, $15, $17, $18, $19, $7 FROM updated WHERE $15::varchar IS NOT NULL
+         SELECT $16, $15, $17, $18, $19, $7 FROM updated WHERE $16::varchar IS NOT NULL
        ), ${outboxCtes({ pathway: '$20', service: '$21', now: '$7', practice: '$22' })}
        SELECT sequence, (SELECT count(*) FROM outbox)::int AS deliveries FROM appended`,
       [

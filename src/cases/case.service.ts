@@ -1,68 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import {
-  PATHWAYS,
-  applyEvent,
-  eventsAvailable,
-  readCase,
-  startCase,
-  type PathwayName,
-  type Refusal,
-  type RefusalKind,
-} from '../../machines/index.js';
-import { canonicalJson, sha256 } from '../common/canonical-json.js';
+import { PATHWAYS, eventsAvailable, readCase, startCase, type PathwayName } from '../../machines/index.js';
 import { Clock } from '../common/clock.js';
-import { ProblemException, validationFailed, type FieldError } from '../common/problem.js';
+import { ProblemException, validationFailed } from '../common/problem.js';
 import { reaches, type Actor, type CaseAccess } from '../common/request-context.js';
 import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
 import { CaseFeed } from './case-feed.js';
-import {
-  CaseRepository,
-  IDEMPOTENCY_PRIMARY_KEY,
-  isUniqueViolation,
-  type CaseRow,
-  type IdempotencyWrite,
-  type StoredResponse,
-} from './case.repository.js';
+import { CaseRepository, IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation, type CaseRow } from './case.repository.js';
 import { encodeCursor } from '../common/request-parsing.js';
 import { parseCreateCase, parseEventBody, type ListQuery } from './case-requests.js';
 import {
-  columnsOf,
-  etagOf,
-  fieldIn,
-  historyEntryOf,
-  reasonIn,
-  summaryOf,
-  viewOf,
-  type CaseSummary,
-  type CaseView,
-  type HistoryEntry,
-} from './case-view.js';
+  actorRecord,
+  appendDecided,
+  caseNotFound,
+  decideEvent,
+  refusalProblem,
+  remember,
+  replay,
+  versionConflict,
+  type Idempotency,
+  type WriteResult,
+} from './case-step.js';
+import { columnsOf, etagOf, historyEntryOf, reasonIn, summaryOf, viewOf, type CaseSummary, type CaseView } from './case-view.js';
+import { isMatchingEvent, MatchService } from './match.service.js';
 
-/** The answer to a write: what the controller sends, and whether it is a stored one replayed. */
-export interface WriteResult {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-  replayed: boolean;
-}
-
-export interface Idempotency {
-  key: string;
-  /** The request as hashed: method, route and canonical body. */
-  requestHash: string;
-}
+export { actorRecord, caseNotFound, machineOutdated, requestHash, type Idempotency, type WriteResult } from './case-step.js';
 
 /** The type of the event that opens every case: sequence 1 of its history. */
 export const CASE_OPENED = 'CASE_OPENED';
 
 /** Optimistic attempts before an event falls back to locking the case row. */
 export const OPTIMISTIC_ATTEMPTS = 3;
-
-export const requestHash = (method: string, route: string, body: unknown): string => sha256(`${method} ${route}\n${canonicalJson(body)}`);
 
 /**
  * Cases: opening, events, reading. An event is one atomic write (case row, event row and stored
@@ -79,6 +50,7 @@ export class CaseService {
     @Inject(OutboxSignal) private readonly outbox: OutboxSignal,
     @Inject(CaseFeed) private readonly feed: CaseFeed,
     @Inject(CaseRepository) private readonly repository: CaseRepository,
+    @Inject(MatchService) private readonly matches: MatchService,
   ) {}
 
   private get db(): EntityManager {
@@ -194,6 +166,8 @@ export class CaseService {
     const scope = `case:${args.caseId}:${args.actor.id}`;
     const key = args.idempotency ? { scope, key: args.idempotency.key } : null;
     const sent = { ...args, event: parseEventBody(args.body, this.clock.now()) };
+    // An event that names the other side of a matching act records both sides, as POST /matches does.
+    if (isMatchingEvent(sent.event)) return this.matches.recordFromCase({ ...sent, scope });
     for (let attempt = 1; ; attempt++) {
       // Under contention the optimistic path would spin: the last attempts lock the row instead.
       const lock = attempt > OPTIMISTIC_ATTEMPTS;
@@ -231,28 +205,10 @@ export class CaseService {
     if (loaded.stored) return { result: replay(loaded.stored, args.idempotency!), deliveries: 0, version: null };
     const { row } = loaded;
     if (args.ifMatch !== null && args.ifMatch !== '*' && !args.ifMatch.includes(row.version)) throw versionConflict(row.version);
-    const pathway = PATHWAYS[row.pathway as PathwayName];
-    if (row.machineVersion !== pathway.version) throw machineOutdated(row, pathway.version);
-
     const now = this.clock.now();
-    const event = { ...args.event, operator: { id: args.actor.id, kind: args.actor.kind } };
-    const step = applyEvent({ pathway: pathway.name, snapshot: row.snapshot, event, now });
-    if (!step.ok) throw refusalProblem(step.refusal);
-
-    const update = columnsOf(step);
-    const next: CaseRow = { ...row, ...update, version: row.version + 1, updatedAt: now };
-    const entry: HistoryEntry = {
-      id: randomUUID(),
-      sequence: next.version,
-      type: step.event.type,
-      payload: step.event,
-      stateBefore: row.snapshot.value,
-      stateAfter: step.value,
-      actor: actorRecord(args.actor),
-      occurredAt: new Date(Date.parse(step.event.at)).toISOString(),
-      recordedAt: now.toISOString(),
-      idempotencyKey: args.idempotency?.key ?? null,
-    };
+    const decided = decideEvent({ row, event: args.event, actor: args.actor, now, idempotencyKey: args.idempotency?.key ?? null });
+    if (!decided.ok) throw refusalProblem(decided.refusal);
+    const { next, entry, step } = decided;
     const result: WriteResult = {
       status: 200,
       headers: { ETag: etagOf(next.version), Location: `/cases/${row.id}` },
@@ -260,14 +216,8 @@ export class CaseService {
       replayed: false,
     };
     try {
-      const written = await this.repository.appendEvent(db, {
-        caseId: row.id,
-        pathway: pathway.name,
-        practice: row.practice,
-        service: pathway.events[step.event.type]?.service ?? null,
-        expectedVersion: row.version,
-        update,
-        event: { ...entry, occurredAt: new Date(entry.occurredAt) },
+      const written = await appendDecided(this.repository, db, {
+        decided,
         now,
         idempotency: key ? remember(key.scope, args.idempotency, result) : null,
       });
@@ -307,9 +257,6 @@ export class CaseService {
   }
 }
 
-/** Who acted, as the history keeps it. */
-export const actorRecord = (actor: Actor) => ({ id: actor.id, username: actor.username, kind: actor.kind, via: actor.via });
-
 /**
  * The office of a new case: the one asked for, which the actor must reach; else the actor's only
  * office. A practice case may have none (a trainer in no office); a real case needs one, and the
@@ -340,85 +287,4 @@ function officeOfNewCase(request: { officeId: string | undefined; practice: bool
       },
     },
   ]);
-}
-
-function remember(scope: string, idempotency: Idempotency | null, result: WriteResult): IdempotencyWrite | null {
-  if (!idempotency) return null;
-  return {
-    scope,
-    key: idempotency.key,
-    requestHash: idempotency.requestHash,
-    statusCode: result.status,
-    response: { headers: result.headers, body: result.body },
-  };
-}
-
-function replay(stored: StoredResponse, idempotency: Idempotency): WriteResult {
-  if (stored.requestHash !== idempotency.requestHash) {
-    throw new ProblemException('IDEMPOTENCY_KEY_REUSED', {
-      it: `La chiave di idempotenza '${idempotency.key}' è già stata usata con una richiesta diversa.`,
-      en: `The idempotency key '${idempotency.key}' was already used with a different request.`,
-    });
-  }
-  return { status: stored.statusCode, headers: stored.response.headers, body: stored.response.body, replayed: true };
-}
-
-export const caseNotFound = (id: string) =>
-  new ProblemException('CASE_NOT_FOUND', { it: `Nessun caso con id ${id}.`, en: `No case with id ${id}.` });
-
-const versionConflict = (current: number) =>
-  new ProblemException(
-    'VERSION_CONFLICT',
-    {
-      it: `Il caso è alla versione ${current}: rileggerlo e ripetere l'operazione se ha ancora senso.`,
-      en: `The case is at version ${current}: read it again and repeat the step if it still makes sense.`,
-    },
-    { currentVersion: current },
-    { ETag: etagOf(current) },
-  );
-
-export const machineOutdated = (row: CaseRow, served: string) =>
-  new ProblemException(
-    'CASE_MACHINE_OUTDATED',
-    {
-      it: `Il caso segue la versione ${row.machineVersion} del percorso ${row.pathway}; il servizio esegue la ${served}.`,
-      en: `The case runs on version ${row.machineVersion} of the ${row.pathway} pathway; the service runs ${served}.`,
-    },
-    { caseMachineVersion: row.machineVersion, servedMachineVersion: served },
-  );
-
-/**
- * A refusal as HTTP: what the sender got wrong (the opening data, the event's fields, an unknown
- * event) is a 400 VALIDATION_FAILED listing the fields; what the case does not allow now is a 409
- * TRANSITION_NOT_ALLOWED. `kind` is the body's: the explanation's vocabulary, where invalid data are
- * a failed guard (the payload guard, or the opening's check).
- */
-/** A machine refusal as a problem document, with the machine's reasons in the request's language. */
-function refusalProblem(refusal: Refusal): ProblemException {
-  const reasons = (language: Language) => refusal.reasons.map((r) => reasonIn(r, language));
-  switch (refusal.kind) {
-    case 'invalid_input':
-    case 'invalid_payload':
-    case 'unknown_event': {
-      // The opening data are the body's `input`.
-      const prefix = refusal.kind === 'invalid_input' ? 'input.' : '';
-      // The public kind of a bad payload or input stays 'guards_failed', as clients have always seen it.
-      const kind: RefusalKind = refusal.kind === 'unknown_event' ? 'unknown_event' : 'guards_failed';
-      const errors = (language: Language): FieldError[] =>
-        refusal.fields.map((f) => fieldIn({ ...f, field: `${prefix}${f.field}` }, language));
-      return new ProblemException('VALIDATION_FAILED', refusal.cause.message, (language) => ({
-        errors: errors(language),
-        kind,
-        reasons: reasons(language),
-      }));
-    }
-    case 'not_available':
-    case 'case_closed':
-    case 'guards_failed':
-      return new ProblemException(
-        'TRANSITION_NOT_ALLOWED',
-        { it: refusal.reasons.map((r) => r.message.it).join(' '), en: refusal.reasons.map((r) => r.message.en).join(' ') },
-        (language) => ({ kind: refusal.kind, reasons: reasons(language) }),
-      );
-  }
 }

@@ -20,7 +20,7 @@ import {
 import { etagOf } from './case-view.js';
 import { CaseService, requestHash, type WriteResult } from './case.service.js';
 
-const IDEMPOTENCY_HEADER = {
+export const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
   required: false,
   description:
@@ -273,7 +273,8 @@ export class CasesController {
   }
 }
 
-function send(response: Response, result: WriteResult): unknown {
+/** Sends a write's answer: its status, headers and body, and Idempotent-Replayed for a stored one. */
+export function send(response: Response, result: WriteResult): unknown {
   response.status(result.status);
   for (const [name, value] of Object.entries(result.headers)) response.setHeader(name, value);
   if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');

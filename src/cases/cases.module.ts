@@ -13,15 +13,32 @@ import { CaseRepository } from './case.repository.js';
 import { CaseService } from './case.service.js';
 import { CasesController } from './cases.controller.js';
 import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
+import { MatchEntity } from './match.entity.js';
+import { MatchRepository } from './match.repository.js';
+import { MatchService } from './match.service.js';
+import { MatchesController } from './matches.controller.js';
 
 /** The cases' tables. */
-export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity, CaseDeadlineEntity];
+export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity, CaseDeadlineEntity, MatchEntity];
 
-/** Cases: opening, events, reading, replay and the live streams. */
+/**
+ * Cases: opening, events, reading, replay and the live streams; and the matching acts, which are
+ * events on two cases at once (POST /cases/:id/events takes the same path for an event that names
+ * the other case, so matches live with the cases rather than in a folder that would import them both ways).
+ */
 @Module({
   imports: [IdentityModule, AccessLogModule],
-  controllers: [CasesController, CaseStreamController],
-  providers: [CaseRepository, CaseFeed, CaseService, CasePlacementService, CaseReplayService, CaseStreamService],
+  controllers: [CasesController, CaseStreamController, MatchesController],
+  providers: [
+    CaseRepository,
+    CaseFeed,
+    MatchRepository,
+    MatchService,
+    CaseService,
+    CasePlacementService,
+    CaseReplayService,
+    CaseStreamService,
+  ],
   exports: [CaseService, CaseRepository],
 })
 export class CasesModule {}

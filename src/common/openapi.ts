@@ -267,6 +267,13 @@ export const SCHEMAS = {
         description: "TRANSITION_NOT_ALLOWED (and machine validation): the machine's reasons, each with a stable code.",
         items: ref('Reason'),
       },
+      sides: {
+        type: 'object',
+        description:
+          "TRANSITION_NOT_ALLOWED for a matching act: each case's refusal (kind null and no reasons for a side that would pass, or that the act does not touch).",
+        required: ['person', 'employer'],
+        properties: { person: ref('SideRefusal'), employer: ref('SideRefusal') },
+      },
       currentVersion: { type: 'integer', description: 'VERSION_CONFLICT: the version the case is at.' },
       allowed: { type: 'array', items: { type: 'string' }, description: 'METHOD_NOT_ALLOWED: the methods the path accepts.' },
       available: { type: 'array', items: ENUMS.pathway, description: 'PATHWAY_NOT_FOUND: the pathways this service runs.' },
@@ -280,6 +287,14 @@ export const SCHEMAS = {
         enum: OIDC_SIGN_IN_FAILURES,
         description: 'OIDC_SIGN_IN_FAILED: which step of the sign-in failed (docs/oidc.md).',
       },
+    },
+  },
+  SideRefusal: {
+    type: 'object',
+    required: ['kind', 'reasons'],
+    properties: {
+      kind: { ...nullableEnum(REFUSAL_KINDS), description: "Why this side's machine refused; null if it would allow the act." },
+      reasons: { type: 'array', items: ref('Reason') },
     },
   },
   Reason: {
@@ -408,8 +423,64 @@ export const SCHEMAS = {
   EventApplied: {
     type: 'object',
     required: ['event', 'case'],
-    properties: { event: ref('HistoryEntry'), case: ref('Case') },
+    properties: {
+      event: ref('HistoryEntry'),
+      case: ref('Case'),
+      match: {
+        allOf: [ref('MatchRecorded')],
+        description:
+          'An event that names the other case of a matching act (SENT_TO_INTERVIEW with employerCaseId, CANDIDATE_PUT_FORWARD with personCaseId): the match, recorded on both cases as POST /matches records it.',
+      },
+    },
   },
+  MatchRecorded: {
+    type: 'object',
+    description: 'A matching act recorded on both cases: the history entry of each.',
+    required: ['id', 'personEvent', 'employerEvent'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      personEvent: { allOf: [ref('HistoryEntry')], description: "SENT_TO_INTERVIEW on the person's case (6.2)." },
+      employerEvent: { allOf: [ref('HistoryEntry')], description: "CANDIDATE_PUT_FORWARD on the employer's case (10.1)." },
+    },
+  },
+  MatchOutcome: {
+    type: 'object',
+    required: ['id', 'outcome', 'employerEvent'],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      outcome: { type: 'string', enum: ['hired', 'not_selected'] },
+      personEvent: { allOf: [ref('HistoryEntry')], description: "hired only: HIRED on the person's case." },
+      employerEvent: { allOf: [ref('HistoryEntry')], description: 'hired: CANDIDATE_HIRED; not_selected: EMPLOYER_FEEDBACK_RECORDED.' },
+    },
+  },
+  Match: {
+    type: 'object',
+    required: [
+      'id',
+      'personCaseId',
+      'employerCaseId',
+      'vacancyId',
+      'personSequence',
+      'employerSequence',
+      'outcome',
+      'createdAt',
+      'outcomeAt',
+      'createdBy',
+    ],
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      personCaseId: { type: 'string', format: 'uuid' },
+      employerCaseId: { type: 'string', format: 'uuid' },
+      vacancyId: { type: 'string' },
+      personSequence: { type: 'integer', minimum: 1, description: "SENT_TO_INTERVIEW's sequence in the person's history." },
+      employerSequence: { type: 'integer', minimum: 1, description: "CANDIDATE_PUT_FORWARD's sequence in the employer's history." },
+      outcome: { ...nullableEnum(['hired', 'not_selected']), description: 'null until recorded.' },
+      createdAt: dateTime,
+      outcomeAt: nullableDateTime,
+      createdBy: { type: 'string', format: 'uuid', description: 'The operator who recorded the act.' },
+    },
+  },
+  MatchList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Match') } } },
   History: {
     type: 'object',
     required: ['caseId', 'version', 'events', 'nextAfter'],
@@ -736,6 +807,7 @@ export const HEADERS = {
     schema: { type: 'string', example: '"3"' },
   },
   Location: { required: true, description: 'The new case: /cases/<id>.', schema: { type: 'string' } },
+  MatchLocation: { required: true, description: 'The match: /matches/<id>.', schema: { type: 'string' } },
   IdempotentReplayed: {
     description: '`true` when this is the stored response of an earlier request with the same key.',
     schema: { type: 'string', enum: ['true'] },

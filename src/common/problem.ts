@@ -26,6 +26,7 @@ export const PROBLEMS = {
     status: 404,
     title: { it: 'Accesso con OpenID Connect non configurato', en: 'OpenID Connect sign-in not configured' },
   },
+  MATCH_NOT_FOUND: { status: 404, title: { it: 'Abbinamento non trovato', en: 'Match not found' } },
   ROUTE_NOT_FOUND: { status: 404, title: { it: 'Risorsa inesistente', en: 'No such resource' } },
   METHOD_NOT_ALLOWED: { status: 405, title: { it: 'Metodo non ammesso', en: 'Method not allowed' } },
   TRANSITION_NOT_ALLOWED: { status: 409, title: { it: 'Passaggio non consentito', en: 'Transition not allowed' } },
@@ -36,6 +37,14 @@ export const PROBLEMS = {
   CASE_HISTORY_NOT_REPLAYABLE: {
     status: 409,
     title: { it: 'La storia del caso non si può rieseguire', en: "The case's history does not replay" },
+  },
+  MATCH_OUTCOME_RECORDED: {
+    status: 409,
+    title: { it: "L'esito dell'abbinamento è già registrato", en: "The match's outcome is already recorded" },
+  },
+  MATCH_PRACTICE_MIXED: {
+    status: 409,
+    title: { it: 'Un caso di esercitazione non si abbina a un caso reale', en: 'A practice case cannot be matched with a real case' },
   },
   USERNAME_TAKEN: { status: 409, title: { it: 'Nome utente già in uso', en: 'Username already taken' } },
   DELIVERY_IN_FLIGHT: { status: 409, title: { it: 'Consegna in corso', en: 'Delivery in flight' } },

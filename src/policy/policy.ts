@@ -47,6 +47,9 @@ export const POLICY = {
   'cases.read': CASE_WORK,
   'cases.act': CASE_WORK,
   'cases.follow': CASE_WORK,
+  // Matching acts (A.6 / B.4): written as events on both cases, read as the cases are.
+  'matches.write': CASE_WORK,
+  'matches.read': CASE_WORK,
   // Supervisors assign cases and transfer them between offices.
   'cases.assign': { roles: { supervisor: 'offices' } },
   // Administration: agencies, offices, operators, the access log, webhooks (they ship case data anywhere).

@@ -4,6 +4,7 @@ import { RouteTable } from '../../src/common/route-table.js';
 import { ACTION_KEY } from '../../src/policy/can.js';
 import { decide, isAction, POLICY, ROLES, type Action, type CaseScope, type Role } from '../../src/policy/policy.js';
 import { client, startTestApp, type TestApp, type TestOperator } from '../support/test-app.js';
+import { aPerson, anEmployer, AT, VACANCY } from '../matches/match-cases.js';
 
 /**
  * The authorisation matrix (issue 14), generated from the app's own route table: every route, as
@@ -125,6 +126,29 @@ const newOperatorId = async () =>
   (await adminPost('/admin/operators', { username: `matrix.${randomUUID().slice(0, 8)}`, name: 'Operatore', roles: [], officeIds: [] }))
     .id as string;
 
+type Reach = 'offices' | 'practice';
+const reachOf = (c: Context): Reach => (c.scopes.includes('offices') ? 'offices' : 'practice');
+const matchPairs = new Map<Reach, Promise<{ personCaseId: string; employerCaseId: string }>>();
+
+/** A person case in A.6 and an employer case in B.4 that the actor reaches: of office A, or practice cases. */
+function matchPair(reach: Reach): Promise<{ personCaseId: string; employerCaseId: string }> {
+  let pair = matchPairs.get(reach);
+  if (!pair) {
+    const maker = as(reach === 'offices' ? creators.A.headers : creators.B.headers);
+    const practice = reach === 'practice';
+    pair = (async () => ({ personCaseId: await aPerson(maker, { practice }), employerCaseId: await anEmployer(maker, { practice }) }))();
+    matchPairs.set(reach, pair);
+  }
+  return pair;
+}
+
+/** A new match between the pair the actor reaches (recorded by a case manager: the actor may not be allowed to). */
+async function newMatch(reach: Reach): Promise<string> {
+  const body = { ...(await matchPair(reach)), vacancyId: VACANCY, at: AT };
+  const maker = reach === 'offices' ? creators.A.headers : creators.B.headers;
+  return (await created(as(maker).post('/matches', body), 'a match')).id as string;
+}
+
 /** A request that succeeds for each route, keyed by 'METHOD /path' as the route table declares it. */
 const SAMPLES: Record<string, Sample> = {
   'GET /health': { request: () => ({ path: '/health' }) },
@@ -180,6 +204,15 @@ const SAMPLES: Record<string, Sample> = {
     request: (c) => ({ path: `/cases/${c.case.id}/transfer`, body: { officeId: c.f.officeA2, reason: 'Trasferimento di prova' } }),
     changesCase: true,
   },
+
+  'POST /matches': { request: async (c) => ({ path: '/matches', body: { ...(await matchPair(reachOf(c))), vacancyId: VACANCY, at: AT } }) },
+  'POST /matches/:id/outcome': {
+    request: async (c) => ({ path: `/matches/${await newMatch(reachOf(c))}/outcome`, body: { outcome: 'not_selected', at: AT } }),
+  },
+  'GET /matches': {
+    request: (c) => ({ path: `/matches?personCaseId=${reachOf(c) === 'offices' ? c.f.cases.own.id : c.f.cases.practice.id}` }),
+  },
+  'GET /matches/:id': { request: async (c) => ({ path: `/matches/${await newMatch(reachOf(c))}` }) },
 
   'POST /admin/agencies': { request: () => ({ path: '/admin/agencies', body: { name: 'Agenzia nuova', kind: 'accredited' } }) },
   'GET /admin/agencies': { request: () => ({ path: '/admin/agencies' }) },

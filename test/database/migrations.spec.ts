@@ -69,8 +69,12 @@ describe('migrations', () => {
     const before6 = ['case_events', 'cases', 'idempotency_keys', 'webhook_attempts', 'webhook_deliveries', 'webhook_subscriptions'];
     const identity = ['agencies', 'api_tokens', 'office_supervision', 'offices', 'operator_offices', 'operators', 'sessions'];
     const step6 = [...before6, ...identity, 'access_log'].sort();
-    const all = [...step6, 'case_deadlines'].sort();
+    const deadlines = [...step6, 'case_deadlines'].sort();
+    const all = [...deadlines, 'matches'].sort();
     expect(await tables()).toEqual(all);
+    // Matches: the table goes.
+    await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual(deadlines);
     // Deadlines: the table and the case's next due day go.
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(step6);
@@ -97,6 +101,8 @@ describe('migrations', () => {
       { subject: 'LEGACY-3', office: 'sede non indicata', agency: 'Uffici importati', kind: 'cpi' },
     ]);
     await t.dataSource.query(`DELETE FROM cases WHERE subject LIKE 'LEGACY-%'`);
+    await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual(deadlines);
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(step6);
     await t.dataSource.undoLastMigration();
