@@ -147,7 +147,12 @@ export class CaseService {
               await this.repository.lockSubject(manager, { officeId: row.officeId!, pathway: row.pathway, subject: row.subject });
               return this.repository.insertCase(manager, { ...write, oneOpen: true });
             });
-      if (openCase) throw caseAlreadyOpen(openCase);
+      if (openCase) {
+        // The same key sent at the same time: the open case is the one the other request opened; answer as it did.
+        const stored = args.idempotency ? await this.repository.findStored(this.db, scope, args.idempotency.key) : null;
+        if (stored) return replay(stored, args.idempotency!);
+        throw caseAlreadyOpen(openCase);
+      }
       if (deliveries > 0) this.outbox.notify();
     } catch (error) {
       // The same key, sent at the same time: the other request won; answer as it did.

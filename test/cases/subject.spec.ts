@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { companySubjectProblem, normaliseSubject, subjectProblem, taxCodeProblem, vatNumberProblem } from '../../src/cases/subject.js';
-import { taxCode, taxCodeCheck, vatNumber, vatNumberCheck } from '../support/subjects.js';
+import fc from 'fast-check';
+import { aTaxCode, aVatNumber, isValidSubject, taxCode, taxCodeCheck, vatNumber, vatNumberCheck } from '../support/subjects.js';
 
 /** The same code with its check character computed again (by the test's own implementation). */
 const rechecked = (first15: string) => first15 + taxCodeCheck(first15);
@@ -86,5 +87,24 @@ describe('partite IVA and companies', () => {
 
   it('refuses a partita IVA as a person', () => {
     expect(subjectProblem('person', '12345678903')?.en).toBe('a tax code has 16 characters, this one has 11');
+  });
+});
+
+describe('the validator and the tests’ own oracle', () => {
+  it('agree on valid codes and on codes with one character changed', () => {
+    const characters = [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+    fc.assert(
+      fc.property(
+        fc.oneof(aTaxCode, aVatNumber),
+        fc.nat(15),
+        fc.constantFrom(...characters),
+        fc.constantFrom('person' as const, 'employer' as const),
+        (code, at, c, pathway) => {
+          for (const sent of [code, code.slice(0, at) + c + code.slice(at + 1)])
+            expect([sent, subjectProblem(pathway, sent) === null]).toEqual([sent, isValidSubject(pathway, sent)]);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
