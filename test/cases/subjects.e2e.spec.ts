@@ -80,6 +80,13 @@ describe('case subjects', () => {
     expect((await api.post('/cases', { pathway: 'person', subject, practice: true })).status).toBe(201);
   });
 
+  it('counts an open case stored before subjects were normalised (lower case)', async () => {
+    const subject = taxCode();
+    const first = (await api.post('/cases', { pathway: 'person', subject })).body;
+    await t.dataSource.query('UPDATE cases SET subject = lower(subject) WHERE id = $1', [first.id]);
+    expectAlreadyOpen(await api.post('/cases', { pathway: 'person', subject }), first);
+  });
+
   it('allows a new case once the open one is closed', async () => {
     const subject = taxCode();
     const first = (await api.post('/cases', { pathway: 'person', subject })).body;
