@@ -39,6 +39,7 @@ import { integer } from './support/bench-env.js';
 import { startCpuMeter, type CpuReport } from './support/cpu.js';
 import { distribution, machineFacts, request, round, sleep } from './support/measure.js';
 import { BENCH_OPERATOR_PASSWORD, signIn, startService, type ServiceUnderTest } from './support/service-under-test.js';
+import { taxCode } from '../test/support/subjects.js';
 
 const SECONDS = integer('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = integer('BENCH_WARMUP_SECONDS', 1, 0);
@@ -163,7 +164,7 @@ function summary(sample: Sample) {
 async function openCase(service: ServiceUnderTest): Promise<string> {
   const agent = new http.Agent({ keepAlive: false });
   // The operator has one office: the case goes there (before Step 6 there were no offices to give).
-  const opened = await request(agent, service, 'POST', '/cases', JSON.stringify({ pathway: 'person', subject: 'BENCH-AUTH', input: {} }));
+  const opened = await request(agent, service, 'POST', '/cases', JSON.stringify({ pathway: 'person', subject: taxCode(), input: {} }));
   agent.destroy();
   if (opened.status !== 201) throw new Error(`opening the case failed: ${opened.status} ${opened.text}`);
   return (JSON.parse(opened.text) as { id: string }).id;

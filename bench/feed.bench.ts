@@ -26,6 +26,7 @@ import { integer, requireDatabaseUrl } from './support/bench-env.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
 import { wallClockMs } from '../test/support/webhook-receiver.js';
 import { distribution, request, round, sleep } from './support/measure.js';
+import { taxCode } from '../test/support/subjects.js';
 
 const databaseUrl = requireDatabaseUrl('bench:feed');
 const CASES = integer('BENCH_CASES', 50);
@@ -105,7 +106,7 @@ async function main() {
 
     const caseIds: string[] = [];
     for (let i = 0; i < CASES; i++) {
-      const opened = await request(agent, b, 'POST', '/cases', JSON.stringify({ pathway: 'person', subject: `BENCH-FEED-${i}` }));
+      const opened = await request(agent, b, 'POST', '/cases', JSON.stringify({ pathway: 'person', subject: taxCode() }));
       if (opened.status !== 201) throw new Error(`opening a case: ${opened.status} ${opened.text}`);
       caseIds.push((JSON.parse(opened.text) as { id: string }).id);
     }

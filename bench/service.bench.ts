@@ -33,6 +33,7 @@ import { cloneCases } from './support/seed-cases.js';
 import { recordedActor, startService, type ServiceUnderTest } from './support/service-under-test.js';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
 import { machineFacts, round } from './support/measure.js';
+import { taxCode } from '../test/support/subjects.js';
 
 const databaseUrl = requireDatabaseUrl('bench');
 
@@ -284,7 +285,7 @@ async function main(): Promise<void> {
     // One case opened through the API, cloned for both sides.
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
     // The case goes to the operator's one office.
-    const opened = await post(agent, service, '/cases', JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', input: {} }));
+    const opened = await post(agent, service, '/cases', JSON.stringify({ pathway: 'person', subject: taxCode(), input: {} }));
     if (opened.status !== 201) throw new Error(`opening the template case failed: ${opened.status} ${opened.text}`);
     const templateId = (JSON.parse(opened.text) as { id: string }).id;
     // The raw side writes the actor the service records: checked against the template's first event.

@@ -35,6 +35,7 @@ import { WebhookReceiver, wallClockMs, type ReceivedRequest } from '../test/supp
 import { integer } from './support/bench-env.js';
 import { distribution, machineFacts, request, round, sleep } from './support/measure.js';
 import { startService, type ServiceUnderTest } from './support/service-under-test.js';
+import { taxCode } from '../test/support/subjects.js';
 
 const KILLS = integer('BENCH_KILLS', 5);
 const databaseUrl = process.env.DATABASE_URL?.trim() || null;
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     await call(agent, live, 'POST', '/webhooks/subscriptions', { url: receiver.url('/failover'), ordering: 'per-case' });
     const runs: Run[] = [];
     for (let i = 1; i <= KILLS; i++) {
-      const opened = await call(agent, live, 'POST', '/cases', { pathway: 'person', subject: `FAILOVER-${i}` });
+      const opened = await call(agent, live, 'POST', '/cases', { pathway: 'person', subject: taxCode() });
       const history = await call(agent, live, 'GET', `/cases/${opened.id}/history`);
       const heldId: string = history.events[0].id;
       await arrival(receiver, (r) => r.webhookId === heldId, 15_000);

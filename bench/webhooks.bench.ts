@@ -41,6 +41,7 @@ import { startService, type ServiceUnderTest } from './support/service-under-tes
 import { forkBenchReceiver, startBenchReceiver, wallClockMs, type BenchReceiver } from '../test/support/webhook-receiver.js';
 import { integer, requireDatabaseUrl } from './support/bench-env.js';
 import { distribution, machineFacts, request, round, sleep } from './support/measure.js';
+import { taxCode } from '../test/support/subjects.js';
 
 const databaseUrl = requireDatabaseUrl('bench:webhooks');
 
@@ -258,13 +259,7 @@ async function main(): Promise<void> {
     agent = new http.Agent({ keepAlive: true, maxSockets: ACTIVE_CASES + 4 });
 
     // Every request carries the provisioned operator's token (service.headers); the case goes to its one office.
-    const opened = await request(
-      agent,
-      service,
-      'POST',
-      '/cases',
-      JSON.stringify({ pathway: 'person', subject: 'BENCH-PERSON', input: {} }),
-    );
+    const opened = await request(agent, service, 'POST', '/cases', JSON.stringify({ pathway: 'person', subject: taxCode(), input: {} }));
     if (opened.status !== 201) throw new Error(`opening the template case failed: ${opened.status} ${opened.text}`);
     const templateId = (JSON.parse(opened.text) as { id: string }).id;
     await admin.query(`SET search_path = "${SCHEMA}"`);

@@ -10,7 +10,7 @@ import { OutboxSignal } from '../database/outbox-signal.js';
 import { IdentityRepository } from '../identity/identity.repository.js';
 import { CaseFeed } from './case-feed.js';
 import { CaseRepository, type CaseRow } from './case.repository.js';
-import { actorRecord, caseNotFound, OPTIMISTIC_ATTEMPTS, type WriteResult } from './case.service.js';
+import { actorRecord, caseAlreadyOpen, caseNotFound, OPTIMISTIC_ATTEMPTS, type WriteResult } from './case.service.js';
 import { etagOf, viewOf, type HistoryEntry } from './case-view.js';
 
 /** Who is in charge of a case, or which office holds it: a supervisor's change. */
@@ -41,9 +41,11 @@ export class CasePlacementService {
     // lost races as an event allows, the case row is locked instead, so that it cannot spin.
     for (let attempt = 1; ; attempt++) {
       const lock = attempt > OPTIMISTIC_ATTEMPTS;
-      const outcome = lock
-        ? await this.database.dataSource.transaction((manager) => this.attempt(manager, args, true))
-        : await this.attempt(this.database.dataSource.manager, args, false);
+      // A transfer runs in a transaction: into another agency, it holds the subject's lock there (validate).
+      const outcome =
+        lock || args.change.kind === 'transfer'
+          ? await this.database.dataSource.transaction((manager) => this.attempt(manager, args, lock))
+          : await this.attempt(this.database.dataSource.manager, args, false);
       if (!outcome) continue;
       if (outcome.deliveries > 0) this.outbox.notify();
       this.feed.committed(args.caseId, outcome.version);
@@ -109,6 +111,20 @@ export class CasePlacementService {
     return { result, deliveries: written.deliveries, version: next.version };
   }
 
+  /**
+   * Into another agency, a transfer must not give the subject a second open case of the pathway
+   * there (409 CASE_ALREADY_OPEN, as an opening would). Checked under the subject's lock, which
+   * openings take too, until the transfer's transaction ends.
+   */
+  private async refuseSecondOpenCase(db: EntityManager, row: CaseRow, office: { id: string; agencyId: string }): Promise<void> {
+    const [current] = row.officeId === null ? [] : await this.identity.offices(db, [row.officeId]);
+    if (current?.agencyId === office.agencyId) return;
+    const target = { officeId: office.id, pathway: row.pathway, subject: row.subject };
+    await this.repository.lockSubject(db, target);
+    const open = await this.repository.findOpenCase(db, { ...target, exceptId: row.id });
+    if (open) throw caseAlreadyOpen(open);
+  }
+
   /** The office and assignee after the change, if the registry allows it (400 naming the field otherwise). */
   private async validate(
     db: EntityManager,
@@ -129,6 +145,7 @@ export class CasePlacementService {
             message: { it: 'il caso è già in questa sede', en: 'the case is already in this office' },
           },
         ]);
+      if (!row.practice && row.status === 'active') await this.refuseSecondOpenCase(db, row, office);
       return { officeId: office.id, assigneeId: null };
     }
     if (change.assigneeId === null) return { officeId: row.officeId, assigneeId: null };

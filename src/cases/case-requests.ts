@@ -2,6 +2,7 @@ import { PATHWAY_NAMES, isPathwayName, type PathwayName } from '../../machines/i
 import { validationFailed, type FieldIssue } from '../common/problem.js';
 import { decodeCursor, isPlainObject, objectBody, parseUuid, UUID } from '../common/request-parsing.js';
 import type { CaseFilter } from './case.repository.js';
+import { normaliseSubject, subjectProblem } from './subject.js';
 
 /**
  * Parsing of what clients send to /cases: bodies, headers and query strings. Everything that fails
@@ -66,7 +67,13 @@ export function parseCreateCase(sent: unknown): CreateCaseRequest {
       problem: 'enum',
       message: { it: `uno tra ${PATHWAY_NAMES.join(', ')}`, en: `one of ${PATHWAY_NAMES.join(', ')}` },
     });
-  const subject = text(errors, 'subject', body.subject, 200, true);
+  // Stored and compared normalised: `rssmra 80a01h501u` is RSSMRA80A01H501U.
+  const given = text(errors, 'subject', body.subject, 200, true);
+  const subject = given === null ? null : normaliseSubject(given);
+  if (subject && isPathwayName(body.pathway)) {
+    const problem = subjectProblem(body.pathway, subject);
+    if (problem) errors.push({ field: 'subject', problem: 'format', message: problem });
+  }
   const officeId = optionalUuid(errors, 'officeId', body.officeId);
   if (body.input !== undefined && !isPlainObject(body.input))
     errors.push({ field: 'input', problem: 'type', message: { it: 'un oggetto JSON', en: 'a JSON object' } });
@@ -221,7 +228,10 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
     if (!after) errors.push({ field: 'query:cursor', problem: 'format' });
     else result.after = after;
   }
-  const [state, subject] = [one('state'), one('subject')];
+  const state = one('state');
+  // Normalised as new cases' subjects are (stored ones are matched whatever their letter case).
+  const subjectText = one('subject');
+  const subject = subjectText === undefined ? undefined : normaliseSubject(subjectText);
   const officeId = optionalUuid(errors, 'query:officeId', one('officeId'));
   // scope=mine: the cases assigned to the actor; all (default): every case in reach.
   const scope = one('scope');

@@ -96,6 +96,15 @@ const CASE_COLUMNS = `id, pathway, machine_version AS "machineVersion", subject,
 const EVENT_COLUMNS = `id, case_id AS "caseId", sequence, type, payload, state_before AS "stateBefore", state_after AS "stateAfter",
   actor, occurred_at AS "occurredAt", recorded_at AS "recordedAt", idempotency_key AS "idempotencyKey"`;
 
+/**
+ * The open cases `c` (practice aside) of a pathway for a subject in an office's agency (arguments:
+ * parameter placeholders). The subject is compared whatever its letter case, as cases opened before
+ * subjects were normalised may hold it (the lower(subject) index).
+ */
+const openCaseWhere = (p: { officeId: string; pathway: string; subject: string }) =>
+  `lower(c.subject) = lower(${p.subject}::text) AND c.pathway = ${p.pathway}::text AND c.status = 'active' AND NOT c.practice
+   AND c.office_id IN (SELECT o.id FROM offices o WHERE o.agency_id = (SELECT agency_id FROM offices WHERE id = ${p.officeId}::uuid))`;
+
 const IDEMPOTENCY_INSERT = `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at)`;
 
 /** Postgres' unique_violation. */
@@ -215,16 +224,46 @@ export class CaseRepository {
     return rows.length === 1 ? { deliveries: rows[0].deliveries } : null;
   }
 
-  /** Inserts a new case with its opening event (sequence 1), in one statement. */
+  /**
+   * Takes, until the transaction ends, the lock on a subject's open cases of a pathway in an office's
+   * agency: whoever opens or transfers in such a case holds it while they check and write.
+   */
+  async lockSubject(db: EntityManager, args: { officeId: string; pathway: string; subject: string }): Promise<void> {
+    await db.query(
+      `SELECT pg_advisory_xact_lock(hashtext('percorsi.subject:' || o.agency_id::text || ':' || $2 || ':' || upper($3))) FROM offices o WHERE o.id = $1`,
+      [args.officeId, args.pathway, args.subject],
+    );
+  }
+
+  /** A case of the pathway open for the subject in the office's agency (practice cases aside), but `exceptId`. */
+  async findOpenCase(
+    db: EntityManager,
+    args: { officeId: string; pathway: string; subject: string; exceptId: string },
+  ): Promise<{ id: string; officeId: string } | null> {
+    const rows: { id: string; officeId: string }[] = await db.query(
+      `SELECT c.id, c.office_id AS "officeId" FROM cases c WHERE ${openCaseWhere({ officeId: '$1', pathway: '$2', subject: '$3' })} AND c.id <> $4 ORDER BY c.created_at, c.id LIMIT 1`,
+      [args.officeId, args.pathway, args.subject, args.exceptId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Inserts a new case with its opening event (sequence 1), in one statement. With `oneOpen`, not
+   * if a case of the pathway is open for the subject in the office's agency: that case is returned
+   * instead, and nothing is written (the caller holds lockSubject's lock).
+   */
   async insertCase(
     db: EntityManager,
-    args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null },
-  ): Promise<{ deliveries: number }> {
+    args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null; oneOpen: boolean },
+  ): Promise<{ deliveries: number; openCase: { id: string; officeId: string } | null }> {
     const { row, event, idempotency } = args;
-    const rows: { deliveries: number }[] = await db.query(
-      `WITH inserted AS (
+    const rows: { deliveries: number; openCaseId: string | null; openOfficeId: string | null }[] = await db.query(
+      `WITH open_case AS (
+         SELECT c.id, c.office_id FROM cases c WHERE $25::boolean AND ${openCaseWhere({ officeId: '$5', pathway: '$2', subject: '$4' })}
+         ORDER BY c.created_at, c.id LIMIT 1
+       ), inserted AS (
          INSERT INTO cases (id, pathway, machine_version, subject, office_id, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at, assignee_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $23, $11, $11, $24)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $23, $11, $11, $24 WHERE NOT EXISTS (SELECT 1 FROM open_case)
          RETURNING id
        ), appended AS (
          INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
@@ -234,7 +273,7 @@ export class CaseRepository {
          ${IDEMPOTENCY_INSERT}
          SELECT $19, $18, $20, $21, $22, $11 FROM inserted WHERE $18::varchar IS NOT NULL
        ), ${outboxCtes({ pathway: '$2', service: 'NULL', now: '$11', practice: '$23' })}
-       SELECT (SELECT count(*) FROM outbox)::int AS deliveries`,
+       SELECT (SELECT count(*) FROM outbox)::int AS deliveries, (SELECT id FROM open_case) AS "openCaseId", (SELECT office_id FROM open_case) AS "openOfficeId"`,
       [
         row.id,
         row.pathway,
@@ -260,9 +299,11 @@ export class CaseRepository {
         idempotency?.response ?? null,
         row.practice,
         row.assigneeId,
+        args.oneOpen,
       ],
     );
-    return { deliveries: rows[0]?.deliveries ?? 0 };
+    const { deliveries, openCaseId, openOfficeId } = rows[0];
+    return { deliveries, openCase: openCaseId && openOfficeId ? { id: openCaseId, officeId: openOfficeId } : null };
   }
 
   async findCase(db: EntityManager, id: string): Promise<CaseRow | null> {

@@ -109,11 +109,22 @@ export class CaseService {
       idempotencyKey: args.idempotency?.key ?? null,
     };
     try {
-      const { deliveries } = await this.repository.insertCase(this.db, {
-        row,
-        event,
-        idempotency: remember(scope, args.idempotency, result),
-      });
+      const write = { row, event, idempotency: remember(scope, args.idempotency, result) };
+      // One open case per subject, pathway and agency (practice cases aside): the check and the
+      // insert under the subject's lock, so that concurrent openings cannot both pass the check.
+      const { deliveries, openCase } =
+        row.practice || row.officeId === null
+          ? await this.repository.insertCase(this.db, { ...write, oneOpen: false })
+          : await this.database.dataSource.transaction(async (manager) => {
+              await this.repository.lockSubject(manager, { officeId: row.officeId!, pathway: row.pathway, subject: row.subject });
+              return this.repository.insertCase(manager, { ...write, oneOpen: true });
+            });
+      if (openCase) {
+        // The same key sent at the same time: the open case is the one the other request opened; answer as it did.
+        const stored = args.idempotency ? await this.repository.findStored(this.db, scope, args.idempotency.key) : null;
+        if (stored) return replay(stored, args.idempotency!);
+        throw caseAlreadyOpen(openCase);
+      }
       if (deliveries > 0) this.outbox.notify();
     } catch (error) {
       // The same key, sent at the same time: the other request won; answer as it did.
@@ -288,3 +299,14 @@ function officeOfNewCase(request: { officeId: string | undefined; practice: bool
     },
   ]);
 }
+
+/** 409: the subject already has an open case of the pathway in the agency (a new one, or a transfer into it). */
+export const caseAlreadyOpen = (open: { id: string; officeId: string }) =>
+  new ProblemException(
+    'CASE_ALREADY_OPEN',
+    {
+      it: `Il soggetto ha già un caso aperto su questo percorso nello stesso ente: ${open.id} (sede ${open.officeId}).`,
+      en: `The subject already has an open case on this pathway in the same agency: ${open.id} (office ${open.officeId}).`,
+    },
+    { openCaseId: open.id, officeId: open.officeId, openCase: `/cases/${open.id}` },
+  );

@@ -69,7 +69,14 @@ export class CasesController {
     schema: { $ref: '#/components/schemas/CreateCase' },
   })
   @ApiJson(201, 'Case', 'Opened.', { Location: HEADERS.Location, ETag: HEADERS.ETag, 'Idempotent-Replayed': HEADERS.IdempotentReplayed })
-  @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'IDEMPOTENCY_KEY_REUSED')
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'CASE_ALREADY_OPEN',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'IDEMPOTENCY_KEY_REUSED',
+  )
   async open(
     @Body() body: unknown,
     @CurrentActor() actor: Actor,
@@ -104,7 +111,11 @@ export class CasesController {
     enum: ['all', 'mine'],
     description: 'mine: the cases assigned to the acting operator; all (default): every case in reach.',
   })
-  @ApiQuery({ name: 'subject', required: false, description: 'The whole subject, whatever the letter case' })
+  @ApiQuery({
+    name: 'subject',
+    required: false,
+    description: 'The whole subject (tax code or partita IVA), whatever the letter case and spaces',
+  })
   @ApiQuery({
     name: 'practice',
     required: false,
@@ -241,7 +252,7 @@ export class CasesController {
   })
   @ApiBody({ schema: TRANSFER_BODY })
   @ApiJson(200, 'EventApplied', 'Transferred: the history entry and the case after it.', { ETag: HEADERS.ETag })
-  @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'CASE_NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE')
+  @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'CASE_NOT_FOUND', 'CASE_ALREADY_OPEN', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE')
   async transfer(
     @Param('id') id: string,
     @Body() body: unknown,

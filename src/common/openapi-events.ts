@@ -112,6 +112,31 @@ export function eventSchemas(): Record<string, Schema> {
   return schemas;
 }
 
+/**
+ * Who a case is about, by pathway (src/cases/subject.ts). The formats are this API's own: JSON
+ * Schema cannot say what a check character is.
+ */
+const SUBJECT_SCHEMAS: Record<PathwayName, Schema> = {
+  person: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 200,
+    format: 'it-tax-code',
+    example: 'RSSMRA80A01H501U',
+    description:
+      "The person's Italian tax code (codice fiscale): 16 characters with a matching check character, omocodia accepted. Spaces and letter case do not matter: it is stored without spaces, in upper case.",
+  },
+  employer: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 200,
+    format: 'it-company-tax-id',
+    example: '12345678903',
+    description:
+      "The company's partita IVA (11 digits with a matching check digit) or tax code (16 characters: a sole trader's). Stored without spaces, in upper case.",
+  },
+};
+
 /** The body of POST /cases: one schema per pathway, discriminated by `pathway`, each with its opening data. */
 export function createCaseSchemas(): Record<string, Schema> {
   const schemas: Record<string, Schema> = {};
@@ -127,13 +152,7 @@ export function createCaseSchemas(): Record<string, Schema> {
       additionalProperties: false,
       properties: {
         pathway: { type: 'string', enum: [pathway] },
-        subject: {
-          type: 'string',
-          minLength: 1,
-          maxLength: 200,
-          example: 'RSSMRA80A01H501U',
-          description: 'Who the case is about: a reference, such as a tax code or VAT number.',
-        },
+        subject: SUBJECT_SCHEMAS[pathway],
         officeId: {
           type: 'string',
           format: 'uuid',

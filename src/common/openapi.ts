@@ -280,6 +280,17 @@ export const SCHEMAS = {
       caseMachineVersion: { type: 'string', description: "CASE_MACHINE_OUTDATED: the case's machine version." },
       servedMachineVersion: { type: 'string', description: 'CASE_MACHINE_OUTDATED: the version the service runs.' },
       sequence: { type: 'integer', description: 'CASE_HISTORY_NOT_REPLAYABLE: the event where the replay stops.' },
+      openCaseId: {
+        type: 'string',
+        format: 'uuid',
+        description: "CASE_ALREADY_OPEN: the subject's open case of the pathway in the agency.",
+      },
+      officeId: { type: 'string', format: 'uuid', description: "CASE_ALREADY_OPEN: the open case's office." },
+      openCase: {
+        type: 'string',
+        example: '/cases/8f14e45f-ceea-4d6b-9c5a-3e2b1f0a7c11',
+        description: 'CASE_ALREADY_OPEN: the open case.',
+      },
       maxStreams: { type: 'integer', description: 'TOO_MANY_STREAMS: the streams one process serves at most.' },
       sqlState: { type: 'string', description: 'VALUE_NOT_STORABLE: the SQLSTATE (class 22, data exception) the database answered.' },
       reason: {

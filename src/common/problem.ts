@@ -29,6 +29,10 @@ export const PROBLEMS = {
   MATCH_NOT_FOUND: { status: 404, title: { it: 'Abbinamento non trovato', en: 'Match not found' } },
   ROUTE_NOT_FOUND: { status: 404, title: { it: 'Risorsa inesistente', en: 'No such resource' } },
   METHOD_NOT_ALLOWED: { status: 405, title: { it: 'Metodo non ammesso', en: 'Method not allowed' } },
+  CASE_ALREADY_OPEN: {
+    status: 409,
+    title: { it: 'Il soggetto ha già un caso aperto su questo percorso', en: 'The subject already has an open case on this pathway' },
+  },
   TRANSITION_NOT_ALLOWED: { status: 409, title: { it: 'Passaggio non consentito', en: 'Transition not allowed' } },
   CASE_MACHINE_OUTDATED: {
     status: 409,

@@ -8,6 +8,7 @@ import { CasesController } from '../../src/cases/cases.controller.js';
 import { ADMIN_PASSWORD, anOperator, bearer, signIn, startIdentityApp, type IdentityClient } from '../identity/identity-fixture.js';
 import type { TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
+import { taxCode } from '../support/subjects.js';
 
 const CASE_A = '0a000000-0000-4000-8000-00000000000a';
 const CASE_B = '0b000000-0000-4000-8000-00000000000b';
@@ -141,7 +142,7 @@ describe('the access log (issue 14, accountability)', () => {
   it('tells real cases in reach from practice cases, cases out of reach and ids of no case', async () => {
     const access = { officeIds: [reader.officeId], ownOfficeIds: [reader.officeId], practice: true };
     const open = async (practice: boolean) => {
-      const created = await api.post('/cases', { pathway: 'person', subject: 'ACCESS-LOG-1', practice }, bearer(reader.token));
+      const created = await api.post('/cases', { pathway: 'person', subject: taxCode(), practice }, bearer(reader.token));
       expect(created.status).toBe(201);
       return created.body.id as string;
     };
@@ -159,8 +160,8 @@ describe('the access log (issue 14, accountability)', () => {
 
   it('records the reads of the case routes, end to end: a real case in reach only', async () => {
     const reading = bearer(reader.token);
-    const real = (await api.post('/cases', { pathway: 'person', subject: 'ACCESS-LOG-2' }, reading)).body.id as string;
-    const practice = (await api.post('/cases', { pathway: 'person', subject: 'ACCESS-LOG-3', practice: true }, reading)).body.id as string;
+    const real = (await api.post('/cases', { pathway: 'person', subject: taxCode() }, reading)).body.id as string;
+    const practice = (await api.post('/cases', { pathway: 'person', subject: taxCode(), practice: true }, reading)).body.id as string;
     for (const path of ['', '/history', '/transitions', '/replay']) {
       expect((await api.get(`/cases/${real}${path}`, reading)).status).toBe(200);
       expect((await api.get(`/cases/${practice}${path}`, reading)).status).toBe(200);
@@ -219,7 +220,7 @@ describe('the access log (issue 14, accountability)', () => {
 
     beforeAll(async () => {
       const open = async (practice: boolean) =>
-        (await api.post('/cases', { pathway: 'person', subject: 'AUDIT-1', practice }, bearer(reader.token))).body.id as string;
+        (await api.post('/cases', { pathway: 'person', subject: taxCode(), practice }, bearer(reader.token))).body.id as string;
       realCase = await open(false);
       practiceCase = await open(true);
     });

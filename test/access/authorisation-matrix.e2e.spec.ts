@@ -5,6 +5,7 @@ import { ACTION_KEY } from '../../src/policy/can.js';
 import { decide, isAction, POLICY, ROLES, type Action, type CaseScope, type Role } from '../../src/policy/policy.js';
 import { client, startTestApp, type TestApp, type TestOperator } from '../support/test-app.js';
 import { aPerson, anEmployer, AT, VACANCY } from '../matches/match-cases.js';
+import { taxCode } from '../support/subjects.js';
 
 /**
  * The authorisation matrix (issue 14), generated from the app's own route table: every route, as
@@ -110,7 +111,7 @@ let creators: { A: TestOperator; B: TestOperator };
 
 /** A new case: real in office A (own), real in office B (other), or a practice case of office B. */
 async function openCase(target: 'own' | 'other' | 'practice'): Promise<CaseRef> {
-  const subject = `MATRIX-${target.toUpperCase()}-${randomUUID().slice(0, 8)}`;
+  const subject = taxCode();
   const by = target === 'own' ? creators.A : creators.B;
   const body = await created(
     as(by.headers).post('/cases', { pathway: 'person', subject, ...(target === 'practice' ? { practice: true } : {}) }),
@@ -178,7 +179,7 @@ const SAMPLES: Record<string, Sample> = {
       path: '/cases',
       body: {
         pathway: 'person',
-        subject: `MATRIX-NEW-${randomUUID().slice(0, 8)}`,
+        subject: taxCode(),
         ...(c.target === 'other' ? { officeId: c.f.officeB } : {}),
         ...(c.target === 'own' && c.scopes.includes('offices') ? { officeId: c.f.officeA } : {}),
         ...(c.target === 'practice' || !c.scopes.includes('offices') ? { practice: true } : {}),
@@ -497,7 +498,7 @@ describe('scoped reads and writes, beyond the matrix', () => {
     expect(history.status).toBe(200);
     expect(listed.body.items.map((c: any) => c.id)).toContain(f.cases.other.id);
     // It may open a case in B too (B is in reach), left unassigned: B is not one of its own offices.
-    const opened = await api.post('/cases', { pathway: 'person', subject: 'MATRIX-SUPERVISED', officeId: f.officeB });
+    const opened = await api.post('/cases', { pathway: 'person', subject: taxCode(), officeId: f.officeB });
     expect([opened.status, opened.body.officeId, opened.body.assignee]).toEqual([201, f.officeB, null]);
     // Nor does it reach further: A's cases stay out.
     expect((await api.get(`/cases/${f.cases.own.id}`)).status).toBe(404);
@@ -507,9 +508,9 @@ describe('scoped reads and writes, beyond the matrix', () => {
     const { headers } = actor('trainer');
     const api = as(headers);
     const [real, inA, practice] = await Promise.all([
-      api.post('/cases', { pathway: 'person', subject: 'MATRIX-TRAINER-REAL' }),
-      api.post('/cases', { pathway: 'person', subject: 'MATRIX-TRAINER-A', officeId: f.officeA }),
-      api.post('/cases', { pathway: 'person', subject: 'MATRIX-TRAINER-PRACTICE', practice: true }),
+      api.post('/cases', { pathway: 'person', subject: taxCode() }),
+      api.post('/cases', { pathway: 'person', subject: taxCode(), officeId: f.officeA }),
+      api.post('/cases', { pathway: 'person', subject: taxCode(), practice: true }),
     ]);
     expect([real.status, real.body.code]).toEqual([403, 'FORBIDDEN']);
     expect([inA.status, inA.body.code]).toEqual([403, 'FORBIDDEN']);
@@ -534,7 +535,7 @@ describe('scoped reads and writes, beyond the matrix', () => {
       .getSetCookie()
       .find((c) => c.startsWith('percorsi_session='))!
       .split(';')[0];
-    const body = () => ({ pathway: 'person', subject: `MATRIX-CSRF-${randomUUID().slice(0, 8)}` });
+    const body = () => ({ pathway: 'person', subject: taxCode() });
     const foreign = await as({ cookie, origin: 'https://evil.example' }).post('/cases', body());
     expect([foreign.status, foreign.body.code]).toEqual([403, 'FORBIDDEN']);
     const own = await as({ cookie, origin: t.url }).post('/cases', body());

@@ -4,6 +4,7 @@ import { processesOnOneDatabase } from '../support/service-process.js';
 import { openSse, transitions, type SseStream } from '../support/sse-client.js';
 import { aCaseInGuidance, GUIDANCE } from '../support/repeatable-cases.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
+import { taxCode, vatNumber } from '../support/subjects.js';
 
 /** The parts of a case view that do not depend on the reading time. */
 const stable = (view: any) => ({ ...view, deadlines: undefined });
@@ -28,7 +29,7 @@ describe('GET /cases/:id/stream', () => {
   afterAll(() => t.close());
 
   it('starts with the case, then sends a posted event as a transition with its sequence', async () => {
-    const id = (await api.post('/cases', { pathway: 'person', subject: 'STREAM-1' })).body.id as string;
+    const id = (await api.post('/cases', { pathway: 'person', subject: taxCode() })).body.id as string;
     const stream = await sse(`/cases/${id}/stream`);
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -110,7 +111,7 @@ describe('GET /cases/:id/stream', () => {
     const bad = await sse('/cases/not-a-uuid/stream');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ code: 'VALIDATION_FAILED' });
-    const id = (await api.post('/cases', { pathway: 'employer', subject: 'STREAM-BAD-ID' })).body.id as string;
+    const id = (await api.post('/cases', { pathway: 'employer', subject: vatNumber() })).body.id as string;
     const badResume = await sse(`/cases/${id}/stream`, { 'Last-Event-ID': 'seven' });
     expect(badResume.status).toBe(400);
     expect(badResume.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'header:Last-Event-ID' }] });
@@ -120,7 +121,7 @@ describe('GET /cases/:id/stream', () => {
   });
 
   it('streams practice cases too', async () => {
-    const id = (await api.post('/cases', { pathway: 'person', subject: 'TRAINEE-STREAM', practice: true })).body.id as string;
+    const id = (await api.post('/cases', { pathway: 'person', subject: taxCode(), practice: true })).body.id as string;
     const stream = await sse(`/cases/${id}/stream`);
     await stream.waitFor((m) => m.length >= 1);
     expect(stream.messages[0].json.case.practice).toBe(true);
@@ -130,7 +131,7 @@ describe('GET /cases/:id/stream', () => {
   });
 
   it('catches up through the poll when a commit is not signalled (a writer that died before its NOTIFY)', async () => {
-    const id = (await api.post('/cases', { pathway: 'person', subject: 'STREAM-POLL' })).body.id as string;
+    const id = (await api.post('/cases', { pathway: 'person', subject: taxCode() })).body.id as string;
     const stream = await sse(`/cases/${id}/stream`);
     await stream.waitFor((m) => m.length >= 1);
     const feed = t.app.get(CaseFeed);
@@ -146,7 +147,7 @@ describe('GET /cases/:id/stream', () => {
   });
 
   it('sends the case as XState inspection events on /inspection', async () => {
-    const id = (await api.post('/cases', { pathway: 'person', subject: 'INSPECT-1' })).body.id as string;
+    const id = (await api.post('/cases', { pathway: 'person', subject: taxCode() })).body.id as string;
     const stream = await sse(`/cases/${id}/inspection`);
     await stream.waitFor((m) => m.length >= 3);
     const [actor, init, snapshot] = stream.messages.map((m) => m.json);
@@ -268,7 +269,7 @@ describe('stream limits and shutdown', () => {
     const streams: SseStream[] = [];
     try {
       const api = client(t.url);
-      const id = (await api.post('/cases', { pathway: 'employer', subject: 'CAP' })).body.id as string;
+      const id = (await api.post('/cases', { pathway: 'employer', subject: vatNumber() })).body.id as string;
       for (let i = 0; i < 2; i++) {
         const s = await openSse(`${t.url}/cases/${id}/stream`);
         streams.push(s);
@@ -296,7 +297,7 @@ describe('stream limits and shutdown', () => {
   it('app.close() ends the open streams instead of hanging on them', async () => {
     const t = await startTestApp();
     const api = client(t.url);
-    const id = (await api.post('/cases', { pathway: 'person', subject: 'CLOSE' })).body.id as string;
+    const id = (await api.post('/cases', { pathway: 'person', subject: taxCode() })).body.id as string;
     const stream = await openSse(`${t.url}/cases/${id}/stream`);
     const inspection = await openSse(`${t.url}/cases/${id}/inspection`);
     await stream.waitFor((m) => m.length >= 1);
@@ -317,7 +318,7 @@ if (process.env.DATABASE_URL) {
     it('an event posted to replica B reaches a stream open on replica A, and the stream ends cleanly on SIGTERM', async () => {
       const a = await processes.start();
       const b = await processes.start();
-      const id = (await client(a.url).post('/cases', { pathway: 'person', subject: 'REPLICAS' })).body.id as string;
+      const id = (await client(a.url).post('/cases', { pathway: 'person', subject: taxCode() })).body.id as string;
       const stream = await openSse(`${a.url}/cases/${id}/stream`);
       const inspection = await openSse(`${a.url}/cases/${id}/inspection`);
       await stream.waitFor((m) => m.length >= 1);

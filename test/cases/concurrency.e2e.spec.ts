@@ -4,6 +4,7 @@ import { ACT_DATE } from '../../machines/testing/case-factory.js';
 import { CaseService } from '../../src/cases/case.service.js';
 import { aCaseInGuidance, GUIDANCE } from '../support/repeatable-cases.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
+import { vatNumber } from '../support/subjects.js';
 
 /** Rebuilds a case from its history alone: CASE_OPENED's input, then each stored event (the shared replay). */
 function replay(pathway: PathwayName, events: { sequence: number; type: string; payload: Record<string, unknown> }[]) {
@@ -82,7 +83,7 @@ describe('concurrent writers on one case', () => {
 
   it('opens one case for the same Idempotency-Key sent 20 times at once', async () => {
     const before = await t.counts();
-    const body = { pathway: 'employer', subject: 'IT09876543210' };
+    const body = { pathway: 'employer', subject: vatNumber() };
     const responses = await Promise.all(Array.from({ length: 20 }, () => api.post('/cases', body, { 'Idempotency-Key': 'open-parma-1' })));
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
     expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);

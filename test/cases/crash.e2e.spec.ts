@@ -67,7 +67,7 @@ describe('the process killed (SIGKILL) while clients post events, then restarted
 
     // Six people's cases: three get A.1 information again and again (allowed from anywhere), three
     // are taken through intake and the Patto and then get A.3 guidance sessions, also repeatable.
-    const { targets, setup } = await openRepeatableCases(api, { count: 6, subject: 'CRASH' });
+    const { targets, setup } = await openRepeatableCases(api, { count: 6 });
     // Each target's event is repeatable: twice, for the record.
     for (const target of targets) {
       for (let n = 0; n < 2; n++) {

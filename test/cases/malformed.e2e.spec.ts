@@ -8,6 +8,7 @@ import { Clock } from '../../src/common/clock.js';
 import { PROBLEMS, problemType } from '../../src/common/problem.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { signedInHeaders } from '../support/signed-in.js';
+import { aTaxCode, isValidSubject, subjectFor } from '../support/subjects.js';
 
 /**
  * 1,000 generated malformed requests: wrong types, missing fields, huge strings, unknown events,
@@ -99,7 +100,7 @@ function whyCreateMalformed(text: string | undefined): string | null {
   if (Object.keys(body).some((k) => !CREATE_KEYS.includes(k))) return 'unknown field';
   if (typeof body.pathway !== 'string' || !Object.hasOwn(PATHWAYS, body.pathway)) return 'bad pathway';
   const textOk = (v: unknown, max: number) => typeof v === 'string' && v.trim() !== '' && v.trim().length <= max;
-  if (!textOk(body.subject, 200)) return 'bad subject';
+  if (!textOk(body.subject, 200) || !isValidSubject(body.pathway, body.subject as string)) return 'bad subject';
   if (body.officeId !== undefined && !(typeof body.officeId === 'string' && UUID.test(body.officeId))) return 'bad officeId';
   if (body.input === undefined) return null;
   if (!isPlainObject(body.input)) return 'bad input';
@@ -318,7 +319,8 @@ const malformedCreate: fc.Arbitrary<{ kind: string; body: string }> = (() => {
   const base = fc.record(
     {
       pathway: fc.constantFrom('person', 'employer'),
-      subject: fc.stringMatching(/^[A-Z0-9]{1,16}$/),
+      // A tax code: valid for both pathways (a sole trader's for an employer).
+      subject: aTaxCode,
       input: fc.constant({}),
     },
     { requiredKeys: ['pathway', 'subject'] },
@@ -334,6 +336,10 @@ const malformedCreate: fc.Arbitrary<{ kind: string; body: string }> = (() => {
     fc.constantFrom('', '   '),
     fc.array(fc.string(), { maxLength: 2 }),
     HUGE.map((n) => 's'.repeat(n)),
+    // Neither a tax code nor a partita IVA: a check character that does not match, a code cut short, a number.
+    aTaxCode.map((code) => code.slice(0, 15) + (code[15] === 'A' ? 'B' : 'A')),
+    aTaxCode.map((code) => code.slice(0, 15)),
+    fc.stringMatching(/^[A-Z0-9]{1,16}$/).filter((text) => !isValidSubject('employer', text)),
   );
   const wrongPathway = fc.oneof(
     fc.integer(),
@@ -390,7 +396,10 @@ const malformedCreate: fc.Arbitrary<{ kind: string; body: string }> = (() => {
     // An event is not an opening: `type` is an unknown field of POST /cases.
     {
       weight: 1,
-      arbitrary: sample('person').map((e) => ({ kind: 'an event', body: JSON.stringify({ pathway: 'person', subject: 'S', ...e }) })),
+      arbitrary: sample('person').map((e) => ({
+        kind: 'an event',
+        body: JSON.stringify({ pathway: 'person', subject: 'RSSMRA80A01H501U', ...e }),
+      })),
     },
   );
 })();
@@ -592,7 +601,7 @@ const probes: fc.Arbitrary<Probe> = fc.oneof(
     arbitrary: target.map((i) =>
       probe('event: an opening body', 'POST', '/cases/{case}/events', {
         target: i,
-        body: JSON.stringify({ pathway: TARGETS[i].pathway, subject: 'S' }),
+        body: JSON.stringify({ pathway: TARGETS[i].pathway, subject: 'RSSMRA80A01H501U' }),
       }),
     ),
   },
@@ -767,7 +776,7 @@ describe('1,000 malformed requests', () => {
   beforeAll(async () => {
     t = await startTestApp({ clock: new FixedClock() });
     const walk = async (pathway: PathwayName, events: Record<string, unknown>[], key?: string) => {
-      const { id } = await post('/cases', { pathway, subject: `S-${ids.length}` }, key ? { 'Idempotency-Key': `${key}-open` } : {});
+      const { id } = await post('/cases', { pathway, subject: subjectFor(pathway) }, key ? { 'Idempotency-Key': `${key}-open` } : {});
       // The last event is sent with a key: requests that reuse it with another body are refused.
       for (const [n, event] of events.entries()) {
         await post(`/cases/${id}/events`, event, key && n === events.length - 1 ? { 'Idempotency-Key': key } : {});
@@ -852,7 +861,7 @@ describe('1,000 malformed requests', () => {
     const nested = '['.repeat(30_000) + ']'.repeat(30_000);
     const bodies: [string, string][] = [
       [`/cases/${ids[1]}/events`, `{"type":"GUIDANCE_SESSION_HELD","mode":"individual","minutes":60,"nested":${nested}}`],
-      ['/cases', `{"pathway":"person","subject":"S","input":{"targets":${nested}}}`],
+      ['/cases', `{"pathway":"person","subject":"RSSMRA80A01H501U","input":{"targets":${nested}}}`],
     ];
     for (const [path, body] of bodies) {
       for (const key of [{}, { 'Idempotency-Key': 'deep-1' }] as Record<string, string>[]) {

@@ -11,6 +11,7 @@ import {
   type TestApp,
   type TestDatabase,
 } from '../support/test-app.js';
+import { taxCode } from '../support/subjects.js';
 
 const EVENT = { type: 'INFORMATION_GIVEN', referral: 'A2' };
 /** An answer during the outage must come this fast: no request may hang on the missing database. */
@@ -96,7 +97,7 @@ describe('a database outage', () => {
   }
 
   it('answers 503 DATABASE_UNAVAILABLE with Retry-After while the database is away, and recovers by itself', async () => {
-    const opened = await api.post('/cases', { pathway: 'person', subject: 'OUTAGE-1' });
+    const opened = await api.post('/cases', { pathway: 'person', subject: taxCode() });
     expect(opened.status).toBe(201);
     const id = opened.body.id as string;
     expect((await api.post(`/cases/${id}/events`, EVENT)).status).toBe(200);
@@ -113,7 +114,7 @@ describe('a database outage', () => {
         UNAVAILABLE,
       );
       expect(unavailable(await timed(() => api.get(`/cases/${id}/history`)))).toEqual(UNAVAILABLE);
-      expect(unavailable(await timed(() => api.post('/cases', { pathway: 'person', subject: 'OUTAGE-2' })))).toEqual(UNAVAILABLE);
+      expect(unavailable(await timed(() => api.post('/cases', { pathway: 'person', subject: taxCode() })))).toEqual(UNAVAILABLE);
     }
     // The process itself is fine.
     expect((await api.get('/health/live')).status).toBe(200);
@@ -154,7 +155,7 @@ describe('a database outage', () => {
   // Regression: without a query timeout, a request on a pooled connection hung for minutes when
   // the database stopped answering without closing the connection.
   it('answers 503 when the database stops answering without closing anything (a partition), and recovers by itself', async () => {
-    const opened = await api.post('/cases', { pathway: 'person', subject: 'PARTITION-1' });
+    const opened = await api.post('/cases', { pathway: 'person', subject: taxCode() });
     expect(opened.status).toBe(201);
     const id = opened.body.id as string;
     // Concurrent writes leave several connections idle in the pool: those are the ones that hang.

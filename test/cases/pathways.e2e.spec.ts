@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ACT_DATE, EMPLOYER_STAGES, PERSON_STAGES } from '../../machines/testing/case-factory.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
+import { taxCode, vatNumber } from '../support/subjects.js';
 
 /** The factory's stages as HTTP bodies: acts dated as the machine tests date them. */
 const bodies = (stages: Record<string, { type: string; at?: string }[]>) =>
@@ -81,7 +82,7 @@ describe('a case over HTTP, from opening to outcome', () => {
   });
 
   it('takes an employer from scouting to a candidate hired', async () => {
-    const opened = await api.post('/cases', { pathway: 'employer', subject: 'IT01234567890' });
+    const opened = await api.post('/cases', { pathway: 'employer', subject: vatNumber() });
     expect(opened.status).toBe(201);
     const events = [
       ...bodies(EMPLOYER_STAGES),
@@ -99,7 +100,9 @@ describe('a case over HTTP, from opening to outcome', () => {
     const operator = await t.newOperator();
     const own = client(t.url, operator.headers);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await own.post('/cases', { pathway: i < 3 ? 'person' : 'employer', subject: `S-${i}` })).body.id);
+    const subjects = [taxCode(), taxCode(), taxCode(), vatNumber(), vatNumber()];
+    for (let i = 0; i < 5; i++)
+      ids.push((await own.post('/cases', { pathway: i < 3 ? 'person' : 'employer', subject: subjects[i] })).body.id);
     await own.post(`/cases/${ids[0]}/events`, { type: 'INTAKE_SESSION_HELD', mode: 'individual', minutes: 30 });
 
     const all: string[] = [];
@@ -118,21 +121,22 @@ describe('a case over HTTP, from opening to outcome', () => {
     expect(await q('service=A2&serviceStatus=active')).toEqual([ids[0]]);
     expect(await q('state=open.A2.active')).toEqual([ids[0]]);
     expect((await q('status=done')).length).toBe(0);
-    expect(await q('subject=S-1')).toEqual([ids[1]]);
+    expect(await q(`subject=${subjects[1]}`)).toEqual([ids[1]]);
     // The cases they opened are theirs: scope=mine lists them too.
     expect(await q('scope=mine')).toEqual([...ids].reverse());
     // The default operator's office is another one: none of these there.
     expect(await q(`officeId=${t.operator.officeId}`)).toEqual([]);
   });
 
-  it('matches the subject whatever the letter case, and only the whole value', async () => {
-    const stamp = Date.now();
-    const subject = `RSSMRA80A01H501U-${stamp}`;
+  it('matches the subject whatever the letter case and spaces, and only the whole value', async () => {
+    const subject = taxCode();
     const mine = (await api.post('/cases', { pathway: 'person', subject })).body.id;
-    const other = (await api.post('/cases', { pathway: 'person', subject: `${subject}X` })).body.id;
+    const other = taxCode();
+    const theirs = (await api.post('/cases', { pathway: 'person', subject: other })).body.id;
     const ids = (query: string) => api.get(`/cases?${query}`).then((r) => r.body.items.map((c: { id: string }) => c.id));
-    for (const value of [subject, subject.toLowerCase()]) expect(await ids(`subject=${encodeURIComponent(value)}`)).toEqual([mine]);
-    expect(await ids(`subject=${encodeURIComponent(subject.toLowerCase())}X&officeId=${t.operator.officeId}`)).toEqual([other]);
+    const spaced = ` ${subject.slice(0, 6)} ${subject.slice(6, 11)} ${subject.slice(11)} `.toLowerCase();
+    for (const value of [subject, subject.toLowerCase(), spaced]) expect(await ids(`subject=${encodeURIComponent(value)}`)).toEqual([mine]);
+    expect(await ids(`subject=${encodeURIComponent(other.toLowerCase())}&officeId=${t.operator.officeId}`)).toEqual([theirs]);
     expect(await ids(`subject=${encodeURIComponent(subject.slice(0, -1))}`)).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, startTestApp, type Client, type TestApp, type TestOperator } from '../support/test-app.js';
+import { taxCode } from '../support/subjects.js';
 
 /** Assignment and transfer (supervisors): record keeping in the history, which the machine does not see. */
 describe('assigning and transferring a case', () => {
@@ -16,8 +17,7 @@ describe('assigning and transferring a case', () => {
   });
   afterAll(() => t.close());
 
-  const open = async () =>
-    (await api.post('/cases', { pathway: 'person', subject: `PLACE-${Date.now()}-${Math.random()}` })).body.id as string;
+  const open = async () => (await api.post('/cases', { pathway: 'person', subject: taxCode() })).body.id as string;
 
   it('assigns to an operator of the case office, records CASE_ASSIGNED, and scope=mine follows it', async () => {
     const id = await open();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.worker.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { taxCode } from '../support/subjects.js';
 
 describe('practice cases (the sandbox for trainees)', () => {
   let t: TestApp;
@@ -25,10 +26,10 @@ describe('practice cases (the sandbox for trainees)', () => {
     // An office of its own: its cases are exactly the two opened here.
     const operator = await t.newOperator();
     const own = client(t.url, operator.headers);
-    const practice = await own.post('/cases', { pathway: 'person', subject: 'TRAINEE-1', practice: true });
+    const practice = await own.post('/cases', { pathway: 'person', subject: taxCode(), practice: true });
     expect(practice.status).toBe(201);
     expect(practice.body.practice).toBe(true);
-    const real = await own.post('/cases', { pathway: 'person', subject: 'REAL-1' });
+    const real = await own.post('/cases', { pathway: 'person', subject: taxCode() });
     expect(real.body.practice).toBe(false);
 
     // The same machine decides: a refused step is refused with its reasons.
@@ -55,7 +56,7 @@ describe('practice cases (the sandbox for trainees)', () => {
   });
 
   it('refuses a practice flag that is not a boolean', async () => {
-    const res = await api.post('/cases', { pathway: 'person', subject: 'X', practice: 'yes' });
+    const res = await api.post('/cases', { pathway: 'person', subject: taxCode(), practice: 'yes' });
     expect(res.body).toMatchObject({ status: 400, code: 'VALIDATION_FAILED', errors: [expect.objectContaining({ field: 'practice' })] });
   });
 });

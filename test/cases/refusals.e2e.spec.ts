@@ -5,6 +5,10 @@ import { Clock } from '../../src/common/clock.js';
 import { PROBLEMS, problemType, type ProblemCode } from '../../src/common/problem.js';
 import type { Language } from '../../src/config/app-config.js';
 import { client, startTestApp, type ApiResponse, type Client, type TestApp } from '../support/test-app.js';
+import { taxCode } from '../support/subjects.js';
+
+/** A valid subject for the requests refused for something else (none of them opens a case). */
+const SUBJECT = taxCode();
 
 /**
  * Every class of refusal, over HTTP: the documented application/problem+json body (type, title,
@@ -45,7 +49,7 @@ describe('refusals: problem+json, and nothing changes', () => {
 
   async function open(pathway = 'person'): Promise<string> {
     // In the accredited agency's office, which the CPI's office supervises: both operators reach it.
-    const res = await api.post('/cases', { pathway, subject: `S-${randomUUID()}`, officeId: accreditedOffice });
+    const res = await api.post('/cases', { pathway, subject: taxCode(), officeId: accreditedOffice });
     expect(res.status).toBe(201);
     return res.body.id as string;
   }
@@ -113,14 +117,20 @@ describe('refusals: problem+json, and nothing changes', () => {
     it.each([
       ['subject missing', { pathway: 'person' }, [{ field: 'subject', problem: 'required' }]],
       ['subject blank', { pathway: 'person', subject: '   ' }, [{ field: 'subject', problem: 'required' }]],
-      ['unknown pathway', { pathway: 'nobody', subject: 'S' }, [{ field: 'pathway', problem: 'enum' }]],
-      ['a pathway named after an Object.prototype member', { pathway: 'toString', subject: 'S' }, [{ field: 'pathway', problem: 'enum' }]],
-      ['unknown top-level field', { pathway: 'person', subject: 'S', colour: 'red' }, [{ field: 'colour', problem: 'unknown' }]],
-      ['input of the wrong type', { pathway: 'person', subject: 'S', input: ['disabled'] }, [{ field: 'input', problem: 'type' }]],
-      ['officeId not a UUID', { pathway: 'person', subject: 'S', officeId: 7 }, [{ field: 'officeId', problem: 'format' }]],
+      ['subject not a tax code', { pathway: 'person', subject: 'S' }, [{ field: 'subject', problem: 'format' }]],
+      ['subject not a partita IVA', { pathway: 'employer', subject: '12345678901' }, [{ field: 'subject', problem: 'format' }]],
+      ['unknown pathway', { pathway: 'nobody', subject: SUBJECT }, [{ field: 'pathway', problem: 'enum' }]],
+      [
+        'a pathway named after an Object.prototype member',
+        { pathway: 'toString', subject: SUBJECT },
+        [{ field: 'pathway', problem: 'enum' }],
+      ],
+      ['unknown top-level field', { pathway: 'person', subject: SUBJECT, colour: 'red' }, [{ field: 'colour', problem: 'unknown' }]],
+      ['input of the wrong type', { pathway: 'person', subject: SUBJECT, input: ['disabled'] }, [{ field: 'input', problem: 'type' }]],
+      ['officeId not a UUID', { pathway: 'person', subject: SUBJECT, officeId: 7 }, [{ field: 'officeId', problem: 'format' }]],
       [
         'the free-text office of before Step 6',
-        { pathway: 'person', subject: 'S', office: 'CPI Bologna' },
+        { pathway: 'person', subject: SUBJECT, office: 'CPI Bologna' },
         [{ field: 'office', problem: 'unknown' }],
       ],
       [
@@ -133,7 +143,7 @@ describe('refusals: problem+json, and nothing changes', () => {
           { field: 'input', problem: 'type' },
         ],
       ],
-      ['a body that is an array', [{ pathway: 'person', subject: 'S' }], [{ field: 'body', problem: 'type' }]],
+      ['a body that is an array', [{ pathway: 'person', subject: SUBJECT }], [{ field: 'body', problem: 'type' }]],
     ])('POST /cases: %s', async (_name, body, errors) => {
       await unchanged(null, async () => {
         const res = await api.post('/cases', body);
@@ -147,7 +157,7 @@ describe('refusals: problem+json, and nothing changes', () => {
       await unchanged(null, async () => {
         const res = await api.post(
           '/cases',
-          { pathway: 'person', subject: 'S', input: { targets: ['nope'], colour: 'red' } },
+          { pathway: 'person', subject: SUBJECT, input: { targets: ['nope'], colour: 'red' } },
           { 'Accept-Language': 'en' },
         );
         expectProblem(res, 400, 'VALIDATION_FAILED', '/cases', 'en');
@@ -236,7 +246,7 @@ describe('refusals: problem+json, and nothing changes', () => {
 
     it('a legal opening with a bad Idempotency-Key', async () => {
       await unchanged(null, async () => {
-        const res = await api.post('/cases', { pathway: 'person', subject: 'S' }, { 'Idempotency-Key': 'é' });
+        const res = await api.post('/cases', { pathway: 'person', subject: SUBJECT }, { 'Idempotency-Key': 'é' });
         expectProblem(res, 400, 'VALIDATION_FAILED', '/cases');
         expect(res.body.errors).toEqual([{ field: 'header:Idempotency-Key', problem: 'format', message: expect.any(String) }]);
       });
@@ -530,7 +540,7 @@ describe('refusals: problem+json, and nothing changes', () => {
   describe('413 PAYLOAD_TOO_LARGE', () => {
     it('refuses a body over 64 KiB, on opening and on events', async () => {
       await unchanged(guided, async () => {
-        const big = { pathway: 'person', subject: 'S', input: { note: 'x'.repeat(64 * 1024) } };
+        const big = { pathway: 'person', subject: SUBJECT, input: { note: 'x'.repeat(64 * 1024) } };
         expectProblem(await api.post('/cases', big), 413, 'PAYLOAD_TOO_LARGE', '/cases');
         const event = { ...GUIDANCE, note: 'y'.repeat(65 * 1024) };
         const res = await api.post(`/cases/${guided}/events`, event, { 'Accept-Language': 'en' });
@@ -589,9 +599,9 @@ describe('refusals: problem+json, and nothing changes', () => {
 
     it('refuses a key reused with another opening', async () => {
       const key = `key-${randomUUID()}`;
-      expect((await api.post('/cases', { pathway: 'person', subject: 'S-1' }, { 'Idempotency-Key': key })).status).toBe(201);
+      expect((await api.post('/cases', { pathway: 'person', subject: taxCode() }, { 'Idempotency-Key': key })).status).toBe(201);
       await unchanged(null, async () => {
-        const res = await api.post('/cases', { pathway: 'person', subject: 'S-2' }, { 'Idempotency-Key': key });
+        const res = await api.post('/cases', { pathway: 'person', subject: taxCode() }, { 'Idempotency-Key': key });
         expectProblem(res, 422, 'IDEMPOTENCY_KEY_REUSED', '/cases');
       });
     });

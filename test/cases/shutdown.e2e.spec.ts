@@ -7,6 +7,7 @@ import path from 'node:path';
 import { freePort, processesOnOneDatabase, spawnService } from '../support/service-process.js';
 import { client } from '../support/test-app.js';
 import { signedInHeaders } from '../support/signed-in.js';
+import { taxCode, vatNumber } from '../support/subjects.js';
 
 const EVENT = { type: 'INFORMATION_GIVEN', referral: 'A2' };
 
@@ -60,7 +61,7 @@ describe('graceful shutdown', () => {
     const api = client(service.url);
     const ids: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const opened = await api.post('/cases', { pathway: 'person', subject: `SHUTDOWN-${i}` });
+      const opened = await api.post('/cases', { pathway: 'person', subject: taxCode() });
       expect(opened.status).toBe(201);
       ids.push(opened.body.id);
     }
@@ -125,7 +126,7 @@ describe('graceful shutdown', () => {
     expect(health.body).toMatchObject({ code: 'SHUTTING_DOWN' });
     expect(health.headers.get('retry-after')).toBe('5');
     // Requests still routed here during the drain are served.
-    expect((await api.post('/cases', { pathway: 'employer', subject: 'DRAIN' })).status).toBe(201);
+    expect((await api.post('/cases', { pathway: 'employer', subject: vatNumber() })).status).toBe(201);
     expect(await service.waitForExit(15_000)).toEqual({ code: 0, signal: null });
   }, 60_000);
 

@@ -3,24 +3,28 @@ import { ACT_DATE } from '../../machines/testing/case-factory.js';
 import { ADMIN_PASSWORD } from '../identity/identity-fixture.js';
 import { startService, type RunningService } from '../support/service-process.js';
 import { client, newTestDatabase, startTestApp, type Client, type TestDatabase } from '../support/test-app.js';
+import { taxCode } from '../support/subjects.js';
 
 /** Personal data that must never reach a log line (issue 14; GDPR art. 5(1)(c), 32). */
 const TAX_CODE = 'RSSMRA80A01H501U';
+/** Valid tax codes the trigger below refuses: as a data exception, and as an unexpected error. */
+const DATA_TAX_CODE = taxCode();
+const FAULT_TAX_CODE = taxCode();
 const NAME = 'Ernesta Quaglierini';
 const PAYLOAD = 'studio-legale-7c1f9';
 
 /**
  * A trigger that makes the database refuse a case and echo its subject, the way PostgreSQL's own
  * messages and details echo values (`invalid input syntax ...: "..."`, `Key (subject)=(...)`):
- * `...-DATA` as a data exception (22023, a 400), `...-FAULT` as an unexpected error (a 500).
+ * DATA_TAX_CODE as a data exception (22023, a 400), FAULT_TAX_CODE as an unexpected error (a 500).
  */
 const ECHOING_TRIGGER = `
 CREATE FUNCTION echo_subject() RETURNS trigger AS $$
 BEGIN
-  IF NEW.subject LIKE '%-DATA' THEN
+  IF NEW.subject = '${DATA_TAX_CODE}' THEN
     RAISE EXCEPTION 'subject % refused', NEW.subject USING ERRCODE = '22023', DETAIL = 'Key (subject)=(' || NEW.subject || ')';
   END IF;
-  IF NEW.subject LIKE '%-FAULT' THEN
+  IF NEW.subject = '${FAULT_TAX_CODE}' THEN
     RAISE EXCEPTION 'subject % refused', NEW.subject USING DETAIL = 'Key (subject)=(' || NEW.subject || ')';
   END IF;
   RETURN NEW;
@@ -90,8 +94,8 @@ describe('the logs hold no personal data (the service as a process, its stdout r
       invalid: (await api.post(`/cases/${id}/events`, { ...event, referral: NAME, [TAX_CODE]: PAYLOAD }, auth)).status,
       malformed: (await api.post('/cases', `{"pathway":"person","subject":"${TAX_CODE}",`, auth)).status,
       // The database refuses and echoes the subject in its message and detail; the query's parameters carry it.
-      dataException: (await api.post('/cases', { pathway: 'person', subject: `${TAX_CODE}-DATA`, input: {} }, auth)).body.code,
-      fault: (await api.post('/cases', { pathway: 'person', subject: `${TAX_CODE}-FAULT` }, auth)).body.code,
+      dataException: (await api.post('/cases', { pathway: 'person', subject: DATA_TAX_CODE, input: {} }, auth)).body.code,
+      fault: (await api.post('/cases', { pathway: 'person', subject: FAULT_TAX_CODE }, auth)).body.code,
     }).toEqual({
       lists: [200, 400, 200],
       opened: 201,
@@ -115,7 +119,16 @@ describe('the logs hold no personal data (the service as a process, its stdout r
   });
 
   it('never logs a subject, a name, a payload or a credential', () => {
-    for (const text of [TAX_CODE, TAX_CODE.toLowerCase(), NAME, encodeURIComponent(NAME), PAYLOAD, ...secrets]) {
+    for (const text of [
+      TAX_CODE,
+      TAX_CODE.toLowerCase(),
+      DATA_TAX_CODE,
+      FAULT_TAX_CODE,
+      NAME,
+      encodeURIComponent(NAME),
+      PAYLOAD,
+      ...secrets,
+    ]) {
       expect({ text, found: output.includes(text) }).toEqual({ text, found: false });
     }
   });

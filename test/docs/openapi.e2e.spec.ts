@@ -4,6 +4,7 @@ import { PATHWAYS, PATHWAY_NAMES, type FieldSpec } from '../../machines/index.js
 import { eventSchemaName, sharedEventSchemaName } from '../../src/common/openapi-events.js';
 import { OpenApiConformance, type OpenApiDocument } from '../support/openapi-conformance.js';
 import { client, startTestApp, type TestApp } from '../support/test-app.js';
+import { taxCode } from '../support/subjects.js';
 
 type Schema = { properties?: Record<string, Schema>; required?: string[]; enum?: unknown[]; items?: Schema; [key: string]: unknown };
 
@@ -158,13 +159,13 @@ describe('the response conformance check', () => {
     new Headers({ 'content-type': 'application/problem+json; charset=utf-8', ...extra });
 
   it('accepts what the service answers', async () => {
-    const opened = await client(t.url).post('/cases', { pathway: 'person', subject: 'CONFORMANCE' });
+    const opened = await client(t.url).post('/cases', { pathway: 'person', subject: taxCode() });
     expect(opened.status).toBe(201);
     expect(checker.check({ method: 'POST', path: '/cases', status: 201, headers: opened.headers, body: opened.body })).toEqual([]);
   });
 
   it('catches a body that does not match, naming the operation, the status and the ajv errors', async () => {
-    const opened = await client(t.url).post('/cases', { pathway: 'person', subject: 'CONFORMANCE' });
+    const opened = await client(t.url).post('/cases', { pathway: 'person', subject: taxCode() });
     const wrong: Record<string, unknown> = { ...(opened.body as Record<string, unknown>), status: 'sleeping' };
     delete wrong.practice;
     const problems = checker.check({

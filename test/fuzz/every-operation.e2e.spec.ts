@@ -16,6 +16,7 @@ import {
   type FuzzRequest,
 } from '../support/fuzz-requests.js';
 import { SnapshotTaker, snapshotChanges } from '../support/fuzz-snapshot.js';
+import { subjectFor } from '../support/subjects.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -112,7 +113,7 @@ describe('hostile requests to every operation', () => {
   };
 
   const openCase = async (pathway: string, events: Record<string, unknown>[]) => {
-    const { id } = await post('/cases', { pathway, subject: `FUZZ-${fixtureCases.length}` });
+    const { id } = await post('/cases', { pathway, subject: subjectFor(pathway) });
     for (const event of events) await post(`/cases/${id}/events`, event);
     fixtureCases.push(id);
   };

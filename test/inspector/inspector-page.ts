@@ -18,6 +18,7 @@ import {
 } from '../support/browser.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import type { PageDocument } from './page-dom.js';
+import { subjectFor } from '../support/subjects.js';
 
 // Functions given to page.evaluate run in the page; tsconfig has no DOM lib (see page-dom.ts).
 declare const document: PageDocument;
@@ -94,7 +95,7 @@ export async function driveCase(
 ): Promise<DrivenCase> {
   const opened = await api.post('/cases', {
     pathway,
-    subject: options.subject ?? `${pathway.toUpperCase()}-${Math.random().toString(36).slice(2, 8)}`,
+    subject: options.subject ?? subjectFor(pathway),
     ...(options.practice ? { practice: true } : {}),
   });
   if (opened.status !== 201) throw new Error(`cannot open a ${pathway} case: ${opened.status} ${JSON.stringify(opened.body)}`);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnService, startService, type RunningService } from '../support/service-process.js';
 import { client } from '../support/test-app.js';
+import { taxCode } from '../support/subjects.js';
 
 /**
  * One process per embedded data folder, with real processes: a second service on the folder refuses
@@ -34,7 +35,8 @@ describe('one service process per embedded data folder', () => {
   it('refuses a second process, which names the folder and the first; then a restart after SIGKILL finds the data', async () => {
     const first = await start();
     const api = client(first.url);
-    const opened = await api.post('/cases', { pathway: 'person', subject: 'LOCK-1' });
+    const subject = taxCode();
+    const opened = await api.post('/cases', { pathway: 'person', subject });
     expect(opened.status).toBe(201);
     const id: string = opened.body.id;
 
@@ -51,7 +53,7 @@ describe('one service process per embedded data folder', () => {
     expect(event.status).toBe(200);
     const read = await api.get(`/cases/${id}`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ id, subject: 'LOCK-1', version: 2 });
+    expect(read.body).toMatchObject({ id, subject, version: 2 });
 
     // Killed without a chance to release its lock: the next start takes the lock over at once.
     first.kill('SIGKILL');

@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { hostileJsonValue, loadedKey, withKey, word } from './fuzz-values.js';
+import { aTaxCode, aVatNumber } from './subjects.js';
 
 /**
  * Values shaped by the OpenAPI document's JSON schemas: valid ones (a base for the fuzz suite's
  * bodies and parameters), and the same with one field replaced by a hostile value, one unknown
  * field added or one field dropped. Only what the document uses is understood: $ref,
- * allOf, oneOf/anyOf, enum, nullable, the types and their bounds, formats date, date-time, uri, uuid.
+ * allOf, oneOf/anyOf, enum, nullable, the types and their bounds, formats date, date-time, uri, uuid,
+ * and the API's own it-tax-code and it-company-tax-id (a case's subject).
  */
 
 export interface Schema {
@@ -216,6 +218,10 @@ export class SchemaValues {
         return fc.stringMatching(/^[a-z]{1,12}$/).map((path) => `https://hooks.example.org/${path}`);
       case 'uuid':
         return fc.uuid();
+      case 'it-tax-code':
+        return aTaxCode;
+      case 'it-company-tax-id':
+        return fc.oneof(aVatNumber, aTaxCode);
     }
     const max = schema.maxLength ?? 200;
     return word.map((w) => w.slice(0, max));

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formats from 'ajv-formats';
+import { isValidSubject } from './subjects.js';
 import { documentReaderHeaders } from './signed-in.js';
 
 /**
@@ -82,6 +83,9 @@ export class OpenApiConformance {
     // ajv-formats is CommonJS: its function is the default export's default.
     const addFormats = formats as unknown as { default?: (ajv: Ajv) => Ajv } & ((ajv: Ajv) => Ajv);
     (addFormats.default ?? addFormats)(this.ajv);
+    // The API's own formats: a case's subject.
+    this.ajv.addFormat('it-tax-code', (text: string) => isValidSubject('person', text));
+    this.ajv.addFormat('it-company-tax-id', (text: string) => isValidSubject('employer', text));
     this.ajv.addSchema(withoutMappings(document) as object, DOCUMENT_ID);
     this.routes = Object.keys(document.paths).map((template) => ({
       template,

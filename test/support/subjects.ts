@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import fc from 'fast-check';
 
 /**
  * Subjects for tests: valid Italian tax codes (codice fiscale) for persons and partite IVA for
@@ -60,3 +61,36 @@ export function vatNumber(): string {
 
 /** A subject for a case of this pathway: a tax code for a person, a partita IVA for a company. */
 export const subjectFor = (pathway: string): string => (pathway === 'employer' ? vatNumber() : taxCode());
+
+/** Valid tax codes for property tests (fast-check shrinks and replays them from its seed, unlike taxCode()). */
+export const aTaxCode: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.stringMatching(/^[A-Z]{6}$/),
+    fc.integer({ min: 0, max: 99 }),
+    fc.constantFrom(...MONTHS),
+    fc.integer({ min: 1, max: 31 }),
+    fc.boolean(),
+    fc.stringMatching(/^[A-Z][0-9]{3}$/),
+  )
+  .map(([name, year, month, day, woman, place]) => {
+    const first15 = `${name}${pad(year, 2)}${month}${pad(day + (woman ? 40 : 0), 2)}${place}`;
+    return first15 + taxCodeCheck(first15);
+  });
+
+/** Valid partite IVA for property tests. */
+export const aVatNumber: fc.Arbitrary<string> = fc.stringMatching(/^[0-9]{10}$/).map((first10) => first10 + vatNumberCheck(first10));
+
+const TAX_CODE_FORM = /^[A-Z]{6}[0-9L-NP-V]{2}[ABCDEHLMPRST][0-9L-NP-V]{2}[A-Z][0-9L-NP-V]{3}[A-Z]$/;
+const asDigit = (c: string) => ('0123456789'.includes(c) ? Number(c) : 'LMNPQRSTUV'.indexOf(c));
+
+/**
+ * The tests' own oracle, written apart from the service's validator: whether a subject (as sent:
+ * spaces and letter case do not matter) is valid for a case of the pathway.
+ */
+export function isValidSubject(pathway: string, sent: string): boolean {
+  const s = sent.replace(/\s+/g, '').toUpperCase();
+  const day = asDigit(s[9]) * 10 + asDigit(s[10]);
+  const taxCodeOk = TAX_CODE_FORM.test(s) && ((day >= 1 && day <= 31) || (day >= 41 && day <= 71)) && taxCodeCheck(s) === s[15];
+  const vatOk = /^[0-9]{11}$/.test(s) && vatNumberCheck(s) === s[10];
+  return pathway === 'employer' ? taxCodeOk || vatOk : taxCodeOk;
+}

@@ -98,7 +98,7 @@ describe('webhooks: the process killed (SIGKILL) during a burst of transitions, 
 
     // Six cases: three get A.1 information again and again, three are taken to the Patto and then get
     // A.3 guidance sessions (the filtered subscription's events), also repeatable.
-    const { targets } = await openRepeatableCases(api, { count: 6, subject: 'HOOK-CRASH' });
+    const { targets } = await openRepeatableCases(api, { count: 6 });
 
     // The burst: clients post until the process dies under them.
     let acks = 0;

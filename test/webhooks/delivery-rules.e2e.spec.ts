@@ -4,6 +4,7 @@ import { WebhookRepository } from '../../src/webhooks/webhook.repository.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
 import { WebhookReceiver, type ReceivedRequest } from '../support/webhook-receiver.js';
+import { taxCode } from '../support/subjects.js';
 
 /*
  * Delivery rules on a test clock: the background dispatcher is off, and each test moves the clock
@@ -36,7 +37,7 @@ describe('webhook delivery rules (test clock, dispatcher driven by hand)', () =>
   }
 
   async function openCase(): Promise<string> {
-    const res = await api.post('/cases', { pathway: 'person', subject: `P-${Math.random()}` });
+    const res = await api.post('/cases', { pathway: 'person', subject: taxCode() });
     expect(res.status).toBe(201);
     return res.body.id;
   }

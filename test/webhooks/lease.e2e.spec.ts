@@ -6,6 +6,7 @@ import { WebhookReceiver, sentBeforePreviousAnswered, type ReceivedRequest } fro
 import { startService, type RunningService } from '../support/service-process.js';
 import { client, newTestDatabase, startTestApp, type Client, type TestDatabase } from '../support/test-app.js';
 import { secondDispatcher } from './second-dispatcher.js';
+import { taxCode } from '../support/subjects.js';
 
 /**
  * Leases and their heartbeat (issue 13, item 5). A dispatcher renews the leases of the deliveries it
@@ -44,8 +45,8 @@ async function subscribe(api: Client, receiver: WebhookReceiver): Promise<string
 }
 
 /** Opens a person case: its id and its CASE_OPENED event's id (the first webhook's id). */
-async function openCase(api: Client, subject: string): Promise<{ caseId: string; openedId: string }> {
-  const opened = await api.post('/cases', { pathway: 'person', subject });
+async function openCase(api: Client): Promise<{ caseId: string; openedId: string }> {
+  const opened = await api.post('/cases', { pathway: 'person', subject: taxCode() });
   expect(opened.status).toBe(201);
   const history = await api.get(`/cases/${opened.body.id}/history`);
   expect(history.status).toBe(200);
@@ -94,7 +95,7 @@ async function slowAttemptIsNotTakenOver(args: {
   const { apis, receiver, leaseOf } = args;
   receiver.setScript((r) => (r.caseSequence === 1 ? { delayMs: HOLD_MS } : undefined));
   const subscriptionId = await subscribe(apis[0], receiver);
-  const { caseId, openedId } = await openCase(apis[0], 'LEASE-SLOW');
+  const { caseId, openedId } = await openCase(apis[0]);
   const first = await arrival(receiver, (r) => r.webhookId === openedId, 5000);
   // The case's next message, which waits for the first (per-case order).
   const informedId = await inform(apis[apis.length - 1], caseId);
@@ -216,7 +217,7 @@ describe('webhook leases: a heartbeat renews them while the attempt runs', () =>
     cleanups.push(() => t.close());
     const api = client(t.url);
     const subscriptionId = await subscribe(api, receiver);
-    const { openedId } = await openCase(api, 'LEASE-OUTAGE');
+    const { openedId } = await openCase(api);
     const first = await arrival(receiver, (r) => r.webhookId === openedId, 5000);
 
     // The database is away across the first beat (2 s after the claim), back before the second.
@@ -251,7 +252,7 @@ describe('webhook leases: a heartbeat renews them while the attempt runs', () =>
     const api = client(first.url);
 
     const subscriptionId = await subscribe(api, receiver);
-    const { caseId, openedId } = await openCase(api, 'LEASE-KILL');
+    const { caseId, openedId } = await openCase(api);
     const onTheWire = await arrival(receiver, (r) => r.webhookId === openedId, 10_000);
     const informedId = await inform(api, caseId);
 

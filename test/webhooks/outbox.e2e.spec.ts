@@ -4,6 +4,7 @@ import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.worker.
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { subjectFor } from '../support/subjects.js';
 
 /*
  * The outbox: deliveries are written by the event's own statement, so they exist exactly when the
@@ -59,10 +60,7 @@ describe('the webhook outbox', () => {
   }
 
   async function openCase(pathway = 'person'): Promise<{ id: string; eventId: string }> {
-    const res = await api.post(
-      '/cases',
-      pathway === 'person' ? { pathway, subject: `P-${Math.random()}` } : { pathway, subject: `IT${Date.now()}` },
-    );
+    const res = await api.post('/cases', { pathway, subject: subjectFor(pathway) });
     expect(res.status).toBe(201);
     const [opened] = (await api.get(`/cases/${res.body.id}/history`)).body.events;
     return { id: res.body.id, eventId: opened.id };

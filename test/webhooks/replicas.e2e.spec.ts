@@ -6,6 +6,7 @@ import { startService, type RunningService } from '../support/service-process.js
 import { client, newTestDatabase, startTestApp, type Client, type TestDatabase } from '../support/test-app.js';
 import { secondDispatcher } from './second-dispatcher.js';
 import { signedInHeaders } from '../support/signed-in.js';
+import { taxCode } from '../support/subjects.js';
 
 /**
  * Several dispatchers on one database: the claim (FOR UPDATE SKIP LOCKED, with a lease) hands each
@@ -58,7 +59,7 @@ async function subscribe(api: Client, receiver: WebhookReceiver, ordering: Subsc
 async function drive(apis: Client[]): Promise<string[]> {
   const caseIds: string[] = [];
   for (let i = 0; i < CASES; i++) {
-    const res = await apis[i % apis.length].post('/cases', { pathway: 'person', subject: `REPLICA-${i}` });
+    const res = await apis[i % apis.length].post('/cases', { pathway: 'person', subject: taxCode() });
     expect(res.status).toBe(201);
     caseIds.push(res.body.id);
   }
@@ -225,7 +226,7 @@ describe('webhooks: several dispatchers on one database', () => {
     cleanups.push(() => t.close());
     const api = client(t.url);
     const subscription = await subscribe(api, receiver, 'per-case');
-    const opened = await api.post('/cases', { pathway: 'person', subject: 'LEASE-1' });
+    const opened = await api.post('/cases', { pathway: 'person', subject: taxCode() });
     expect(opened.status).toBe(201);
     const posted = await api.post(`/cases/${opened.body.id}/events`, EVENT);
     expect(posted.status).toBe(200);

@@ -3,6 +3,7 @@ import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.worker.
 import { TestClock } from '../support/test-clock.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { vatNumber } from '../support/subjects.js';
 
 describe('a subscription whose secret cannot be decrypted (PERCORSI_SECRET_KEY lost or changed)', () => {
   let t: TestApp;
@@ -29,7 +30,7 @@ describe('a subscription whose secret cannot be decrypted (PERCORSI_SECRET_KEY l
     await t.dataSource.query(`UPDATE webhook_subscriptions SET secret = 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAA' WHERE id = $1`, [
       subscription.id,
     ]);
-    expect((await api.post('/cases', { pathway: 'employer', subject: 'KEYLESS' })).status).toBe(201);
+    expect((await api.post('/cases', { pathway: 'employer', subject: vatNumber() })).status).toBe(201);
 
     expect(await t.app.get(WebhookDispatcher).tick()).toBe(1);
     expect(receiver.requests).toHaveLength(0);

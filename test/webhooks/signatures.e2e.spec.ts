@@ -5,6 +5,7 @@ import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.worker.
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
 import { WebhookReceiver, signaturesOf, signedWith, verifies, type ReceivedRequest } from '../support/webhook-receiver.js';
+import { vatNumber } from '../support/subjects.js';
 
 /*
  * Signature checks. Where the service runs on the real clock, every request is checked with the
@@ -66,7 +67,7 @@ describe('webhook signatures, with the background dispatcher', () => {
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]+={0,2}$/);
     const start = receiver.requests.length;
 
-    const opened = await api.post('/cases', { pathway: 'employer', subject: 'IT01234567890' });
+    const opened = await api.post('/cases', { pathway: 'employer', subject: vatNumber() });
     expect(opened.status).toBe(201);
     const caseId = opened.body.id as string;
     const servicesAfter: unknown[] = [opened.body.services];
@@ -219,7 +220,7 @@ describe('secret rotation, on a test clock', () => {
   /** Records one event (a case opening) and delivers it: the request the receiver got. */
   async function deliverOne(): Promise<ReceivedRequest> {
     const start = receiver.requests.length;
-    expect((await api.post('/cases', { pathway: 'employer', subject: `IT${Date.now()}` })).status).toBe(201);
+    expect((await api.post('/cases', { pathway: 'employer', subject: vatNumber() })).status).toBe(201);
     expect(await t.app.get(WebhookDispatcher).tick()).toBe(1);
     expect(receiver.requests).toHaveLength(start + 1);
     return receiver.requests[start];

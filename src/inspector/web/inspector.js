@@ -713,10 +713,17 @@ async function loadCaseList() {
   }
 }
 
+/**
+ * Fictitious but valid subjects for practice cases, one per pathway: a tax code for a person, a
+ * partita IVA for a company. Practice cases may share them (one open case per subject binds real cases only).
+ * @type {Record<string, string>}
+ */
+const PRACTICE_SUBJECTS = { person: 'RSSMRA80A01H501U', employer: '12345678903' };
+
 /** A practice case of a pathway, opened at once. @param {string} pathway */
 async function newPracticeCase(pathway) {
   try {
-    const subject = `${state.lang === 'it' ? 'PROVA' : 'PRACTICE'}-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+    const subject = PRACTICE_SUBJECTS[pathway] ?? PRACTICE_SUBJECTS.person;
     const created = await api('/cases', { method: 'POST', body: { pathway, subject, practice: true }, language: state.lang });
     await openCase(created.id);
     void loadCaseList();
