@@ -71,6 +71,17 @@ describe('migrations', () => {
     const step6 = [...before6, ...identity, 'access_log'].sort();
     const all = [...step6, 'case_deadlines'].sort();
     expect(await tables()).toEqual(all);
+    // Indicators: the indexes of the acts by type and date and of the cases by office go.
+    const indexes = async () =>
+      (
+        await t.dataSource.query<{ name: string }[]>(
+          `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN ('IDX_case_events_type_occurred', 'IDX_cases_office_subject') ORDER BY 1`,
+        )
+      ).map((r) => r.name);
+    expect(await indexes()).toEqual(['IDX_case_events_type_occurred', 'IDX_cases_office_subject']);
+    await t.dataSource.undoLastMigration();
+    expect(await indexes()).toEqual([]);
+    expect(await tables()).toEqual(all);
     // Deadlines: the table and the case's next due day go.
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(step6);
@@ -97,6 +108,9 @@ describe('migrations', () => {
       { subject: 'LEGACY-3', office: 'sede non indicata', agency: 'Uffici importati', kind: 'cpi' },
     ]);
     await t.dataSource.query(`DELETE FROM cases WHERE subject LIKE 'LEGACY-%'`);
+    // Back down: indicators, deadlines, then the case offices.
+    await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual(all);
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(step6);
     await t.dataSource.undoLastMigration();
