@@ -193,22 +193,30 @@ export function dimensionsQuery(scope: IndicatorScope, definitions: IndicatorDef
  * it), whenever and wherever the counterpart was recorded.
  */
 export function consistencyQuery(scope: IndicatorScope): Query {
+  // Each side's acts of the offices (all of them: their rank among the same case's acts for the same
+  // vacancy and other case), and the other side's acts on the cases they name, counted by (case,
+  // vacancy, case it names back) and joined (one scan per side, not one lookup per act).
   const side = (name: 'person' | 'employer', p: number) => {
     const own = CONSISTENCY[name];
     const other = CONSISTENCY[name === 'person' ? 'employer' : 'person'];
     return `${name} AS (
-         SELECT e.case_id, e.sequence, e.occurred_at, e.payload->>'vacancyId' AS vacancy, e.payload->>'${own.otherCaseField}' AS other,
+         SELECT e.case_id, e.sequence, e.occurred_at, e.payload->>'vacancyId' AS vacancy,
+                CASE WHEN e.payload->>'${own.otherCaseField}' ~ ${UUID_TEXT} THEN (e.payload->>'${own.otherCaseField}')::uuid END AS other,
                 ${IN_PERIOD('e.occurred_at')} AS in_period,
                 row_number() OVER (PARTITION BY e.case_id, e.payload->>'${own.otherCaseField}', e.payload->>'vacancyId' ORDER BY e.sequence) AS rank
            FROM case_events e JOIN cases c ON c.id = e.case_id
           WHERE e.type = '${own.type}' AND c.pathway = $${p} AND c.office_id = ANY($3::uuid[]) AND NOT c.practice
        ),
+       ${name}_counterparts AS (
+         SELECT case_id, payload->>'vacancyId' AS vacancy, lower(payload->>'${other.otherCaseField}') AS names, count(*) AS n
+           FROM case_events WHERE type = '${other.type}' AND case_id IN (SELECT other FROM ${name})
+          GROUP BY 1, 2, 3
+       ),
        ${name}_checked AS (
-         SELECT s.*, (SELECT count(*) FROM case_events o
-                       WHERE o.case_id = CASE WHEN s.other ~ ${UUID_TEXT} THEN s.other::uuid END
-                         AND o.type = '${other.type}' AND o.payload->>'vacancyId' = s.vacancy
-                         AND lower(o.payload->>'${other.otherCaseField}') = s.case_id::text) >= s.rank AS matched
-           FROM ${name} s WHERE s.in_period
+         SELECT s.*, COALESCE(o.n, 0) >= s.rank AS matched
+           FROM ${name} s
+           LEFT JOIN ${name}_counterparts o ON o.case_id = s.other AND o.vacancy = s.vacancy AND o.names = s.case_id::text
+          WHERE s.in_period
        )`;
   };
   return {
