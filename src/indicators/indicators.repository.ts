@@ -194,8 +194,9 @@ export function dimensionsQuery(scope: IndicatorScope, definitions: IndicatorDef
  */
 export function consistencyQuery(scope: IndicatorScope): Query {
   // Each side's acts of the offices (all of them: their rank among the same case's acts for the same
-  // vacancy and other case), and the other side's acts on the cases they name, counted by (case,
-  // vacancy, case it names back) and joined (one scan per side, not one lookup per act).
+  // vacancy and other case), and every act of the other side, counted by (case, vacancy, case it names
+  // back), hash-joined: one scan by type per side. (Looking the counterparts up by case instead reads
+  // every event of each case named: no index leads with (case_id, type).)
   const side = (name: 'person' | 'employer', p: number) => {
     const own = CONSISTENCY[name];
     const other = CONSISTENCY[name === 'person' ? 'employer' : 'person'];
@@ -209,7 +210,7 @@ export function consistencyQuery(scope: IndicatorScope): Query {
        ),
        ${name}_counterparts AS (
          SELECT case_id, payload->>'vacancyId' AS vacancy, lower(payload->>'${other.otherCaseField}') AS names, count(*) AS n
-           FROM case_events WHERE type = '${other.type}' AND case_id IN (SELECT other FROM ${name})
+           FROM case_events WHERE type = '${other.type}'
           GROUP BY 1, 2, 3
        ),
        ${name}_checked AS (
