@@ -298,40 +298,55 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
 export const PERSON_SERVICES: PersonServiceKey[] = ['A1', 'A2', 'A3', 'A4', 'A5', 'A6'];
 export const EMPLOYER_SERVICES: EmployerServiceKey[] = ['B1', 'B2', 'B3', 'B4'];
 
-/** The region's physical indicators ("indicatori fisici"). */
+/**
+ * The region's physical indicators ("indicatori fisici per il monitoraggio dei servizi di politica
+ * attiva"): Italian labels in the seed's own words. The seed sets 2.2 and 6.4 as a count with a date
+ * (the id between two lines in its table): 2.2 the users who signed the Patto and the signing date;
+ * 6.4 the users placed in work with a contract and the contract's start date (6.3, the line above,
+ * is the users started on job placement). 3.2 is the PAI opening date alone.
+ */
 export const INDICATORS: Record<string, Text> = {
-  '1.1': { it: 'N. utenti che hanno fruito del servizio di informazione', en: 'Users informed' },
-  '2.1': { it: "N. utenti che hanno fruito dell'accoglienza", en: 'Users in intake' },
+  '1.1': { it: 'N° utenti che hanno fruito del servizio di informazione', en: 'Users who received the information service' },
+  '2.1': { it: "N° utenti che hanno fruito dell'accoglienza", en: 'Users who received intake' },
   '2.2': {
-    it: 'N. utenti che hanno firmato il Patto di servizio; data della firma',
-    en: 'Users who signed the Patto, and the signing date',
+    it: 'N° utenti che hanno firmato il Patto di servizio; data della firma del Patto',
+    en: 'Users who signed the Patto di servizio; date of signing',
   },
-  '3.1': { it: 'N. utenti colloquiati per orientamento ed elaborazione del PAI', en: 'Users interviewed for guidance with a PAI drawn up' },
+  '3.1': {
+    it: 'N° utenti colloquiati per orientamento ed elaborazione del PAI',
+    en: 'Users interviewed for guidance and drawing up the PAI',
+  },
   '3.2': { it: 'Data di apertura del PAI', en: 'PAI opening date' },
-  '3.3': { it: 'N. utenti che non hanno firmato il PAI', en: 'Users who did not sign the PAI' },
-  '3.4': { it: 'N. utenti avviati ad un corso di formazione', en: 'Users started on a training course' },
-  '3.5': { it: 'N. utenti iscritti ad un corso di formazione', en: 'Users enrolled on a training course' },
-  '3.6': { it: 'N. utenti che hanno concluso un corso di formazione', en: 'Users who completed a training course' },
-  '4.1': { it: 'N. utenti colloquiati per consulenza orientativa', en: 'Users counselled' },
-  '5.1': { it: "N. utenti che hanno usufruito dell'accompagnamento", en: 'Users accompanied' },
-  '5.2': { it: 'N. tirocini attivati', en: 'Traineeships activated' },
-  '6.1': { it: 'N. utenti che hanno ricevuto servizi di preselezione', en: 'Users pre-selected' },
+  '3.3': { it: 'N° utenti che non hanno firmato il PAI', en: 'Users who did not sign the PAI' },
+  '3.4': { it: 'N° utenti avviati ad un corso di formazione', en: 'Users started on a training course' },
+  '3.5': { it: 'N° utenti iscritti ad un corso di formazione', en: 'Users enrolled on a training course' },
+  '3.6': { it: 'N° utenti che hanno concluso corso di formazione', en: 'Users who completed a training course' },
+  '4.1': { it: 'N° utenti colloquiati per consulenza orientativa', en: 'Users interviewed for specialist guidance counselling' },
+  '5.1': { it: 'N° utenti che hanno usufruito del servizio di accompagnamento', en: 'Users who received job-search support' },
+  '5.2': { it: 'N° tirocinii attivati', en: 'Traineeships activated' },
+  '6.1': { it: 'N° utenti che hanno ricevuto servizi di preselezione', en: 'Users who received pre-selection services' },
   '6.2': {
-    it: 'N. utenti inviati ai colloqui di selezione (coerenza con 10.1)',
-    en: 'Users sent to selection interviews (must agree with 10.1)',
+    it: 'N° utenti inviati ai colloqui di selezione [Verificare coerenza con indicatore n. 10.1]',
+    en: 'Users sent to selection interviews [check consistency with indicator 10.1]',
   },
-  '6.3': { it: 'N. utenti inseriti al lavoro (contratto)', en: 'Users placed in work (with a contract)' },
-  '6.4': { it: 'Data avvio contratto', en: 'Contract start date' },
-  '7.1': { it: 'N. aziende contattate', en: 'Companies contacted' },
-  '7.2': { it: 'N. aziende che hanno espresso fabbisogno di servizi', en: 'Companies that expressed a need for services' },
-  '8.1': { it: "N. aziende che hanno usufruito dell'accoglienza", en: 'Companies in intake' },
-  '8.2': { it: 'N. aziende che hanno firmato il Patto di servizio', en: 'Companies that signed the Patto' },
-  '8.3': { it: 'N. aziende richiedenti profili', en: 'Companies that requested profiles' },
-  '8.4': { it: 'N. vacancy rilevate e registrate', en: 'Vacancies recorded' },
-  '9.1': { it: 'N. aziende che hanno fruito della consulenza', en: 'Companies counselled' },
-  '10.1': { it: 'N. candidati segnalati (coerenza con 6.2)', en: 'Candidates put forward (must agree with 6.2)' },
-  '10.2': { it: 'N. aziende che hanno dichiarato di assumere', en: 'Companies that declared they will hire' },
-  '10.3': { it: 'N. aziende che hanno assunto', en: 'Companies that hired' },
+  '6.3': { it: "N° utenti avviati all'inserimento lavorativo", en: 'Users started on job placement' },
+  '6.4': {
+    it: 'N° utenti inseriti al lavoro (contratto); data avvio contratto',
+    en: 'Users placed in work (contract); contract start date',
+  },
+  '7.1': { it: 'N° aziende contattate', en: 'Companies contacted' },
+  '7.2': { it: 'N° aziende che hanno espresso fabbisogno di servizi', en: 'Companies that expressed a need for services' },
+  '8.1': { it: "N° aziende che hanno usufruito dell'accoglienza", en: 'Companies that received intake' },
+  '8.2': { it: 'N° aziende che hanno firmato il patto di servizio', en: 'Companies that signed the Patto di servizio' },
+  '8.3': { it: 'N° aziende richiedenti profili', en: 'Companies requesting profiles' },
+  '8.4': { it: 'N° vacancy rilevate e registrate', en: 'Vacancies detected and recorded' },
+  '9.1': { it: 'N° aziende che hanno fruito del servizio di consulenza', en: 'Companies that received consulting' },
+  '10.1': {
+    it: 'N° candidati segnalati [Verificare coerenza con indicatore n. 6.2]',
+    en: 'Candidates put forward [check consistency with indicator 6.2]',
+  },
+  '10.2': { it: 'N° aziende che hanno dichiarato di assumere', en: 'Companies that declared they will hire' },
+  '10.3': { it: 'N° aziende che hanno assunto', en: 'Companies that hired' },
 };
 
 /**

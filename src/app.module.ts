@@ -18,6 +18,7 @@ import type { Database } from './database/database.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { IndicatorsModule } from './indicators/indicators.module.js';
 import { PolicyGuard } from './identity/policy.guard.js';
 import { InspectorModule } from './inspector/inspector.module.js';
 import { PathwaysModule } from './pathways/pathways.module.js';
@@ -75,6 +76,7 @@ export class AppModule implements NestModule {
         InspectorModule,
         IdentityModule,
         AccessLogModule,
+        IndicatorsModule,
       ],
       providers: [
         // Every route, one gate: authentication and the policy table (src/policy/policy.ts).

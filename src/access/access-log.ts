@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
-import { decodeCursor, encodeCursor, parseInstant, UUID, type Cursor } from '../common/request-parsing.js';
+import { decodeCursor, encodeCursor, parseInstant, queryReader, UUID, type Cursor } from '../common/request-parsing.js';
 import { validationFailed, type FieldIssue } from '../common/problem.js';
 import { Database } from '../database/database.js';
 import type { Principal } from '../identity/principal.js';
@@ -129,14 +129,7 @@ const QUERY_KEYS = ['caseId', 'operatorId', 'from', 'to', 'limit', 'cursor'];
 /** GET /admin/access-log's query string: every problem by field (400), unknown parameters refused. */
 export function parseAccessQuery(query: Record<string, unknown>): AccessQuery {
   const errors: FieldIssue[] = [];
-  for (const key of Object.keys(query)) if (!QUERY_KEYS.includes(key)) errors.push({ field: `query:${key}`, problem: 'unknown' });
-  const one = (key: string): string | undefined => {
-    const v = query[key];
-    if (v === undefined) return undefined;
-    if (typeof v === 'string') return v;
-    errors.push({ field: `query:${key}`, problem: 'type', message: { it: 'da indicare una sola volta', en: 'given once' } });
-    return undefined;
-  };
+  const one = queryReader(query, QUERY_KEYS, errors);
   const result: AccessQuery = { limit: ACCESS_PAGE.default };
   for (const key of ['caseId', 'operatorId'] as const) {
     const v = one(key);

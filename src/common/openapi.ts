@@ -807,6 +807,66 @@ export const SCHEMAS = {
       types: { type: 'array', items: ENUMS.eventType },
     },
   },
+  Indicators: {
+    type: 'object',
+    description: "The Region's indicators for a period and offices (docs/indicators.md).",
+    required: ['from', 'to', 'officeIds', 'indicators', 'consistency'],
+    properties: {
+      from: { type: 'string', format: 'date', description: 'First day (Europe/Rome), inclusive.' },
+      to: { type: 'string', format: 'date', description: 'Last day (Europe/Rome), inclusive.' },
+      officeIds: { type: 'array', items: { type: 'string', format: 'uuid' }, description: 'The offices counted.' },
+      indicators: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['id', 'label', 'unit', 'value'],
+          properties: {
+            id: { type: 'string', example: '1.1' },
+            label: text,
+            unit: { type: 'string', enum: ['persons', 'companies', 'traineeships', 'vacancies', 'candidates'] },
+            value: { type: 'integer', minimum: 0 },
+            byMonth: {
+              type: 'array',
+              description: 'Date indicators (2.2, 3.2, 6.4): distinct persons by month of the date.',
+              items: {
+                type: 'object',
+                required: ['month', 'count'],
+                properties: { month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, count: { type: 'integer', minimum: 0 } },
+              },
+            },
+            medianDaysFromDid: {
+              type: 'number',
+              nullable: true,
+              description: "Date indicators: median days from the case's DID date to the date; null when no case has a DID.",
+            },
+          },
+        },
+      },
+      consistency: {
+        type: 'object',
+        required: ['6.2', '10.1', 'unmatched'],
+        properties: {
+          '6.2': { type: 'integer', minimum: 0, description: 'Sending acts (SENT_TO_INTERVIEW) in the period and offices.' },
+          '10.1': { type: 'integer', minimum: 0, description: 'Put-forward acts (CANDIDATE_PUT_FORWARD) in the period and offices.' },
+          unmatched: {
+            type: 'array',
+            description: 'The acts whose counterpart on the other case is missing.',
+            items: {
+              type: 'object',
+              required: ['side', 'caseId', 'sequence', 'at', 'vacancyId'],
+              properties: {
+                side: { type: 'string', enum: ['person', 'employer'] },
+                caseId: { type: 'string', format: 'uuid' },
+                sequence: { type: 'integer', minimum: 1 },
+                at: dateTime,
+                vacancyId: { type: 'string', nullable: true },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
   ...IDENTITY_SCHEMAS,
 } as const;
 

@@ -15,6 +15,20 @@ export function objectBody(body: unknown, fields: readonly string[], issues: Fie
   return body;
 }
 
+/**
+ * A query string's reader: its keys other than `keys` are added to `issues` as unknown, and `one(key)`
+ * is the parameter's value, undefined when absent; a parameter given twice (an array) is an issue.
+ */
+export function queryReader(query: Record<string, unknown>, keys: readonly string[], issues: FieldIssue[]) {
+  for (const key of Object.keys(query)) if (!keys.includes(key)) issues.push({ field: `query:${key}`, problem: 'unknown' });
+  return (key: string): string | undefined => {
+    const v = query[key];
+    if (v === undefined || typeof v === 'string') return v;
+    issues.push({ field: `query:${key}`, problem: 'type', message: { it: 'da indicare una sola volta', en: 'given once' } });
+    return undefined;
+  };
+}
+
 /** A path id that must be a UUID (400 otherwise), lower-cased. */
 export function parseUuid(id: string, what: { it: string; en: string } = { it: 'un UUID', en: 'a UUID' }): string {
   if (!UUID.test(id)) throw validationFailed([{ field: 'path:id', problem: 'format', message: what }]);

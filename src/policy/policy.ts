@@ -52,6 +52,8 @@ export const POLICY = {
   'matches.read': CASE_WORK,
   // Supervisors assign cases and transfer them between offices.
   'cases.assign': { roles: { supervisor: 'offices' } },
+  // The Region's indicators (counts, no personal data): analysts, supervisors and admins, over their offices.
+  'indicators.read': { roles: { analyst: 'offices', supervisor: 'offices', admin: 'offices' } },
   // Administration: agencies, offices, operators, the access log, webhooks (they ship case data anywhere).
   'admin.registry': ADMIN,
   'admin.accessLog': ADMIN,

@@ -263,6 +263,7 @@ const SAMPLES: Record<string, Sample> = {
     },
   },
   'GET /metrics': { request: () => ({ path: '/metrics' }) },
+  'GET /indicators': { request: () => ({ path: '/indicators' }) },
 
   // Routes on their way from other branches (step6-audit, step6-oidc-routes): ready when they arrive.
   'GET /admin/access-log': { request: (c) => ({ path: `/admin/access-log?caseId=${c.f.cases.own.id}` }) },

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { IDEMPOTENCY_PRIMARY_KEY } from '../../src/cases/idempotency-key.entity.js';
+import { CaseOffices1796400000000 } from '../../src/database/migrations/1796400000000-case-offices.js';
+import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const primaryKeyOf = async (t: TestApp, table: string): Promise<string> =>
@@ -9,6 +11,13 @@ const primaryKeyOf = async (t: TestApp, table: string): Promise<string> =>
       [table],
     )
   )[0]?.name;
+
+/** Step 7's migrations (by class name) and the tables and indexes each one makes. */
+const STEP7: Record<string, { tables?: string[]; indexes?: string[] }> = {
+  Deadlines1796510000000: { tables: ['case_deadlines'], indexes: ['IDX_cases_assignee_due', 'IDX_cases_office_due'] },
+  Matches1796520000000: { tables: ['matches'], indexes: ['IDX_matches_employer', 'IDX_matches_person'] },
+  Indicators1796530000000: { indexes: ['IDX_case_events_type_occurred', 'IDX_cases_office_subject'] },
+};
 
 /** Cases as they were before Step 6: a free-text office, in two letter cases, or none. */
 async function insertLegacyCases(t: TestApp): Promise<void> {
@@ -60,6 +69,15 @@ describe('migrations', () => {
   });
 
   it('can be reverted and re-applied, one at a time', async () => {
+    const indexes = async (names: string[]) =>
+      (
+        await t.dataSource.query<{ name: string }[]>(
+          `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ANY($1)`,
+          [names],
+        )
+      )
+        .map((r) => r.name)
+        .sort();
     const tables = async () =>
       (
         await t.dataSource.query<{ name: string }[]>(
@@ -69,15 +87,23 @@ describe('migrations', () => {
     const before6 = ['case_events', 'cases', 'idempotency_keys', 'webhook_attempts', 'webhook_deliveries', 'webhook_subscriptions'];
     const identity = ['agencies', 'api_tokens', 'office_supervision', 'offices', 'operator_offices', 'operators', 'sessions'];
     const step6 = [...before6, ...identity, 'access_log'].sort();
-    const deadlines = [...step6, 'case_deadlines'].sort();
-    const all = [...deadlines, 'matches'].sort();
+    const all = [...step6, ...Object.values(STEP7).flatMap((m) => m.tables ?? [])].sort();
     expect(await tables()).toEqual(all);
-    // Matches: the table goes.
-    await t.dataSource.undoLastMigration();
-    expect(await tables()).toEqual(deadlines);
-    // Deadlines: the table and the case's next due day go.
-    await t.dataSource.undoLastMigration();
-    expect(await tables()).toEqual(step6);
+    // Step 7's migrations, newest first: each one's down removes its tables and indexes, and only those.
+    const downStep7 = async () => {
+      let expected = all;
+      for (const migration of [...MIGRATIONS.slice(MIGRATIONS.indexOf(CaseOffices1796400000000) + 1)].reverse()) {
+        const made = STEP7[migration.name];
+        expect({ migration: migration.name, known: made !== undefined }).toEqual({ migration: migration.name, known: true });
+        expect(await indexes(made.indexes ?? [])).toEqual([...(made.indexes ?? [])].sort());
+        await t.dataSource.undoLastMigration();
+        expected = expected.filter((name) => !(made.tables ?? []).includes(name));
+        expect(await tables()).toEqual(expected);
+        expect(await indexes(made.indexes ?? [])).toEqual([]);
+      }
+      expect(expected).toEqual(step6);
+    };
+    await downStep7();
     // Case offices: the free-text office comes back; going up again turns it into offices of the registry.
     await t.dataSource.undoLastMigration();
     await insertLegacyCases(t);
@@ -101,10 +127,7 @@ describe('migrations', () => {
       { subject: 'LEGACY-3', office: 'sede non indicata', agency: 'Uffici importati', kind: 'cpi' },
     ]);
     await t.dataSource.query(`DELETE FROM cases WHERE subject LIKE 'LEGACY-%'`);
-    await t.dataSource.undoLastMigration();
-    expect(await tables()).toEqual(deadlines);
-    await t.dataSource.undoLastMigration();
-    expect(await tables()).toEqual(step6);
+    await downStep7();
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(step6);
     await t.dataSource.undoLastMigration();

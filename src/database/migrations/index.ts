@@ -8,6 +8,7 @@ import { CaseInsensitiveFilters1796158000000 } from './1796158000000-case-insens
 import { CaseOffices1796400000000 } from './1796400000000-case-offices.js';
 import { Deadlines1796510000000 } from './1796510000000-deadlines.js';
 import { Matches1796520000000 } from './1796520000000-matches.js';
+import { Indicators1796530000000 } from './1796530000000-indicators.js';
 
 /** Every migration, in order: run at start-up. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   CaseOffices1796400000000,
   Deadlines1796510000000,
   Matches1796520000000,
+  Indicators1796530000000,
 ];
