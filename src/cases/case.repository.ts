@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Cursor } from '../common/request-parsing.js';
 import { outboxCtes } from '../webhooks/webhook-sql.js';
+import type { DeadlineWrite } from './case-deadlines.js';
 
 /** A case row as the repository reads it. */
 export interface CaseRow {
@@ -98,6 +99,20 @@ const EVENT_COLUMNS = `id, case_id AS "caseId", sequence, type, payload, state_b
 
 const IDEMPOTENCY_INSERT = `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at)`;
 
+/**
+ * A CTE writing a case's deadlines (all of them, from a jsonb parameter) in the event's statement,
+ * after a CTE `source` that returns the case's `id` (nothing written if it returns no row). The
+ * scheduler's marks (approaching_at, overdue_at) stay: an event never makes a deadline fire again.
+ */
+const deadlinesCte = (source: string, param: string) => `deadlines AS (
+  INSERT INTO case_deadlines (case_id, deadline_id, due_by, state, met_at)
+  SELECT c.id, d."deadlineId", d."dueBy", d.state, d."metAt"
+  FROM ${source} c, jsonb_to_recordset(${param}::jsonb) AS d("deadlineId" varchar, "dueBy" date, state varchar, "metAt" timestamptz)
+  ON CONFLICT (case_id, deadline_id) DO UPDATE SET due_by = EXCLUDED.due_by, state = EXCLUDED.state, met_at = EXCLUDED.met_at
+    WHERE (case_deadlines.due_by, case_deadlines.state, case_deadlines.met_at) IS DISTINCT FROM (EXCLUDED.due_by, EXCLUDED.state, EXCLUDED.met_at)
+  RETURNING 1
+)`;
+
 /** Postgres' unique_violation. */
 export const UNIQUE_VIOLATION = '23505';
 
@@ -164,6 +179,8 @@ export class CaseRepository {
       idempotency: IdempotencyWrite | null;
       /** A transfer or an assignment: the case's office and assignee after it. */
       placement?: { officeId: string | null; assigneeId: string | null };
+      /** The case's deadlines after the event; null leaves them as they are (no deadlines, or record keeping). */
+      deadlines: DeadlineWrite | null;
     },
   ): Promise<{ deliveries: number } | null> {
     const { update, event, idempotency, placement } = args;
@@ -171,10 +188,11 @@ export class CaseRepository {
       `WITH updated AS (
          UPDATE cases SET snapshot = $3, status = $4, state_paths = $5, services = $6, version = version + 1, updated_at = $7,
            office_id = CASE WHEN $23::boolean THEN $24::uuid ELSE office_id END,
-           assignee_id = CASE WHEN $23::boolean THEN $25::uuid ELSE assignee_id END
+           assignee_id = CASE WHEN $23::boolean THEN $25::uuid ELSE assignee_id END,
+           next_due_by = CASE WHEN $26::jsonb IS NULL THEN next_due_by ELSE $27::date END
          WHERE id = $1 AND version = $2
          RETURNING id, version
-       ), appended AS (
+       ), ${deadlinesCte('updated', '$26')}, appended AS (
          INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
          SELECT $8, id, version, $9, $10, $11, $12, $6, $13, $14, $7, $15 FROM updated
          RETURNING *
@@ -209,6 +227,8 @@ export class CaseRepository {
         placement !== undefined,
         placement?.officeId ?? null,
         placement?.assigneeId ?? null,
+        args.deadlines ? json(args.deadlines.deadlines) : null,
+        args.deadlines?.nextDueBy ?? null,
       ],
     );
     return rows.length === 1 ? { deliveries: rows[0].deliveries } : null;
@@ -217,15 +237,15 @@ export class CaseRepository {
   /** Inserts a new case with its opening event (sequence 1), in one statement. */
   async insertCase(
     db: EntityManager,
-    args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null },
+    args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null; deadlines: DeadlineWrite | null },
   ): Promise<{ deliveries: number }> {
     const { row, event, idempotency } = args;
     const rows: { deliveries: number }[] = await db.query(
       `WITH inserted AS (
-         INSERT INTO cases (id, pathway, machine_version, subject, office_id, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at, assignee_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $23, $11, $11, $24)
+         INSERT INTO cases (id, pathway, machine_version, subject, office_id, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at, assignee_id, next_due_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $23, $11, $11, $24, $26)
          RETURNING id
-       ), appended AS (
+       ), ${deadlinesCte('inserted', '$25')}, appended AS (
          INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
          SELECT $12, id, 1, $13, $14, NULL, $15, $10, $16, $17, $11, $18 FROM inserted
          RETURNING *
@@ -259,6 +279,8 @@ export class CaseRepository {
         idempotency?.response ?? null,
         row.practice,
         row.assigneeId,
+        args.deadlines ? json(args.deadlines.deadlines) : null,
+        args.deadlines?.nextDueBy ?? null,
       ],
     );
     return { deliveries: rows[0]?.deliveries ?? 0 };

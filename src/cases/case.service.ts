@@ -18,6 +18,7 @@ import { reaches, type Actor, type CaseAccess } from '../common/request-context.
 import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
+import { deadlineWriteOf } from './case-deadlines.js';
 import { CaseFeed } from './case-feed.js';
 import {
   CaseRepository,
@@ -116,7 +117,7 @@ export class CaseService {
     const result: WriteResult = {
       status: 201,
       headers: { Location: `/cases/${row.id}`, ETag: etagOf(1) },
-      body: viewOf(row, started.deadlines),
+      body: viewOf(row, started.deadlines, now),
       replayed: false,
     };
     const event = {
@@ -141,6 +142,7 @@ export class CaseService {
         row,
         event,
         idempotency: remember(scope, args.idempotency, result),
+        deadlines: deadlineWriteOf(started.deadlines),
       });
       if (deliveries > 0) this.outbox.notify();
     } catch (error) {
@@ -158,7 +160,8 @@ export class CaseService {
 
   async getCase(id: string, access: CaseAccess): Promise<CaseView> {
     const row = await this.getRowOrFail(id, access);
-    return viewOf(row, readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now: this.clock.now() }).deadlines);
+    const now = this.clock.now();
+    return viewOf(row, readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now }).deadlines, now);
   }
 
   async transitions(id: string, actor: Actor, access: CaseAccess, language: Language) {
@@ -256,7 +259,7 @@ export class CaseService {
     const result: WriteResult = {
       status: 200,
       headers: { ETag: etagOf(next.version), Location: `/cases/${row.id}` },
-      body: { event: entry, case: viewOf(next, step.deadlines) },
+      body: { event: entry, case: viewOf(next, step.deadlines, now) },
       replayed: false,
     };
     try {
@@ -270,6 +273,7 @@ export class CaseService {
         event: { ...entry, occurredAt: new Date(entry.occurredAt) },
         now,
         idempotency: key ? remember(key.scope, args.idempotency, result) : null,
+        deadlines: deadlineWriteOf(step.deadlines),
       });
       return written ? { result, deliveries: written.deliveries, version: next.version } : 'conflict';
     } catch (error) {

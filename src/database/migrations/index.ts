@@ -7,6 +7,7 @@ import { NamedConstraints1796156674591 } from './1796156674591-named-constraints
 import { CaseInsensitiveFilters1796158000000 } from './1796158000000-case-insensitive-filters.js';
 import { CaseOffices1796400000000 } from './1796400000000-case-offices.js';
 import { Deadlines1796510000000 } from './1796510000000-deadlines.js';
+import { DeadlinesBackfill1796540000000 } from './1796540000000-deadlines-backfill.js';
 
 /** Every migration, in order: run at start-up. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AccessLog1796300000000,
   CaseOffices1796400000000,
   Deadlines1796510000000,
+  DeadlinesBackfill1796540000000,
 ];
