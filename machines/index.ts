@@ -4,6 +4,7 @@
  */
 export * from './repertory.js';
 export type { CaseEvent, EventBase, EventSpec, Operator, ServiceRecord } from './case.js';
+export { calendarDateIn } from './case.js';
 export type { PersonEvent } from './person/person.events.js';
 export type { EmployerEvent } from './employer/employer.events.js';
 export type { FieldSpec, FieldType, FieldProblem } from './payload.js';

@@ -6,10 +6,11 @@ export const OPENING_EVENT = 'CASE_OPENED';
 
 /**
  * Events of a case's history that are the office's record keeping, not acts of the standards: who
- * is in charge of the case, and which office holds it. The machine does not see them: its state
+ * is in charge of the case, which office holds it, and the scheduler's notices that a legal
+ * deadline approaches or has passed (actor: the system). The machine does not see them: its state
  * stays as it was.
  */
-export const RECORD_KEEPING_EVENTS: readonly string[] = ['CASE_ASSIGNED', 'CASE_TRANSFERRED'];
+export const RECORD_KEEPING_EVENTS: readonly string[] = ['CASE_ASSIGNED', 'CASE_TRANSFERRED', 'DEADLINE_APPROACHING', 'DEADLINE_OVERDUE'];
 
 /** A stored event as replay reads it: its place in the history, its type and payload. */
 export interface StoredEvent {

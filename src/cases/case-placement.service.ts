@@ -100,12 +100,14 @@ export class CasePlacementService {
       now,
       idempotency: null,
       placement,
+      // Record keeping: the deadlines stay as they are.
+      deadlines: null,
     });
     if (!written) return null;
     const result: WriteResult = {
       status: 200,
       headers: { ETag: etagOf(next.version), Location: `/cases/${row.id}` },
-      body: { event: entry, case: viewOf(next, state.deadlines) },
+      body: { event: entry, case: viewOf(next, state.deadlines, now) },
       replayed: false,
     };
     return { result, deliveries: written.deliveries, version: next.version };

@@ -1,3 +1,4 @@
+import { deadlineWriteOf } from './case-deadlines.js';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { PATHWAYS, applyEvent, type PathwayName, type Refusal, type RefusalKind, type StepResult } from '../../machines/index.js';
@@ -83,7 +84,7 @@ export function decideEvent(args: {
 
 /**
  * Writes a decided event with repository.appendEvent (the event, the case row, the webhook outbox
- * and, if given, the stored idempotent response, in one statement). Null when the case moved since
+ * the case's deadlines and, if given, the stored idempotent response, in one statement). Null when the case moved since
  * it was read (only on an optimistic write: a locked row cannot move).
  */
 export function appendDecided(
@@ -102,6 +103,7 @@ export function appendDecided(
     event: { ...decided.entry, occurredAt: new Date(decided.entry.occurredAt) },
     now: args.now,
     idempotency: args.idempotency,
+    deadlines: deadlineWriteOf(decided.step.deadlines),
   });
 }
 

@@ -149,7 +149,7 @@ export class CaseStreamService {
 
   private openingMessages(kind: StreamKind, row: CaseRow): SseMessage[] {
     const now = this.clock.now();
-    if (kind === 'case') return [{ event: 'case', id: row.version, data: { case: viewOf(row, currentState(row, now).deadlines) } }];
+    if (kind === 'case') return [{ event: 'case', id: row.version, data: { case: viewOf(row, currentState(row, now).deadlines, now) } }];
     const [event, snapshot] = initEvents(row, now);
     return [{ data: event }, { id: row.version, data: snapshot }];
   }
@@ -173,7 +173,9 @@ export class CaseStreamService {
       const state = event.sequence === row.version ? current : (states?.[i] ?? current);
       const after = event.sequence === row.version ? row : rowAfter(row, event, state);
       if (kind === 'case')
-        return [{ event: 'transition', id: event.sequence, data: { event: historyEntryOf(event), case: viewOf(after, state.deadlines) } }];
+        return [
+          { event: 'transition', id: event.sequence, data: { event: historyEntryOf(event), case: viewOf(after, state.deadlines, now) } },
+        ];
       const [eventMessage, snapshotMessage] = transitionEvents(row, event, state.snapshot);
       return [{ data: eventMessage }, { id: event.sequence, data: snapshotMessage }];
     });

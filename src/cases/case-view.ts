@@ -1,6 +1,7 @@
 import type { CaseState, DeadlineStatus, FieldProblem, Reason } from '../../machines/index.js';
 import type { Language } from '../config/app-config.js';
 import type { CaseRow, CaseUpdate, EventRow } from './case.repository.js';
+import { deadlineViewsOf, type DeadlineView } from './case-deadlines.js';
 
 /** A case as the API shows it (GET /cases/:id and the responses to writes). */
 export interface CaseView {
@@ -19,7 +20,8 @@ export interface CaseView {
   /** A trainee's practice case: never sent to webhooks, never counted in indicators. */
   practice: boolean;
   context: unknown;
-  deadlines?: unknown;
+  /** Person cases: the legal deadlines, as they stand today (Europe/Rome). */
+  deadlines?: DeadlineView[];
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -57,10 +59,10 @@ export function summaryOf(row: CaseRow): CaseSummary {
   };
 }
 
-/** The full view of a case: its row, and its legal deadlines as the engine read them (none: not shown). */
-export function viewOf(row: CaseRow, deadlines: DeadlineStatus[] | null): CaseView {
+/** The full view of a case at `now`: its row, and its legal deadlines as the engine read them (none: not shown). */
+export function viewOf(row: CaseRow, deadlines: DeadlineStatus[] | null, now: Date): CaseView {
   const view: CaseView = { ...summaryOf(row), context: row.snapshot.context };
-  if (deadlines !== null) view.deadlines = deadlines;
+  if (deadlines !== null) view.deadlines = deadlineViewsOf(deadlines, now);
   return view;
 }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Cursor } from '../common/request-parsing.js';
 import { outboxCtes } from '../webhooks/webhook-sql.js';
+import type { DeadlineWrite } from './case-deadlines.js';
 
 /** A case row as the repository reads it. */
 export interface CaseRow {
@@ -107,6 +108,20 @@ const openCaseWhere = (p: { officeId: string; pathway: string; subject: string }
 
 const IDEMPOTENCY_INSERT = `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at)`;
 
+/**
+ * A CTE writing a case's deadlines (all of them, from a jsonb parameter) in the event's statement,
+ * after a CTE `source` that returns the case's `id` (nothing written if it returns no row). The
+ * scheduler's marks (approaching_at, overdue_at) stay: an event never makes a deadline fire again.
+ */
+const deadlinesCte = (source: string, param: string) => `deadlines AS (
+  INSERT INTO case_deadlines (case_id, deadline_id, due_by, state, met_at)
+  SELECT c.id, d."deadlineId", d."dueBy", d.state, d."metAt"
+  FROM ${source} c, jsonb_to_recordset(${param}::jsonb) AS d("deadlineId" varchar, "dueBy" date, state varchar, "metAt" timestamptz)
+  ON CONFLICT (case_id, deadline_id) DO UPDATE SET due_by = EXCLUDED.due_by, state = EXCLUDED.state, met_at = EXCLUDED.met_at
+    WHERE (case_deadlines.due_by, case_deadlines.state, case_deadlines.met_at) IS DISTINCT FROM (EXCLUDED.due_by, EXCLUDED.state, EXCLUDED.met_at)
+  RETURNING 1
+)`;
+
 /** Postgres' unique_violation. */
 export const UNIQUE_VIOLATION = '23505';
 
@@ -174,6 +189,8 @@ export class CaseRepository {
       idempotency: IdempotencyWrite | null;
       /** A transfer or an assignment: the case's office and assignee after it. */
       placement?: { officeId: string | null; assigneeId: string | null };
+      /** The case's deadlines after the event; null leaves them as they are (no deadlines, or record keeping). */
+      deadlines: DeadlineWrite | null;
     },
   ): Promise<{ deliveries: number } | null> {
     const { update, event, idempotency, placement } = args;
@@ -181,10 +198,11 @@ export class CaseRepository {
       `WITH updated AS (
          UPDATE cases SET snapshot = $3, status = $4, state_paths = $5, services = $6, version = version + 1, updated_at = $7,
            office_id = CASE WHEN $23::boolean THEN $24::uuid ELSE office_id END,
-           assignee_id = CASE WHEN $23::boolean THEN $25::uuid ELSE assignee_id END
+           assignee_id = CASE WHEN $23::boolean THEN $25::uuid ELSE assignee_id END,
+           next_due_by = CASE WHEN $26::jsonb IS NULL THEN next_due_by ELSE $27::date END
          WHERE id = $1 AND version = $2
          RETURNING id, version
-       ), appended AS (
+       ), ${deadlinesCte('updated', '$26')}, appended AS (
          INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
          SELECT $8, id, version, $9, $10, $11, $12, $6, $13, $14, $7, $15 FROM updated
          RETURNING *
@@ -219,6 +237,8 @@ export class CaseRepository {
         placement !== undefined,
         placement?.officeId ?? null,
         placement?.assigneeId ?? null,
+        args.deadlines ? json(args.deadlines.deadlines) : null,
+        args.deadlines?.nextDueBy ?? null,
       ],
     );
     return rows.length === 1 ? { deliveries: rows[0].deliveries } : null;
@@ -254,7 +274,7 @@ export class CaseRepository {
    */
   async insertCase(
     db: EntityManager,
-    args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null; oneOpen: boolean },
+    args: { row: CaseRow; event: NewEvent; idempotency: IdempotencyWrite | null; oneOpen: boolean; deadlines: DeadlineWrite | null },
   ): Promise<{ deliveries: number; openCase: { id: string; officeId: string } | null }> {
     const { row, event, idempotency } = args;
     const rows: { deliveries: number; openCaseId: string | null; openOfficeId: string | null }[] = await db.query(
@@ -262,10 +282,10 @@ export class CaseRepository {
          SELECT c.id, c.office_id FROM cases c WHERE $25::boolean AND ${openCaseWhere({ officeId: '$5', pathway: '$2', subject: '$4' })}
          ORDER BY c.created_at, c.id LIMIT 1
        ), inserted AS (
-         INSERT INTO cases (id, pathway, machine_version, subject, office_id, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at, assignee_id)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $23, $11, $11, $24 WHERE NOT EXISTS (SELECT 1 FROM open_case)
+         INSERT INTO cases (id, pathway, machine_version, subject, office_id, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at, assignee_id, next_due_by)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $23, $11, $11, $24, $27 WHERE NOT EXISTS (SELECT 1 FROM open_case)
          RETURNING id
-       ), appended AS (
+       ), ${deadlinesCte('inserted', '$26')}, appended AS (
          INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
          SELECT $12, id, 1, $13, $14, NULL, $15, $10, $16, $17, $11, $18 FROM inserted
          RETURNING *
@@ -300,6 +320,8 @@ export class CaseRepository {
         row.practice,
         row.assigneeId,
         args.oneOpen,
+        args.deadlines ? json(args.deadlines.deadlines) : null,
+        args.deadlines?.nextDueBy ?? null,
       ],
     );
     const { deliveries, openCaseId, openOfficeId } = rows[0];

@@ -8,6 +8,7 @@ import { reaches, type Actor, type CaseAccess } from '../common/request-context.
 import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
+import { deadlineWriteOf } from './case-deadlines.js';
 import { CaseFeed } from './case-feed.js';
 import { CaseRepository, IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation, type CaseRow } from './case.repository.js';
 import { encodeCursor } from '../common/request-parsing.js';
@@ -88,7 +89,7 @@ export class CaseService {
     const result: WriteResult = {
       status: 201,
       headers: { Location: `/cases/${row.id}`, ETag: etagOf(1) },
-      body: viewOf(row, started.deadlines),
+      body: viewOf(row, started.deadlines, now),
       replayed: false,
     };
     const event = {
@@ -109,7 +110,7 @@ export class CaseService {
       idempotencyKey: args.idempotency?.key ?? null,
     };
     try {
-      const write = { row, event, idempotency: remember(scope, args.idempotency, result) };
+      const write = { row, event, idempotency: remember(scope, args.idempotency, result), deadlines: deadlineWriteOf(started.deadlines) };
       // One open case per subject, pathway and agency (practice cases aside): the check and the
       // insert under the subject's lock, so that concurrent openings cannot both pass the check.
       const { deliveries, openCase } =
@@ -141,7 +142,8 @@ export class CaseService {
 
   async getCase(id: string, access: CaseAccess): Promise<CaseView> {
     const row = await this.getRowOrFail(id, access);
-    return viewOf(row, readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now: this.clock.now() }).deadlines);
+    const now = this.clock.now();
+    return viewOf(row, readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now }).deadlines, now);
   }
 
   async transitions(id: string, actor: Actor, access: CaseAccess, language: Language) {
@@ -223,7 +225,7 @@ export class CaseService {
     const result: WriteResult = {
       status: 200,
       headers: { ETag: etagOf(next.version), Location: `/cases/${row.id}` },
-      body: { event: entry, case: viewOf(next, step.deadlines) },
+      body: { event: entry, case: viewOf(next, step.deadlines, now) },
       replayed: false,
     };
     try {

@@ -12,6 +12,8 @@ import { CaseEntity } from './case.entity.js';
 import { CaseRepository } from './case.repository.js';
 import { CaseService } from './case.service.js';
 import { CasesController } from './cases.controller.js';
+import { DeadlineScheduler } from './deadline-scheduler.worker.js';
+import { DeadlineRepository } from './deadline.repository.js';
 import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { MatchEntity } from './match.entity.js';
 import { MatchRepository } from './match.repository.js';
@@ -34,11 +36,13 @@ export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity,
     CaseFeed,
     MatchRepository,
     MatchService,
+    DeadlineRepository,
+    DeadlineScheduler,
     CaseService,
     CasePlacementService,
     CaseReplayService,
     CaseStreamService,
   ],
-  exports: [CaseService, CaseRepository],
+  exports: [CaseService, CaseRepository, DeadlineScheduler],
 })
 export class CasesModule {}

@@ -162,7 +162,7 @@ export class MatchService {
           headers: { ETag: etagOf(mine.next.version), Location: `/cases/${caseId}` },
           body: {
             event: mine.entry,
-            case: viewOf(mine.next, mine.step.deadlines),
+            case: viewOf(mine.next, mine.step.deadlines, mine.next.updatedAt),
             match: { id, personEvent: w.person!.entry, employerEvent: w.employer!.entry },
           },
           replayed: false,

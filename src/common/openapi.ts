@@ -337,21 +337,35 @@ export const SCHEMAS = {
     properties: {
       id: { type: 'string' },
       username: { type: 'string' },
-      kind: ENUMS.operatorKind,
-      via: { type: 'string', enum: ['session', 'token', 'oidc'] },
+      kind: {
+        type: 'string',
+        enum: [...ENUMS.operatorKind.enum, 'system'],
+        description: 'system: the deadline scheduler (DEADLINE_APPROACHING, DEADLINE_OVERDUE).',
+      },
+      via: { type: 'string', enum: ['session', 'token', 'oidc', 'scheduler'] },
       source: { type: 'string', enum: ['default', 'gateway'] },
     },
   },
   Deadline: {
     type: 'object',
     description: 'A legal deadline of a person case (D.Lgs. 181/2000 art. 3), counted from the DID date.',
-    required: ['id', 'text', 'dueBy', 'metAt', 'state'],
+    required: ['id', 'text', 'dueBy', 'metAt', 'state', 'daysLeft'],
     properties: {
       id: { type: 'string', enum: LEGAL_DEADLINES.map((d) => d.id) },
       text: { ...text, description: 'What is due, in Italian and English.' },
-      dueBy: { type: 'string', format: 'date', description: 'Due by the end of this day.' },
+      dueBy: { type: 'string', format: 'date', description: 'Due by the end of this day (a day in Europe/Rome).' },
       metAt: { type: 'string', nullable: true, description: 'When it was met (the date of the act), null while it is not.' },
-      state: { type: 'string', enum: ['met', 'met_late', 'pending', 'overdue', 'closed_unmet'] },
+      state: {
+        type: 'string',
+        enum: ['pending', 'met', 'overdue', 'waived'],
+        description:
+          'met (on time or late), waived (the case closed before meeting it), overdue (not met and its day has passed in Europe/Rome, whether or not the scheduler has run), pending otherwise.',
+      },
+      daysLeft: {
+        type: 'integer',
+        nullable: true,
+        description: 'Days from today (Europe/Rome) to the due day: 0 on the day, negative when overdue; null when met or waived.',
+      },
     },
   },
   CaseSummary: {
@@ -746,7 +760,7 @@ export const SCHEMAS = {
       id: { type: 'string', format: 'uuid' },
       subscriptionId: { type: 'string', format: 'uuid' },
       webhookId: { type: 'string', description: 'The webhook-id header: the same on every attempt and on a replay.' },
-      type: { type: 'string', enum: ['case.transitioned', 'webhook.test'] },
+      type: { type: 'string', enum: ['case.transitioned', 'case.deadline.approaching', 'case.deadline.overdue', 'webhook.test'] },
       caseId: { type: 'string', format: 'uuid', nullable: true },
       sequence: { type: 'integer', nullable: true },
       eventType: nullableEnum(ALL_EVENT_TYPES),

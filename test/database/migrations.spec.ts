@@ -17,6 +17,8 @@ const STEP7: Record<string, { tables?: string[]; indexes?: string[] }> = {
   Deadlines1796510000000: { tables: ['case_deadlines'], indexes: ['IDX_cases_assignee_due', 'IDX_cases_office_due'] },
   Matches1796520000000: { tables: ['matches'], indexes: ['IDX_matches_employer', 'IDX_matches_person'] },
   Indicators1796530000000: { indexes: ['IDX_case_events_type_occurred', 'IDX_cases_office_subject'] },
+  // Data only: the case_deadlines rows of cases opened before the deadlines were stored.
+  DeadlinesBackfill1796540000000: {},
 };
 
 /** Cases as they were before Step 6: a free-text office, in two letter cases, or none. */
@@ -31,6 +33,21 @@ async function insertLegacyCases(t: TestApp): Promise<void> {
        VALUES (gen_random_uuid(), 'person', '1', $1, $2, '{}', '{}', 'active', '{}', '{}', 1, false, now(), now())`,
       [subject, office],
     );
+  // A person case with a DID (priority group) and a first A.3 session: its deadlines are backfilled.
+  const snapshot = {
+    status: 'active',
+    value: 'open',
+    context: {
+      did: { date: '2026-01-31', group: 'priority' },
+      services: { A3: { sessions: [{ at: '2026-03-10' }, { at: '2026-02-10' }] } },
+      pai: { signedAt: null },
+    },
+  };
+  await t.dataSource.query(
+    `INSERT INTO cases (id, pathway, machine_version, subject, office, input, snapshot, status, state_paths, services, version, practice, created_at, updated_at)
+     VALUES (gen_random_uuid(), 'person', '1', 'LEGACY-4', 'CPI Bologna', '{}', $1, 'active', '{}', '{}', 1, false, now(), now())`,
+    [snapshot],
+  );
 }
 
 describe('migrations', () => {
@@ -111,8 +128,18 @@ describe('migrations', () => {
     const migrated = await t.dataSource.query<{ subject: string; office: string; agency: string; kind: string }[]>(
       `SELECT c.subject, lower(o.name) AS office, a.name AS agency, a.kind FROM cases c
          JOIN offices o ON o.id = c.office_id JOIN agencies a ON a.id = o.agency_id
-        WHERE c.subject LIKE 'LEGACY-%' ORDER BY c.subject`,
+        WHERE c.subject LIKE 'LEGACY-%' AND c.pathway = 'person' AND c.subject <> 'LEGACY-4' ORDER BY c.subject`,
     );
+    // Dates as PostgreSQL's date + interval gives them: 31 January + 3 months is 30 April.
+    expect(
+      await t.dataSource.query(
+        `SELECT d.deadline_id AS id, to_char(d.due_by, 'YYYY-MM-DD') AS "dueBy", d.state, d.met_at AS "metAt", to_char(c.next_due_by, 'YYYY-MM-DD') AS next
+           FROM case_deadlines d JOIN cases c ON c.id = d.case_id WHERE c.subject = 'LEGACY-4' ORDER BY 1`,
+      ),
+    ).toEqual([
+      { id: 'guidance_interview', dueBy: '2026-04-30', state: 'met', metAt: new Date('2026-02-10T00:00:00Z'), next: '2026-05-31' },
+      { id: 'measure_proposal', dueBy: '2026-05-31', state: 'pending', metAt: null, next: '2026-05-31' },
+    ]);
     // One office per name whatever the letter case: both Bologna cases in the same one.
     expect(
       new Set(
@@ -126,6 +153,7 @@ describe('migrations', () => {
       { subject: 'LEGACY-2', office: 'cpi bologna', agency: 'Uffici importati', kind: 'cpi' },
       { subject: 'LEGACY-3', office: 'sede non indicata', agency: 'Uffici importati', kind: 'cpi' },
     ]);
+    await t.dataSource.query(`DELETE FROM case_deadlines WHERE case_id IN (SELECT id FROM cases WHERE subject LIKE 'LEGACY-%')`);
     await t.dataSource.query(`DELETE FROM cases WHERE subject LIKE 'LEGACY-%'`);
     await downStep7();
     await t.dataSource.undoLastMigration();

@@ -101,7 +101,9 @@ describe('the OpenAPI document', () => {
     expect(schemas.CaseSummary.properties!.services.additionalProperties).toEqual(
       expect.objectContaining({ enum: ['not_started', 'active', 'completed', 'not_applicable'] }),
     );
-    expect(schemas.Deadline.properties!.state.enum).toEqual(['met', 'met_late', 'pending', 'overdue', 'closed_unmet']);
+    expect(schemas.Deadline.properties!.state.enum).toEqual(['pending', 'met', 'overdue', 'waived']);
+    expect(schemas.Deadline.required).toContain('daysLeft');
+    expect(schemas.SubscriptionFilter.properties!.eventTypes.items!.enum).toEqual(expect.arrayContaining(['DEADLINE_APPROACHING', 'DEADLINE_OVERDUE']));
     expect(schemas.Transitions.properties!.blocked.items!.properties!.reasons.items).toEqual({ $ref: '#/components/schemas/Reason' });
     expect(Object.keys(schemas.Reason.properties!)).toEqual(['code', 'guard', 'message', 'fields']);
     expect(schemas.SubscriptionFilter.properties!.eventTypes.items!.enum).toContain('CASE_OPENED');

@@ -9,6 +9,7 @@ import { CaseOffices1796400000000 } from './1796400000000-case-offices.js';
 import { Deadlines1796510000000 } from './1796510000000-deadlines.js';
 import { Matches1796520000000 } from './1796520000000-matches.js';
 import { Indicators1796530000000 } from './1796530000000-indicators.js';
+import { DeadlinesBackfill1796540000000 } from './1796540000000-deadlines-backfill.js';
 
 /** Every migration, in order: run at start-up. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Deadlines1796510000000,
   Matches1796520000000,
   Indicators1796530000000,
+  DeadlinesBackfill1796540000000,
 ];
