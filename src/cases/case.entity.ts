@@ -17,6 +17,9 @@ import { OfficeEntity, OperatorEntity } from '../identity/identity.entities.js';
 @Index('IDX_cases_subject_lower', { synchronize: false })
 @Index('IDX_cases_services', { synchronize: false })
 @Index('IDX_cases_state_paths', { synchronize: false })
+// The worklist's: by coalesce(next_due_by, 'infinity'), active real cases only (migration 1796550000000).
+@Index('IDX_cases_worklist_office', { synchronize: false })
+@Index('IDX_cases_worklist_assignee', { synchronize: false })
 export class CaseEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;

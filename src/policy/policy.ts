@@ -47,6 +47,8 @@ export const POLICY = {
   'cases.read': CASE_WORK,
   'cases.act': CASE_WORK,
   'cases.follow': CASE_WORK,
+  // The worklist: what is due in one's offices, or on one's own cases.
+  'worklist.read': { roles: { case_manager: 'offices', supervisor: 'offices' } },
   // Supervisors assign cases and transfer them between offices.
   'cases.assign': { roles: { supervisor: 'offices' } },
   // Administration: agencies, offices, operators, the access log, webhooks (they ship case data anywhere).

@@ -86,6 +86,17 @@ describe('migrations', () => {
     const step6 = [...before6, ...identity, 'access_log'].sort();
     const all = [...step6, 'case_deadlines'].sort();
     expect(await tables()).toEqual(all);
+    // Worklist: its two indexes go, the tables stay.
+    const worklistIndexes = async () =>
+      (
+        await t.dataSource.query<{ name: string }[]>(
+          `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'IDX_cases_worklist_%' ORDER BY 1`,
+        )
+      ).map((r) => r.name);
+    expect(await worklistIndexes()).toEqual(['IDX_cases_worklist_assignee', 'IDX_cases_worklist_office']);
+    await t.dataSource.undoLastMigration();
+    expect(await worklistIndexes()).toEqual([]);
+    expect(await tables()).toEqual(all);
     // The deadlines' backfill: data only, nothing to undo.
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(all);
@@ -126,6 +137,9 @@ describe('migrations', () => {
     ]);
     await t.dataSource.query(`DELETE FROM case_deadlines WHERE case_id IN (SELECT id FROM cases WHERE subject LIKE 'LEGACY-%')`);
     await t.dataSource.query(`DELETE FROM cases WHERE subject LIKE 'LEGACY-%'`);
+    // Down again: the worklist's indexes, the backfill, then the deadlines.
+    await t.dataSource.undoLastMigration();
+    expect(await tables()).toEqual(all);
     await t.dataSource.undoLastMigration();
     expect(await tables()).toEqual(all);
     await t.dataSource.undoLastMigration();
@@ -148,6 +162,7 @@ describe('migrations', () => {
     expect(await tables()).toEqual([]);
     await t.dataSource.runMigrations();
     expect(await tables()).toEqual(all);
+    expect(await worklistIndexes()).toEqual(['IDX_cases_worklist_assignee', 'IDX_cases_worklist_office']);
     expect((await t.dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { CaseInsensitiveFilters1796158000000 } from './1796158000000-case-insens
 import { CaseOffices1796400000000 } from './1796400000000-case-offices.js';
 import { Deadlines1796510000000 } from './1796510000000-deadlines.js';
 import { DeadlinesBackfill1796540000000 } from './1796540000000-deadlines-backfill.js';
+import { Worklist1796550000000 } from './1796550000000-worklist.js';
 
 /** Every migration, in order: run at start-up. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   CaseOffices1796400000000,
   Deadlines1796510000000,
   DeadlinesBackfill1796540000000,
+  Worklist1796550000000,
 ];
