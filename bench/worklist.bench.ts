@@ -12,10 +12,13 @@
  *    assigned, 20% with no pending deadline, the others due from 100 days ago to 299 days ahead, with
  *    their case_deadlines rows and next_due_by, then ANALYZE. The embedded database is one process's:
  *    the service is stopped for the load and started again on the same folder.
- * 3. BENCH_CLIENTS (4) clients in a closed loop over HTTP keep-alive, per scenario, the operator's office
- *    (about 4,400 listed cases): first page (scope=office), overdue=true, a deep page (the cursor after
- *    BENCH_DEEP_PAGES (40) pages of 50, in the middle of the cases with a due day) and the last pages
- *    (cases with no pending deadline), and scope=mine; each BENCH_WARMUP_SECONDS (1) not counted, then
+ * 3. The query alone, on the seeding connection (before the service starts again on the embedded
+ *    database): BENCH_SQL_RUNS (200) runs of each scenario's query (worklistQuery, as the service sends
+ *    it), one at a time: p50/p95/p99 of what the database spends, without HTTP, authentication or queueing.
+ * 4. BENCH_CLIENTS (4) clients in a closed loop over HTTP keep-alive, per scenario, in the operator's
+ *    office (about 4,400 listed cases), 50 a page: the first page (scope=office), overdue=true, a deep
+ *    page (after BENCH_DEEP_PAGES (40) pages, among the cases with a due day), the last page (cases
+ *    with no pending deadline), and scope=mine; each BENCH_WARMUP_SECONDS (1) not counted, then
  *    BENCH_SECONDS (10) measured. Per scenario: requests/s and latency p50/p95/p99.
  * Nothing is asserted: the exit code is 0 whatever the figures.
  */
@@ -28,6 +31,8 @@ import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { calendarDateIn } from '../machines/case.js';
 import { STANDARDS_TIME_ZONE } from '../machines/index.js';
+import { encodeWorklistCursor } from '../src/worklist/worklist-requests.js';
+import { worklistQuery, type WorklistCursor, type WorklistFilter } from '../src/worklist/worklist.repository.js';
 import { seedCases, seedRegistry, type Query } from '../test/support/worklist-seed.js';
 import { integer } from './support/bench-env.js';
 import { distribution, machineFacts, request, round, sleep } from './support/measure.js';
@@ -38,6 +43,7 @@ const SECONDS = integer('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = integer('BENCH_WARMUP_SECONDS', 1, 0);
 const CLIENTS = integer('BENCH_CLIENTS', 4);
 const DEEP_PAGES = integer('BENCH_DEEP_PAGES', 40);
+const SQL_RUNS = integer('BENCH_SQL_RUNS', 200);
 const databaseUrl = process.env.DATABASE_URL?.trim() || null;
 const SCHEMA = `bench_${randomBytes(5).toString('hex')}`;
 
@@ -45,26 +51,56 @@ const log = (message: string) => process.stderr.write(`[bench:worklist] ${messag
 
 interface Scenario {
   name: string;
+  /** The request through HTTP. */
   path: string;
+  /** The same page's query, as the service sends it (worklistQuery). */
+  filter: WorklistFilter;
 }
 
-async function get(service: ServiceUnderTest, route: string): Promise<{ items: unknown[]; nextCursor: string | null }> {
-  const agent = new http.Agent({ keepAlive: false });
-  const answer = await request(agent, service, 'GET', route);
-  agent.destroy();
-  if (answer.status !== 200) throw new Error(`GET ${route}: ${answer.status} ${answer.text}`);
-  return JSON.parse(answer.text) as { items: unknown[]; nextCursor: string | null };
-}
-
-/** The cursor after `pages` pages of 50 from `route`. */
-async function cursorAfter(service: ServiceUnderTest, route: string, pages: number): Promise<string> {
-  let cursor = '';
-  for (let i = 0; i < pages; i++) {
-    const page = await get(service, `${route}&limit=50${cursor && `&cursor=${cursor}`}`);
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
+/** The query alone, on the seeding connection: SQL_RUNS runs one after the other. */
+async function timeQuery(query: Query, filter: WorklistFilter) {
+  const { sql, params } = worklistQuery(filter);
+  const latencies: number[] = [];
+  for (let i = 0; i < SQL_RUNS; i++) {
+    const startedAt = performance.now();
+    await query(sql, params);
+    latencies.push(performance.now() - startedAt);
   }
-  return cursor;
+  const d = distribution(latencies);
+  return { p50Ms: d.p50, p95Ms: d.p95, p99Ms: d.p99 };
+}
+
+/** The office's listed case at `offset` in the worklist's order: where a page after it starts. */
+async function cursorAt(query: Query, officeId: string, offset: number): Promise<WorklistCursor> {
+  const [row] = (await query(
+    `SELECT next_due_by::text AS "dueBy", id FROM cases WHERE office_id = $1 AND status = 'active' AND NOT practice
+      ORDER BY coalesce(next_due_by, 'infinity'::date), id OFFSET $2 LIMIT 1`,
+    [officeId, offset],
+  )) as WorklistCursor[];
+  return row;
+}
+
+/** The scenarios: the operator's office (its only one, so its reach), 50 a page. */
+async function scenariosOf(query: Query, operator: BenchOperator, today: string, listed: number): Promise<Scenario[]> {
+  const office = `/worklist?scope=office&officeId=${operator.officeId}`;
+  const base: WorklistFilter = { officeIds: [operator.officeId], limit: 51 };
+  const deep = await cursorAt(query, operator.officeId, DEEP_PAGES * 50 - 1);
+  const tail = await cursorAt(query, operator.officeId, listed - 60);
+  return [
+    { name: 'scope=office, first page (50)', path: office, filter: base },
+    { name: 'scope=office, overdue=true (50)', path: `${office}&overdue=true`, filter: { ...base, dueBefore: today } },
+    {
+      name: `scope=office, page ${DEEP_PAGES + 1} (50)`,
+      path: `${office}&cursor=${encodeWorklistCursor(deep)}`,
+      filter: { ...base, after: deep },
+    },
+    {
+      name: 'scope=office, past the due days (50)',
+      path: `${office}&cursor=${encodeWorklistCursor(tail)}`,
+      filter: { ...base, after: tail },
+    },
+    { name: 'scope=mine, first page (50)', path: '/worklist', filter: { ...base, assigneeId: operator.id } },
+  ];
 }
 
 async function run(service: ServiceUnderTest, scenario: Scenario) {
@@ -105,7 +141,7 @@ async function run(service: ServiceUnderTest, scenario: Scenario) {
 }
 
 /** Seeds through `query`: 19 offices and 49 operators more than the benchmark's, then the cases. */
-async function seed(query: Query, operator: BenchOperator, today: string): Promise<{ seconds: number; listed: number }> {
+async function seed(query: Query, operator: BenchOperator, today: string) {
   const registry = await seedRegistry(query, { offices: 19, operators: 49, tag: 'bench' });
   const started = performance.now();
   await seedCases(query, {
@@ -118,7 +154,10 @@ async function seed(query: Query, operator: BenchOperator, today: string): Promi
   const [counted] = (await query(`SELECT count(*)::int AS listed FROM cases WHERE office_id = $1 AND status = 'active' AND NOT practice`, [
     operator.officeId,
   ])) as { listed: number }[];
-  return { seconds, listed: counted.listed };
+  const scenarios = await scenariosOf(query, operator, today, counted.listed);
+  const sql = [];
+  for (const scenario of scenarios) sql.push({ scenario: scenario.name, ...(await timeQuery(query, scenario.filter)) });
+  return { seconds, listed: counted.listed, scenarios, sql };
 }
 
 async function main(): Promise<void> {
@@ -138,7 +177,7 @@ async function main(): Promise<void> {
     const operator = service.operator!;
     const today = calendarDateIn(STANDARDS_TIME_ZONE, Date.now());
     log(`seeding ${CASES} cases over 20 offices`);
-    let seeded: { seconds: number; listed: number };
+    let seeded: Awaited<ReturnType<typeof seed>>;
     if (admin) {
       await admin.query(`SET search_path TO "${SCHEMA}"`);
       seeded = await seed(async (sql, params) => (await admin.query(sql, params)).rows, operator, today);
@@ -155,14 +194,7 @@ async function main(): Promise<void> {
       service = await startService({ mode: 'child', env, operator });
     }
     log(`seeded in ${round(seeded.seconds, 1)} s`);
-    const office = `/worklist?scope=office&officeId=${operator.officeId}`;
-    const scenarios: Scenario[] = [
-      { name: 'scope=office, first page (50)', path: office },
-      { name: 'scope=office, overdue=true (50)', path: `${office}&overdue=true` },
-      { name: `scope=office, page ${DEEP_PAGES + 1} (50)`, path: `${office}&cursor=${await cursorAfter(service, office, DEEP_PAGES)}` },
-      { name: 'scope=office, past the due days (50)', path: `${office}&cursor=${await cursorAfter(service, office, 1000)}` },
-      { name: 'scope=mine, first page (50)', path: '/worklist' },
-    ];
+    const scenarios = seeded.scenarios;
     const results = [];
     for (const scenario of scenarios) {
       log(`${scenario.name}: ${CLIENTS} clients, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s`);
@@ -178,6 +210,7 @@ async function main(): Promise<void> {
           listedInTheOffice: seeded.listed,
           seedSeconds: round(seeded.seconds, 1),
           results,
+          queryAlone: seeded.sql,
           settings: { clients: CLIENTS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
           machine: machineFacts(loadBefore),
         },
@@ -190,6 +223,9 @@ async function main(): Promise<void> {
     const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
     const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
     process.stderr.write(`${[format(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(format)].join('\n')}\n`);
+    process.stderr.write(
+      `the query alone (${SQL_RUNS} runs, one at a time): ${seeded.sql.map((q) => `${q.scenario}: p50 ${q.p50Ms} / p99 ${q.p99Ms} ms`).join('; ')}\n`,
+    );
   } finally {
     await service?.close().catch(() => undefined);
     if (admin) {

@@ -2,7 +2,7 @@
  * Cases for the worklist's plan test and benchmark, made in SQL (generate_series): offices, operators,
  * and `count` cases spread over them with their deadlines, as the service would have written them.
  *
- * Case g (1..count), with spreads that do not line up with each other:
+ * Case g (1..count), each property from its own hash of g, so that the spreads are independent:
  * - office: offices[g mod offices];
  * - 10% closed (status done), 2% practice cases; the rest active and real;
  * - 60% assigned, over the operators;
@@ -56,11 +56,15 @@ export async function seedCases(
       `WITH spread AS (
          SELECT g, gen_random_uuid() AS id,
                 ($3::uuid[])[1 + g % cardinality($3::uuid[])] AS office_id,
-                CASE WHEN g % 5 < 3 THEN ($4::uuid[])[1 + (g / 5) % cardinality($4::uuid[])] END AS assignee_id,
-                CASE WHEN g % 10 = 0 THEN 'done' ELSE 'active' END AS status,
-                g % 50 = 1 AS practice,
-                CASE WHEN (g::bigint * 7919) % 100 < 20 THEN NULL ELSE $5::date + ((g::bigint * 104729) % 400 - 100)::int END AS due
-           FROM generate_series($1::int, $2::int) g
+                CASE WHEN h.assigned % 5 < 3 THEN ($4::uuid[])[1 + h.assignee % cardinality($4::uuid[])] END AS assignee_id,
+                CASE WHEN h.status % 10 = 0 THEN 'done' ELSE 'active' END AS status,
+                h.practice % 50 = 0 AS practice,
+                CASE WHEN h.due % 100 < 20 THEN NULL ELSE $5::date + (h.due % 400 - 100)::int END AS due
+           FROM generate_series($1::int, $2::int) g,
+                -- Independent spreads: one hash of g per property (hashint4 is PostgreSQL's own, stable).
+                LATERAL (SELECT hashint4(g)::bigint & 2147483647 AS status, hashint4(-g)::bigint & 2147483647 AS practice,
+                                hashint4(g + 1000000000)::bigint & 2147483647 AS assigned, hashint4(g + 2000000000)::bigint & 2147483647 AS assignee,
+                                hashint4(g - 2000000000)::bigint & 2147483647 AS due) h
        ), inserted AS (
          INSERT INTO cases (id, pathway, machine_version, subject, office_id, assignee_id, input, snapshot, status, state_paths,
                             services, version, practice, next_due_by, created_at, updated_at)

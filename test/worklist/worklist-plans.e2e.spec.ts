@@ -66,15 +66,20 @@ afterAll(() => t?.close());
 
 describe(`plans on ${CASES} cases over 20 offices`, () => {
   it('seeded what the plans are read on', async () => {
-    const [counts] = await t.dataSource.query<{ cases: number; due: number; deadlines: number }[]>(
+    const [counts] = await t.dataSource.query<{ cases: number; due: number; deadlines: number; listed: number; overdue: number }[]>(
       `SELECT (SELECT count(*) FROM cases WHERE office_id = ANY($1::uuid[]))::int AS cases,
               (SELECT count(*) FROM cases WHERE next_due_by IS NOT NULL AND office_id = ANY($1::uuid[]))::int AS due,
-              (SELECT count(*) FROM case_deadlines)::int AS deadlines`,
-      [offices],
+              (SELECT count(*) FROM case_deadlines)::int AS deadlines,
+              (SELECT count(*) FROM cases WHERE office_id = $2 AND status = 'active' AND NOT practice)::int AS listed,
+              (SELECT count(*) FROM cases WHERE office_id = $2 AND status = 'active' AND NOT practice AND next_due_by < $3)::int AS overdue`,
+      [offices, offices[3], TODAY],
     );
     expect(counts.cases).toBe(CASES);
     expect(counts.due).toBeGreaterThan(CASES * 0.7);
     expect(counts.deadlines).toBe(counts.due * 2);
+    // The office explained below holds its share of listed cases (about 88% of a twentieth), a fifth of them overdue.
+    expect(counts.listed).toBeGreaterThan((CASES / 20) * 0.8);
+    expect(counts.overdue).toBeGreaterThan(counts.listed * 0.15);
   });
 
   const office = (): WorklistFilter => ({ officeIds: [offices[3]], limit: 51 });
