@@ -12,16 +12,27 @@ import { CaseEntity } from './case.entity.js';
 import { CaseRepository } from './case.repository.js';
 import { CaseService } from './case.service.js';
 import { CasesController } from './cases.controller.js';
+import { DeadlineScheduler } from './deadline-scheduler.worker.js';
+import { DeadlineRepository } from './deadline.repository.js';
 import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
 
 /** The cases' tables. */
 export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity, CaseDeadlineEntity];
 
-/** Cases: opening, events, reading, replay and the live streams. */
+/** Cases: opening, events, reading, replay, the live streams and the deadline scheduler. */
 @Module({
   imports: [IdentityModule, AccessLogModule],
   controllers: [CasesController, CaseStreamController],
-  providers: [CaseRepository, CaseFeed, CaseService, CasePlacementService, CaseReplayService, CaseStreamService],
-  exports: [CaseService, CaseRepository],
+  providers: [
+    CaseRepository,
+    CaseFeed,
+    CaseService,
+    CasePlacementService,
+    CaseReplayService,
+    CaseStreamService,
+    DeadlineRepository,
+    DeadlineScheduler,
+  ],
+  exports: [CaseService, CaseRepository, DeadlineScheduler],
 })
 export class CasesModule {}

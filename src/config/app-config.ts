@@ -42,6 +42,13 @@ export interface AppConfig {
     leaseMs: number;
     concurrency: number;
   };
+  /** Step 7, the legal deadlines' scheduler (every replica may run it: it claims with SKIP LOCKED). */
+  deadlines: {
+    /** Seconds between two scans for due deadlines; 0: no scheduler in this process. */
+    scanSeconds: number;
+    /** DEADLINE_APPROACHING is recorded this many days before the due day (Europe/Rome). */
+    leadDays: number;
+  };
   /** Step 6, identity: built-in accounts, sessions, and how far to trust a reverse proxy. */
   identity: {
     /** The first admin's password; null: generated and logged once (only when no admin exists). */
@@ -126,6 +133,18 @@ export const CONFIG_VARIABLES: VariableSpec[] = [
     description: 'On SIGTERM, how long /health answers 503 (so a load balancer stops sending requests) before the listener closes.',
     default: '0',
   },
+  // Step 7, deadlines.
+  {
+    name: 'PERCORSI_DEADLINE_SCAN_SECONDS',
+    description:
+      'How often the deadline scheduler looks for legal deadlines that approach or have passed, and records DEADLINE_APPROACHING / DEADLINE_OVERDUE (safe on every replica). 0: no scheduler in this process.',
+    default: '60',
+  },
+  {
+    name: 'PERCORSI_DEADLINE_LEAD_DAYS',
+    description: 'How many days before its due day (Europe/Rome) a legal deadline is announced as approaching.',
+    default: '15',
+  },
   // Step 6, identity.
   {
     name: 'PERCORSI_ADMIN_PASSWORD',
@@ -199,7 +218,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   const schema = value('PERCORSI_DB_SCHEMA');
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) problems.push(`PERCORSI_DB_SCHEMA must be a lower-case SQL identifier, got '${schema}'`);
 
-  const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks' | 'identity' | 'oidc'> & Partial<AppConfig> = {
+  const config: Omit<AppConfig, 'production' | 'secretKey' | 'webhooks' | 'deadlines' | 'identity' | 'oidc'> & Partial<AppConfig> = {
     port: integer('PORT', 0, 65535),
     host: value('PERCORSI_HOST'),
     databaseUrl,
@@ -240,6 +259,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     pollMs: integer('PERCORSI_WEBHOOK_POLL_MS', 10, 600000),
     leaseMs: integer('PERCORSI_WEBHOOK_LEASE_MS', 1000, 86400000),
     concurrency: integer('PERCORSI_WEBHOOK_CONCURRENCY', 1, 256),
+  };
+  config.deadlines = {
+    scanSeconds: integer('PERCORSI_DEADLINE_SCAN_SECONDS', 0, 86400),
+    leadDays: integer('PERCORSI_DEADLINE_LEAD_DAYS', 1, 365),
   };
   const adminPassword = env.PERCORSI_ADMIN_PASSWORD ?? '';
   if (adminPassword !== '' && (adminPassword.length < 12 || adminPassword.length > 1024))

@@ -6,10 +6,19 @@
 /** Timestamps as JavaScript's toISOString writes them (UTC, milliseconds, Z). */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The `case.transitioned` body built from a case_events row `e` and its case's pathway. */
+/**
+ * The webhook type of a case event (SQL, from the event's type): the scheduler's notices that a
+ * legal deadline approaches or has passed have their own; every other event is `case.transitioned`.
+ */
+export const webhookTypeSql = (eventType: string) => `(CASE ${eventType}
+  WHEN 'DEADLINE_APPROACHING' THEN 'case.deadline.approaching'
+  WHEN 'DEADLINE_OVERDUE' THEN 'case.deadline.overdue'
+  ELSE 'case.transitioned' END)`;
+
+/** The webhook body (`case.transitioned`, `case.deadline.*`) built from a case_events row `e` and its case's pathway. */
 export const transitionPayloadSql = (e: string, pathway: string) => `jsonb_build_object(
   'id', ${e}.id,
-  'type', 'case.transitioned',
+  'type', ${webhookTypeSql(`${e}.type`)},
   'timestamp', ${iso(`${e}.recorded_at`)},
   'data', jsonb_build_object(
     'caseId', ${e}.case_id,
@@ -53,7 +62,7 @@ export const OUTBOX_CHANNEL = 'percorsi_webhooks';
  */
 export const outboxCtes = (args: { pathway: string; service: string; now: string; practice: string }) => `outbox AS (
   INSERT INTO webhook_deliveries (id, subscription_id, event_id, case_id, sequence, type, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
-  SELECT gen_random_uuid(), s.id, e.id, e.case_id, e.sequence, 'case.transitioned', e.type, ${transitionPayloadSql('e', `${args.pathway}::text`)},
+  SELECT gen_random_uuid(), s.id, e.id, e.case_id, e.sequence, ${webhookTypeSql('e.type')}, e.type, ${transitionPayloadSql('e', `${args.pathway}::text`)},
          'pending', 0, ${args.now}, ${args.now}, ${args.now}
   FROM appended e, webhook_subscriptions s
   WHERE NOT ${args.practice}::boolean AND ${subscriptionMatchesSql('s', `${args.pathway}::text`, 'e.type', `${args.service}::text`)}

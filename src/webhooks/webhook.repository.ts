@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Cursor } from '../common/request-parsing.js';
-import { transitionPayloadSql } from './webhook-sql.js';
+import { transitionPayloadSql, webhookTypeSql } from './webhook-sql.js';
 
 export interface SubscriptionRow {
   id: string;
@@ -353,7 +353,7 @@ export class WebhookRepository {
     const rows: { queued: number }[] = await db.query(
       `WITH queued AS (
          INSERT INTO webhook_deliveries (id, subscription_id, event_id, case_id, sequence, type, event_type, payload, status, attempts, next_attempt_at, created_at, updated_at)
-         SELECT gen_random_uuid(), $1, e.id, e.case_id, e.sequence, 'case.transitioned', e.type, ${transitionPayloadSql('e', 'c.pathway')},
+         SELECT gen_random_uuid(), $1, e.id, e.case_id, e.sequence, ${webhookTypeSql('e.type')}, e.type, ${transitionPayloadSql('e', 'c.pathway')},
                 'pending', 0, $5, $5, $5
          FROM case_events e JOIN cases c ON c.id = e.case_id
          WHERE ($2::timestamptz IS NULL OR e.recorded_at >= $2) AND ($3::timestamptz IS NULL OR e.recorded_at < $3)

@@ -146,6 +146,18 @@ describe('configuration', () => {
     });
   });
 
+  it('reads the deadline scheduler settings, with defaults, and refuses values out of range', () => {
+    expect(loadConfig({}).deadlines).toEqual({ scanSeconds: 60, leadDays: 15 });
+    expect(loadConfig({ PERCORSI_DEADLINE_SCAN_SECONDS: '0', PERCORSI_DEADLINE_LEAD_DAYS: '30' }).deadlines).toEqual({
+      scanSeconds: 0,
+      leadDays: 30,
+    });
+    expect(catchConfigError({ PERCORSI_DEADLINE_SCAN_SECONDS: '-1', PERCORSI_DEADLINE_LEAD_DAYS: '0' }).problems).toEqual([
+      "PERCORSI_DEADLINE_SCAN_SECONDS must be an integer from 0 to 86400, got '-1'",
+      "PERCORSI_DEADLINE_LEAD_DAYS must be an integer from 1 to 365, got '0'",
+    ]);
+  });
+
   it('documents every variable it reads, with a default', () => {
     const names = CONFIG_VARIABLES.map((v) => v.name);
     expect(names).toEqual(expect.arrayContaining(['PORT', 'DATABASE_URL', 'PERCORSI_DATA_DIR']));
