@@ -43,36 +43,43 @@ async function scans(query: { sql: string; params: unknown[] }) {
   };
 }
 
-beforeAll(async () => {
-  t = await startTestApp();
-  // One connection without the service's query timeout: a batch of the load takes longer than a request may.
+/** Runs `work` on one connection without the service's query timeout: loading and counting 1M rows take longer than a request may. */
+async function withoutTimeout<T>(work: (query: (sql: string, params?: unknown[]) => Promise<any[]>) => Promise<T>): Promise<T> {
   const runner = t.dataSource.createQueryRunner();
   const connection = (await runner.connect()) as { connectionParameters: { query_timeout: number | false } };
   const timeout = connection.connectionParameters.query_timeout;
   connection.connectionParameters.query_timeout = false;
   try {
-    const query = (sql: string, params?: unknown[]) => runner.query(sql, params);
-    ({ offices, operators } = await seedRegistry(query, { offices: 20, operators: 200, tag: 'plans' }));
-    const started = performance.now();
-    await seedCases(query, { count: CASES, offices, operators, today: TODAY });
-    seedSeconds = (performance.now() - started) / 1000;
+    return await work((sql, params) => runner.query(sql, params));
   } finally {
     connection.connectionParameters.query_timeout = timeout;
     await runner.release();
   }
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await withoutTimeout(async (query) => {
+    ({ offices, operators } = await seedRegistry(query, { offices: 20, operators: 200, tag: 'plans' }));
+    const started = performance.now();
+    await seedCases(query, { count: CASES, offices, operators, today: TODAY });
+    seedSeconds = (performance.now() - started) / 1000;
+  });
   process.stderr.write(`[worklist-plans] seeded ${CASES} cases in ${seedSeconds.toFixed(1)} s\n`);
 }, 1_800_000);
 afterAll(() => t?.close());
 
 describe(`plans on ${CASES} cases over 20 offices`, () => {
   it('seeded what the plans are read on', async () => {
-    const [counts] = await t.dataSource.query<{ cases: number; due: number; deadlines: number; listed: number; overdue: number }[]>(
-      `SELECT (SELECT count(*) FROM cases WHERE office_id = ANY($1::uuid[]))::int AS cases,
+    const [counts] = await withoutTimeout<{ cases: number; due: number; deadlines: number; listed: number; overdue: number }[]>((query) =>
+      query(
+        `SELECT (SELECT count(*) FROM cases WHERE office_id = ANY($1::uuid[]))::int AS cases,
               (SELECT count(*) FROM cases WHERE next_due_by IS NOT NULL AND office_id = ANY($1::uuid[]))::int AS due,
               (SELECT count(*) FROM case_deadlines)::int AS deadlines,
               (SELECT count(*) FROM cases WHERE office_id = $2 AND status = 'active' AND NOT practice)::int AS listed,
               (SELECT count(*) FROM cases WHERE office_id = $2 AND status = 'active' AND NOT practice AND next_due_by < $3)::int AS overdue`,
-      [offices, offices[3], TODAY],
+        [offices, offices[3], TODAY],
+      ),
     );
     expect(counts.cases).toBe(CASES);
     expect(counts.due).toBeGreaterThan(CASES * 0.7);
