@@ -78,7 +78,8 @@ export interface ServiceOptions {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export async function startService(options: ServiceOptions): Promise<ServiceUnderTest> {
-  const env = { PERCORSI_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, ...options.env };
+  // No deadline notices in the benchmarks' histories and webhook counts (bench:deadlines calls the scheduler itself).
+  const env = { PERCORSI_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD, PERCORSI_DEADLINE_SCAN_SECONDS: '0', ...options.env };
   const service = options.mode === 'inprocess' ? await startInProcess(env) : await startChild({ ...options, env });
   try {
     const operator = options.operator === undefined ? await provisionOperator(service) : options.operator;

@@ -108,6 +108,23 @@ describe.each(BROWSERS)('inspector in %s: persisted cases, live and replayed', (
         expect(squash(await page.locator('#live-status').textContent())).toMatch(/diretta/i);
         await waitForActive(page, expectedActive('person', live.statesAt[live.version]), 'the opened case');
 
+        // The legal deadlines, as the API states them (days counted in Rome), in Italian.
+        const deadlinesShown = () =>
+          page
+            .locator('#deadlines li')
+            .evaluateAll((items) =>
+              items.map((li) => ({ id: li.getAttribute('data-deadline'), state: li.getAttribute('data-state'), text: li.textContent })),
+            );
+        const deadlinesOf = async () =>
+          ((await suite.api.get(`/cases/${live.id}`)).body.deadlines as { id: string; state: string }[]).map((d) => ({
+            id: d.id,
+            state: d.state,
+          }));
+        const opened = await deadlinesShown();
+        expect(opened.map(({ id, state }) => ({ id, state }))).toEqual(await deadlinesOf());
+        expect(opened.map((d) => d.id)).toEqual(['guidance_interview', 'measure_proposal']);
+        expect(opened[0].text).toContain('Colloquio di orientamento entro tre mesi');
+
         // Any reload would drop this marker.
         await page.evaluate(() => Object.assign(window, { __noReload: true }));
         const before = await serviceCells(page);
@@ -129,12 +146,23 @@ describe.each(BROWSERS)('inspector in %s: persisted cases, live and replayed', (
         await page.locator(`#case-view[data-case-id="${live.id}"][data-version="${live.version}"]`).waitFor();
         await waitForActive(page, expectedActive('person', live.statesAt[live.version]), 'after GUIDANCE_SESSION_HELD from another client');
         await waitFor(() => serviceCells(page), { accept: (cells) => cells.A3 !== before.A3, message: 'the A3 status to change' });
+        // The first A.3 session meets the guidance interview's deadline.
+        const met = await waitFor(deadlinesShown, {
+          accept: (shown) => shown[0]?.state === 'met',
+          message: 'the guidance interview deadline to be met',
+        });
+        expect(met.map(({ id, state }) => ({ id, state }))).toEqual(await deadlinesOf());
+        expect(met[0].text).toContain('rispettata');
         expect(await page.evaluate(() => window.__noReload)).toBe(true);
         await waitForLive(page);
         await chooseLanguage(page, 'en');
         await waitFor(async () => squash(await page.locator('#live-status').textContent()), {
           accept: (text) => /\blive\b/i.test(text),
           message: '#live-status in English',
+        });
+        await waitFor(async () => (await deadlinesShown())[0]?.text ?? '', {
+          accept: (text) => text.includes('Orientation interview within three months') && text.includes('met'),
+          message: 'the deadlines in English',
         });
       }),
     BROWSER_TEST_TIMEOUT_MS,

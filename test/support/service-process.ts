@@ -59,7 +59,8 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
       ([name]) => !name.startsWith('PERCORSI_') && !['DATABASE_URL', 'PORT', 'NODE_OPTIONS'].includes(name),
     ),
   );
-  return { ...inherited, PERCORSI_LOG_LEVEL: 'warn', PERCORSI_HOST: '127.0.0.1', ...env };
+  // No deadline scheduler unless asked for (see startTestApp).
+  return { ...inherited, PERCORSI_LOG_LEVEL: 'warn', PERCORSI_HOST: '127.0.0.1', PERCORSI_DEADLINE_SCAN_SECONDS: '0', ...env };
 }
 
 /**

@@ -118,6 +118,9 @@ export async function startTestApp(
   const config = loadConfig({
     PERCORSI_LOG_LEVEL: 'silent',
     PERCORSI_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    // No deadline scheduler unless a test asks for one: its notices would move other tests' cases
+    // (their DIDs are months before today) between their assertions.
+    PERCORSI_DEADLINE_SCAN_SECONDS: '0',
     ...database.env,
     ...options.env,
   });

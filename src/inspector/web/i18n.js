@@ -74,6 +74,11 @@ export const WORDS = {
       unknown_event: 'evento sconosciuto',
     },
     serviceWords: { not_started: 'non iniziato', active: 'in corso', completed: 'concluso', not_applicable: 'non applicabile' },
+    deadlines: 'Scadenze di legge',
+    dueBy: 'entro il',
+    deadlineWords: { pending: 'da rispettare', met: 'rispettata', overdue: 'scaduta', waived: 'non più dovuta' },
+    daysLeft: 'giorni rimasti: {n}',
+    daysLate: 'giorni di ritardo: {n}',
   },
   en: {
     title: 'Percorsi · Inspector',
@@ -147,6 +152,11 @@ export const WORDS = {
       unknown_event: 'unknown event',
     },
     serviceWords: { not_started: 'not started', active: 'in progress', completed: 'completed', not_applicable: 'not applicable' },
+    deadlines: 'Legal deadlines',
+    dueBy: 'due by',
+    deadlineWords: { pending: 'pending', met: 'met', overdue: 'overdue', waived: 'waived' },
+    daysLeft: 'days left: {n}',
+    daysLate: 'days late: {n}',
   },
 };
 

@@ -14,7 +14,10 @@ import { WORDS } from './i18n.js';
 /** @typedef {import('./i18n.js').Language} Language */
 /**
  * @typedef {{ id: string, pathway: string, subject: string, status: string, statePaths: string[],
- *   services: Record<string, string>, practice: boolean, version: number, context?: unknown, updatedAt: string }} CaseView
+ *   services: Record<string, string>, practice: boolean, version: number, context?: unknown, updatedAt: string,
+ *   deadlines?: Deadline[] }} CaseView
+ * @typedef {{ id: string, text: Record<Language, string>, dueBy: string, metAt: string | null,
+ *   state: 'pending' | 'met' | 'overdue' | 'waived', daysLeft: number | null }} Deadline
  * @typedef {{ event: string, service: string | null }} Allowed
  * @typedef {{ code: string, guard?: string, message: string }} Reason
  * @typedef {{ event: string, service: string | null, kind: string, reasons: Reason[] }} Blocked
@@ -334,9 +337,26 @@ function renderCase() {
   $('case-version').textContent = String(c.version);
   $('case-status').textContent = c.status;
   renderServices();
+  renderDeadlines();
   renderEvents();
   renderReplay();
   showHighlight();
+}
+
+/** A person case's legal deadlines as they stand now (GET /cases/:id), whatever the replay shows. */
+function renderDeadlines() {
+  const deadlines = state.case?.deadlines ?? [];
+  const w = words();
+  $('deadlines-block').hidden = deadlines.length === 0;
+  $('deadlines').replaceChildren(
+    ...deadlines.map((d) => {
+      const days =
+        d.daysLeft === null ? '' : ` · ${(d.daysLeft < 0 ? w.daysLate : w.daysLeft).replace('{n}', String(Math.abs(d.daysLeft)))}`;
+      return h('li', { 'data-deadline': d.id, 'data-state': d.state, class: `deadline deadline-${d.state}` }, [
+        `${d.text[state.lang]} · ${w.dueBy} ${d.dueBy} · ${w.deadlineWords[d.state]}${days}`,
+      ]);
+    }),
+  );
 }
 
 function renderServices() {
