@@ -23,6 +23,7 @@ import { PolicyGuard } from './identity/policy.guard.js';
 import { InspectorModule } from './inspector/inspector.module.js';
 import { PathwaysModule } from './pathways/pathways.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { WorklistModule } from './worklist/worklist.module.js';
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
@@ -77,6 +78,7 @@ export class AppModule implements NestModule {
         IdentityModule,
         AccessLogModule,
         IndicatorsModule,
+        WorklistModule,
       ],
       providers: [
         // Every route, one gate: authentication and the policy table (src/policy/policy.ts).

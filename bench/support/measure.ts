@@ -24,6 +24,7 @@ export function distribution(values: number[]) {
     min: q(0),
     p50: q(0.5),
     p90: q(0.9),
+    p95: q(0.95),
     p99: q(0.99),
     max: sorted.length ? round(sorted[sorted.length - 1]) : null,
   };

@@ -1,6 +1,6 @@
 import { PATHWAY_NAMES, isPathwayName, type PathwayName } from '../../machines/index.js';
 import { validationFailed, type FieldIssue } from '../common/problem.js';
-import { decodeCursor, isPlainObject, objectBody, parseUuid, UUID } from '../common/request-parsing.js';
+import { decodeCursor, isPlainObject, objectBody, pageLimit, parseUuid, queryReader, UUID } from '../common/request-parsing.js';
 import type { CaseFilter } from './case.repository.js';
 import { normaliseSubject, subjectProblem } from './subject.js';
 
@@ -14,8 +14,6 @@ const EVENT_TYPE = /^[A-Z][A-Z0-9_]{0,63}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const SERVICE_STATUSES = ['not_started', 'active', 'completed', 'not_applicable'];
 const CASE_STATUSES = ['active', 'done'];
-export const MAX_PAGE = 200;
-const DEFAULT_PAGE = 50;
 
 export interface CreateCaseRequest {
   pathway: PathwayName;
@@ -187,18 +185,8 @@ const QUERY_KEYS = [
 
 export function parseListQuery(query: Record<string, unknown>): ListQuery {
   const errors: FieldIssue[] = [];
-  const one = (key: string): string | undefined => {
-    const v = query[key];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string') {
-      errors.push({ field: `query:${key}`, problem: 'type', message: { it: 'da indicare una sola volta', en: 'given once' } });
-      return undefined;
-    }
-    if (v.length > 200) errors.push({ field: `query:${key}`, problem: 'range' });
-    return v;
-  };
-  for (const key of Object.keys(query)) if (!QUERY_KEYS.includes(key)) errors.push({ field: `query:${key}`, problem: 'unknown' });
-  const result: ListQuery = { limit: DEFAULT_PAGE, scope: 'all' };
+  const one = queryReader(query, QUERY_KEYS, errors);
+  const result: ListQuery = { limit: 0, scope: 'all' };
   const pathway = one('pathway');
   if (pathway !== undefined && !isPathwayName(pathway)) errors.push({ field: 'query:pathway', problem: 'enum' });
   const status = one('status');
@@ -216,12 +204,7 @@ export function parseListQuery(query: Record<string, unknown>): ListQuery {
       message: { it: 'service e serviceStatus vanno indicati insieme', en: 'service and serviceStatus go together' },
     });
   }
-  const limit = one('limit');
-  if (limit !== undefined) {
-    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_PAGE)
-      errors.push({ field: 'query:limit', problem: 'range', message: { it: `da 1 a ${MAX_PAGE}`, en: `1 to ${MAX_PAGE}` } });
-    else result.limit = Number(limit);
-  }
+  result.limit = pageLimit(one('limit'), errors);
   const cursor = one('cursor');
   if (cursor !== undefined) {
     const after = decodeCursor(cursor);

@@ -10,8 +10,6 @@ import { OfficeEntity, OperatorEntity } from '../identity/identity.entities.js';
 @Index('IDX_cases_pathway_status', ['pathway', 'status', 'createdAt', 'id'])
 @Index('IDX_cases_office', ['officeId', 'createdAt', 'id'])
 @Index('IDX_cases_assignee', ['assigneeId', 'createdAt', 'id'])
-@Index('IDX_cases_office_due', ['officeId', 'nextDueBy', 'id'])
-@Index('IDX_cases_assignee_due', ['assigneeId', 'nextDueBy', 'id'])
 // Indexes TypeORM cannot declare, made by the migrations: lower(subject) for the case-insensitive
 // filter, GIN for the service-status and state filters.
 @Index('IDX_cases_subject_lower', { synchronize: false })
@@ -19,6 +17,9 @@ import { OfficeEntity, OperatorEntity } from '../identity/identity.entities.js';
 @Index('IDX_cases_state_paths', { synchronize: false })
 // The indicators' join of the acts to their cases, index-only (INCLUDE columns): made by migration 1796530000000.
 @Index('IDX_cases_office_subject', { synchronize: false })
+// The worklist's: by coalesce(next_due_by, 'infinity'), active real cases only (migration 1796550000000).
+@Index('IDX_cases_worklist_office', { synchronize: false })
+@Index('IDX_cases_worklist_assignee', { synchronize: false })
 export class CaseEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;

@@ -335,35 +335,8 @@ export class CaseRepository {
 
   /** Newest first; the cursor is the last row's (created_at, id). */
   async listCases(db: EntityManager, filter: CaseFilter): Promise<CaseRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: (p: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (filter.pathway) add((p) => `pathway = ${p}`, filter.pathway);
-    if (filter.status) add((p) => `status = ${p}`, filter.status);
-    // Only what the actor reaches: their offices' real cases, and practice cases if allowed.
-    params.push(filter.reach.officeIds, filter.reach.practice);
-    where.push(`(office_id = ANY($${params.length - 1}::uuid[]) OR (practice AND $${params.length}::boolean))`);
-    if (filter.officeId) add((p) => `office_id = ${p}`, filter.officeId);
-    if (filter.assigneeId) add((p) => `assignee_id = ${p}`, filter.assigneeId);
-    // Whatever the letter case (expression index on lower(subject)).
-    if (filter.subject) add((p) => `lower(subject) = lower(${p})`, filter.subject);
-    if (filter.practice !== undefined) add((p) => `practice = ${p}`, filter.practice);
-    if (filter.state) add((p) => `state_paths @> ARRAY[${p}]::text[]`, filter.state);
-    if (filter.service && filter.serviceStatus) add((p) => `services @> ${p}::jsonb`, { [filter.service]: filter.serviceStatus });
-    else if (filter.service) add((p) => `services ? ${p}`, filter.service);
-    if (filter.after) {
-      params.push(filter.after.createdAt, filter.after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
-    }
-    params.push(filter.limit);
-    return db.query(
-      `SELECT ${CASE_COLUMNS} FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const { sql, params } = listCasesQuery(filter);
+    return db.query(sql, params);
   }
 
   async history(db: EntityManager, args: { caseId: string; afterSequence: number; limit: number }): Promise<EventRow[]> {
@@ -382,6 +355,40 @@ export class CaseRepository {
       args.upTo,
     ]);
   }
+}
+
+/**
+ * GET /cases' query, newest first (the cursor is the last row's (created_at, id)): the SQL and its
+ * parameters, for the repository and for the test that reads its plans (test/worklist/worklist-plans.e2e.spec.ts).
+ */
+export function listCasesQuery(filter: CaseFilter): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (filter.pathway) add((p) => `pathway = ${p}`, filter.pathway);
+  if (filter.status) add((p) => `status = ${p}`, filter.status);
+  // Only what the actor reaches: their offices' real cases, and practice cases if allowed.
+  params.push(filter.reach.officeIds, filter.reach.practice);
+  where.push(`(office_id = ANY($${params.length - 1}::uuid[]) OR (practice AND $${params.length}::boolean))`);
+  if (filter.officeId) add((p) => `office_id = ${p}`, filter.officeId);
+  if (filter.assigneeId) add((p) => `assignee_id = ${p}`, filter.assigneeId);
+  // Whatever the letter case (expression index on lower(subject)).
+  if (filter.subject) add((p) => `lower(subject) = lower(${p})`, filter.subject);
+  if (filter.practice !== undefined) add((p) => `practice = ${p}`, filter.practice);
+  if (filter.state) add((p) => `state_paths @> ARRAY[${p}]::text[]`, filter.state);
+  if (filter.service && filter.serviceStatus) add((p) => `services @> ${p}::jsonb`, { [filter.service]: filter.serviceStatus });
+  else if (filter.service) add((p) => `services ? ${p}`, filter.service);
+  if (filter.after) {
+    params.push(filter.after.createdAt, filter.after.id);
+    where.push(`(created_at, id) < ($${params.length - 1}, $${params.length})`);
+  }
+  params.push(filter.limit);
+  const sql = `SELECT ${CASE_COLUMNS} FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY created_at DESC, id DESC LIMIT $${params.length}`;
+  return { sql, params };
 }
 
 /** jsonb parameters that are plain strings (a state value like "closed") must be sent as JSON text. */

@@ -445,6 +445,39 @@ export const SCHEMAS = {
       nextCursor: { type: 'string', nullable: true, description: 'Pass it back as `cursor` for the next page; null on the last.' },
     },
   },
+  WorklistItem: {
+    type: 'object',
+    required: ['caseId', 'pathway', 'subject', 'officeId', 'assignee', 'nextDeadline', 'lastActivityAt', 'services'],
+    properties: {
+      caseId: uuid,
+      pathway: ENUMS.pathway,
+      subject: { type: 'string' },
+      officeId: { type: 'string', format: 'uuid', nullable: true },
+      assignee: { type: 'string', format: 'uuid', nullable: true, description: 'The operator in charge (an operator id), or null.' },
+      nextDeadline: {
+        type: 'object',
+        nullable: true,
+        description: "The case's next pending legal deadline; null when it has none.",
+        required: ['id', 'dueBy', 'state', 'daysLeft'],
+        properties: {
+          id: { type: 'string', enum: LEGAL_DEADLINES.map((d) => d.id) },
+          dueBy: { type: 'string', format: 'date', description: 'Due by the end of this day (Europe/Rome).' },
+          state: { type: 'string', enum: ['pending', 'overdue'], description: 'overdue once the day has passed in Europe/Rome.' },
+          daysLeft: { type: 'integer', description: 'Days from today (Europe/Rome) to dueBy: 0 on the day, negative when overdue.' },
+        },
+      },
+      lastActivityAt: { ...dateTime, description: "The case's last change (its updatedAt)." },
+      services,
+    },
+  },
+  Worklist: {
+    type: 'object',
+    required: ['items', 'nextCursor'],
+    properties: {
+      items: { type: 'array', items: ref('WorklistItem') },
+      nextCursor: { type: 'string', nullable: true, description: 'Pass it back as `cursor` for the next page; null on the last.' },
+    },
+  },
   EventApplied: {
     type: 'object',
     required: ['event', 'case'],

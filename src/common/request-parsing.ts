@@ -15,24 +15,40 @@ export function objectBody(body: unknown, fields: readonly string[], issues: Fie
   return body;
 }
 
-/**
- * A query string's reader: its keys other than `keys` are added to `issues` as unknown, and `one(key)`
- * is the parameter's value, undefined when absent; a parameter given twice (an array) is an issue.
- */
-export function queryReader(query: Record<string, unknown>, keys: readonly string[], issues: FieldIssue[]) {
-  for (const key of Object.keys(query)) if (!keys.includes(key)) issues.push({ field: `query:${key}`, problem: 'unknown' });
-  return (key: string): string | undefined => {
-    const v = query[key];
-    if (v === undefined || typeof v === 'string') return v;
-    issues.push({ field: `query:${key}`, problem: 'type', message: { it: 'da indicare una sola volta', en: 'given once' } });
-    return undefined;
-  };
-}
-
 /** A path id that must be a UUID (400 otherwise), lower-cased. */
 export function parseUuid(id: string, what: { it: string; en: string } = { it: 'un UUID', en: 'a UUID' }): string {
   if (!UUID.test(id)) throw validationFailed([{ field: 'path:id', problem: 'format', message: what }]);
   return id.toLowerCase();
+}
+
+/** The page size of the lists: default and most. */
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 200;
+
+/**
+ * A list's query string: `one(key)` reads a parameter given at most once (a repeated one, or one of more
+ * than 200 characters, is a field error); keys other than `keys` are field errors too.
+ */
+export function queryReader(query: Record<string, unknown>, keys: readonly string[], errors: FieldIssue[]) {
+  for (const key of Object.keys(query)) if (!keys.includes(key)) errors.push({ field: `query:${key}`, problem: 'unknown' });
+  return (key: string): string | undefined => {
+    const v = query[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') {
+      errors.push({ field: `query:${key}`, problem: 'type', message: { it: 'da indicare una sola volta', en: 'given once' } });
+      return undefined;
+    }
+    if (v.length > 200) errors.push({ field: `query:${key}`, problem: 'range' });
+    return v;
+  };
+}
+
+/** `limit` of a list: 1 to MAX_PAGE (a field error otherwise), DEFAULT_PAGE when absent. */
+export function pageLimit(text: string | undefined, errors: FieldIssue[]): number {
+  if (text === undefined) return DEFAULT_PAGE;
+  if (/^\d{1,4}$/.test(text) && Number(text) >= 1 && Number(text) <= MAX_PAGE) return Number(text);
+  errors.push({ field: 'query:limit', problem: 'range', message: { it: `da 1 a ${MAX_PAGE}`, en: `1 to ${MAX_PAGE}` } });
+  return DEFAULT_PAGE;
 }
 
 /** Keyset-pagination cursors: the last item's creation time and id, opaque to clients. */

@@ -50,6 +50,8 @@ export const POLICY = {
   // Matching acts (A.6 / B.4): written as events on both cases, read as the cases are.
   'matches.write': CASE_WORK,
   'matches.read': CASE_WORK,
+  // The worklist: what is due in one's offices, or on one's own cases.
+  'worklist.read': { roles: { case_manager: 'offices', supervisor: 'offices' } },
   // Supervisors assign cases and transfer them between offices.
   'cases.assign': { roles: { supervisor: 'offices' } },
   // The Region's indicators (counts, no personal data): analysts, supervisors and admins, over their offices.

@@ -187,6 +187,7 @@ const SAMPLES: Record<string, Sample> = {
     }),
   },
   'GET /cases': { request: () => ({ path: '/cases?practice=all' }) },
+  'GET /worklist': { request: () => ({ path: '/worklist?scope=office' }) },
   'GET /cases/:id': { request: (c) => ({ path: `/cases/${c.case.id}` }) },
   'GET /cases/:id/transitions': { request: (c) => ({ path: `/cases/${c.case.id}/transitions` }) },
   'GET /cases/:id/history': { request: (c) => ({ path: `/cases/${c.case.id}/history` }) },
@@ -455,6 +456,28 @@ describe('scoped reads and writes, beyond the matrix', () => {
       if (allowed.scopes.includes('offices')) expect(all.body.items.map((c: any) => c.id)).toContain(f.cases.own.id);
       else expect(all.body.items.map((c: any) => c.id)).not.toContain(f.cases.own.id);
       expect({ role, practice: practiceOfB.body.items.map((c: any) => c.id) }).toEqual({ role, practice: [f.cases.practice.id] });
+    }
+  });
+
+  it("lists in the worklist nothing of office B's, nor practice cases", async () => {
+    for (const role of ROLES) {
+      if (!decide('worklist.read', { roles: [role] }).allowed) continue;
+      const { headers } = actor(role);
+      const ofB = await as(headers).get(`/worklist?scope=office&officeId=${f.officeB}`);
+      expect({ role, status: ofB.status, items: ofB.body.items }).toEqual({ role, status: 200, items: [] });
+      const listed: string[] = [];
+      for (let cursor = ''; ;) {
+        const page = await as(headers).get(`/worklist?scope=office&limit=200${cursor}`);
+        listed.push(...page.body.items.map((c: any) => c.caseId));
+        if (!page.body.nextCursor) break;
+        cursor = `&cursor=${page.body.nextCursor}`;
+      }
+      expect({ role, own: listed.includes(f.cases.own.id), other: listed.includes(f.cases.other.id) }).toEqual({
+        role,
+        own: true,
+        other: false,
+      });
+      expect(listed).not.toContain(f.cases.practice.id);
     }
   });
 

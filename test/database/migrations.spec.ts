@@ -14,11 +14,12 @@ const primaryKeyOf = async (t: TestApp, table: string): Promise<string> =>
 
 /** Step 7's migrations (by class name) and the tables and indexes each one makes. */
 const STEP7: Record<string, { tables?: string[]; indexes?: string[] }> = {
-  Deadlines1796510000000: { tables: ['case_deadlines'], indexes: ['IDX_cases_assignee_due', 'IDX_cases_office_due'] },
+  Deadlines1796510000000: { tables: ['case_deadlines'], indexes: ['IDX_case_deadlines_pending'] },
   Matches1796520000000: { tables: ['matches'], indexes: ['IDX_matches_employer', 'IDX_matches_person'] },
   Indicators1796530000000: { indexes: ['IDX_case_events_type_occurred', 'IDX_cases_office_subject'] },
   // Data only: the case_deadlines rows of cases opened before the deadlines were stored.
   DeadlinesBackfill1796540000000: {},
+  Worklist1796550000000: { indexes: ['IDX_cases_worklist_assignee', 'IDX_cases_worklist_office'] },
 };
 
 /** Cases as they were before Step 6: a free-text office, in two letter cases, or none. */
@@ -174,6 +175,11 @@ describe('migrations', () => {
     expect(await tables()).toEqual([]);
     await t.dataSource.runMigrations();
     expect(await tables()).toEqual(all);
+    expect(await indexes(Object.values(STEP7).flatMap((m) => m.indexes ?? []))).toEqual(
+      Object.values(STEP7)
+        .flatMap((m) => m.indexes ?? [])
+        .sort(),
+    );
     expect((await t.dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Step 7, deadlines that act: a person's legal deadlines (D.Lgs. 181/2000 art. 3) stored per case,
  * written in the same statement as the event that creates or meets them, and the case's next due
- * date on the case row, so that the worklist is an index scan.
+ * date on the case row, for the worklist (its indexes: 1796550000000-worklist).
  *
  * - `state`: pending | met | waived (a case closed before meeting it). "Overdue" is not stored: a
  *   pending deadline whose day has passed in Europe/Rome is overdue, whether or not the scheduler has run.
@@ -24,14 +24,9 @@ export class Deadlines1796510000000 implements MigrationInterface {
     // The scheduler's scan: pending deadlines by due date.
     await queryRunner.query(`CREATE INDEX "IDX_case_deadlines_pending" ON "case_deadlines" ("due_by") WHERE "state" = 'pending'`);
     await queryRunner.query(`ALTER TABLE "cases" ADD "next_due_by" date`);
-    // The worklist: an office's or an operator's cases by next due date (nulls, no pending deadline, last).
-    await queryRunner.query(`CREATE INDEX "IDX_cases_office_due" ON "cases" ("office_id", "next_due_by", "id")`);
-    await queryRunner.query(`CREATE INDEX "IDX_cases_assignee_due" ON "cases" ("assignee_id", "next_due_by", "id")`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "IDX_cases_assignee_due"`);
-    await queryRunner.query(`DROP INDEX "IDX_cases_office_due"`);
     await queryRunner.query(`ALTER TABLE "cases" DROP COLUMN "next_due_by"`);
     await queryRunner.query(`DROP TABLE "case_deadlines"`);
   }

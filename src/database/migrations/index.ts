@@ -10,6 +10,7 @@ import { Deadlines1796510000000 } from './1796510000000-deadlines.js';
 import { Matches1796520000000 } from './1796520000000-matches.js';
 import { Indicators1796530000000 } from './1796530000000-indicators.js';
 import { DeadlinesBackfill1796540000000 } from './1796540000000-deadlines-backfill.js';
+import { Worklist1796550000000 } from './1796550000000-worklist.js';
 
 /** Every migration, in order: run at start-up. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   Matches1796520000000,
   Indicators1796530000000,
   DeadlinesBackfill1796540000000,
+  Worklist1796550000000,
 ];
