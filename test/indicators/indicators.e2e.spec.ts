@@ -110,6 +110,13 @@ beforeAll(async () => {
   const [S1, S2, S3, S4, S5] = [taxCode(), taxCode(), taxCode(), taxCode(), taxCode()];
   const [C1, C2, C4] = [vatNumber(), vatNumber(), vatNumber()];
 
+  // E3: company C1 in office B, contacted in March 2025, then withdrawn: a company has one open case
+  // per pathway in an agency, so C1's case in office A (E1) opens once E3 is closed.
+  ids.E3 = await open(cmB, 'employer', C1);
+  await act(cmB, ids.E3, [
+    { type: 'COMPANY_CONTACTED', channel: 'visit', at: '2025-03-01' },
+    { type: 'WITHDRAWN', reason: 'Seguita dalla sede A', at: '2025-03-02' },
+  ]);
   // Employer E1 (company C1, office A): vacancies V-1 and V-2 recorded in January 2025.
   ids.E1 = await open(cmA, 'employer', C1);
   await act(cmA, ids.E1, [
@@ -149,7 +156,8 @@ beforeAll(async () => {
     { type: 'GUIDANCE_SESSION_HELD', ...session(60), at: '2025-06-10' },
     { type: 'PAI_REFUSED', reason: 'Non interessato', at: '2025-06-12' },
   ]);
-  // P3 (S3, office B): PAI, counselling, sent to E1's V-2 (E1 never puts S3 forward); a job-search
+  // P3 (S3, office B): PAI, counselling, sent for V-2 to an employer named by a free reference, not a
+  // case id (a one-sided act, as before matching acts: E1 never puts S3 forward); a job-search
   // session at 23:30 UTC on 31 December, already 1 January 2026 in Rome: outside the period.
   ids.P3 = await open(cmB, 'person', S3);
   await act(cmB, ids.P3, [
@@ -161,7 +169,7 @@ beforeAll(async () => {
     { type: 'COUNSELLING_MEETING_HELD', ...session(60), at: '2025-04-01' },
     { type: 'MATCHING_SESSION_HELD', ...session(120), at: '2025-05-01' },
     { type: 'CANDIDATE_PRESELECTED', vacancyId: 'V-2', at: '2025-05-02' },
-    { type: 'SENT_TO_INTERVIEW', vacancyId: 'V-2', employerCaseId: ids.E1, at: '2025-05-05' },
+    { type: 'SENT_TO_INTERVIEW', vacancyId: 'V-2', employerCaseId: 'AZIENDA-E1', at: '2025-05-05' },
     { type: 'JOB_SEARCH_SESSION_HELD', ...session(120), at: '2025-12-31T23:30:00.000Z' },
   ]);
   // P4 (S4, office A): intake in 2024; the Patto at 23:30 UTC on 31 December 2024, which is already
@@ -180,17 +188,22 @@ beforeAll(async () => {
   ids.E4 = await open(cmA, 'employer', C4, true);
   await act(cmA, ids.E4, companyUpToPlan('2025-03-01', ['V-P']));
 
-  // E1 puts S1 forward for V-1 (the counterpart of P1's sending) and S2's second case for V-2 (S2
-  // was never sent: unmatched); declares it will hire for V-1 and hires S1; P1 is hired.
+  // P1's sending named E1's case: a matching act, so E1 put S1 forward for V-1 in the same transaction
+  // (its 12th event). E1 puts S2 forward for V-2 by a free reference (S2 was never sent: unmatched)
+  // and declares it will hire for V-1; the match's outcome hires S1: HIRED on P1, CANDIDATE_HIRED on E1.
   await act(cmA, ids.E1, [
-    { type: 'CANDIDATE_PUT_FORWARD', vacancyId: 'V-1', personCaseId: ids.P1, at: '2025-04-01' },
-    { type: 'CANDIDATE_PUT_FORWARD', vacancyId: 'V-2', personCaseId: ids.P2b, at: '2025-04-02' },
+    { type: 'CANDIDATE_PUT_FORWARD', vacancyId: 'V-2', personCaseId: 'CANDIDATO-S2', at: '2025-04-02' },
     { type: 'HIRING_DECLARED', vacancyId: 'V-1', at: '2025-04-10' },
-    { type: 'CANDIDATE_HIRED', vacancyId: 'V-1', personCaseId: ids.P1, at: '2025-04-20' },
   ]);
-  await act(cmA, ids.P1, [
-    { type: 'HIRED', contractType: 'permanent', contractStartDate: '2025-05-02', vacancyId: 'V-1', at: '2025-04-20' },
-  ]);
+  const matches = await as(cmA.headers).get(`/matches?personCaseId=${ids.P1}`);
+  expect(matches.body.items).toHaveLength(1);
+  const hired = await as(cmA.headers).post(`/matches/${matches.body.items[0].id}/outcome`, {
+    outcome: 'hired',
+    contractType: 'permanent',
+    contractStartDate: '2025-05-02',
+    at: '2025-04-20',
+  });
+  expect(hired.status).toBe(201);
   // E2 (C2, office B): contacted, interested and met in December 2024 (outside), taken in with V-1
   // (a vacancy id E1 uses too: another company's vacancy) in February 2025.
   ids.E2 = await open(cmB, 'employer', C2);
@@ -202,9 +215,6 @@ beforeAll(async () => {
     { type: 'COMPANY_RECORD_UPDATED', at: '2025-02-04' },
     { type: 'VACANCY_RECORDED', vacancyId: 'V-1', profile: 'Magazziniere', positions: 3, at: '2025-02-05' },
   ]);
-  // E3: company C1 again, in office B: contacted in March 2025.
-  ids.E3 = await open(cmB, 'employer', C1);
-  await act(cmB, ids.E3, [{ type: 'COMPANY_CONTACTED', channel: 'visit', at: '2025-03-01' }]);
 }, 300_000);
 
 afterAll(async () => {
@@ -470,20 +480,26 @@ describe('GET /indicators as CSV', () => {
 });
 
 describe('GET /indicators is live', () => {
-  it('an act recorded now counts in the next request; a put-forward recorded now matches the sending it answers', async () => {
+  it('an act recorded now counts in the next request; a matching act recorded now counts on both sides, matched', async () => {
     const today = calendarDateIn('Europe/Rome', Date.now());
     const before = await as(analystAB).get(`/indicators?from=2025-01-01&to=${today}`);
     const P6 = await open(cmB, 'person', taxCode());
     await act(cmB, P6, [{ type: 'INFORMATION_GIVEN', referral: 'external', externalService: 'Caf', at: today }]);
     const after = await as(analystAB).get(`/indicators?from=2025-01-01&to=${today}`);
     expect(values(after.body)['1.1']).toBe(values(before.body)['1.1'] + 1);
-    // E1 now puts S3 forward for V-2: P3's sending is matched; E1's V-2 act for P2b still is not.
-    await act(cmA, ids.E1, [{ type: 'CANDIDATE_PUT_FORWARD', vacancyId: 'V-2', personCaseId: ids.P3, at: '2025-05-05' }]);
+    // A matching act now (S3 sent to E1 for V-2, by a case manager of both offices): one more act on
+    // each side, matched; the two one-sided acts stay unmatched.
+    const cmAB = await newOperatorOf([A, B], ['case_manager']);
+    const match = await as(cmAB).post('/matches', { personCaseId: ids.P3, employerCaseId: ids.E1, vacancyId: 'V-2', at: '2025-05-06' });
+    expect(match.status).toBe(201);
     const checked = await as(analystAB).get(`/indicators?${PERIOD}`);
     expect(checked.body.consistency).toEqual({
-      '6.2': 2,
+      '6.2': 3,
       '10.1': 3,
-      unmatched: [{ side: 'employer', caseId: ids.E1, sequence: 13, at: '2025-04-02T00:00:00.000Z', vacancyId: 'V-2' }],
+      unmatched: [
+        { side: 'employer', caseId: ids.E1, sequence: 13, at: '2025-04-02T00:00:00.000Z', vacancyId: 'V-2' },
+        { side: 'person', caseId: ids.P3, sequence: 14, at: '2025-05-05T00:00:00.000Z', vacancyId: 'V-2' },
+      ],
     });
     expect(values(checked.body)['10.1']).toBe(3);
   });
