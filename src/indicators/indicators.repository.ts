@@ -67,7 +67,7 @@ const UUID_TEXT = `'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 @Injectable()
 export class IndicatorsRepository {
   /**
-   * The transaction's settings for the statements below: enough memory for their hash aggregates of a
+   * The transaction's settings for the statements below: enough memory for their sorts and hashes of a
    * year's acts (the default 4 MB spills them to disk), and no JIT compilation on PostgreSQL (it costs
    * more than it saves on these statements).
    */
@@ -126,63 +126,61 @@ export interface Query {
 /**
  * Each indicator's value per office and, with officeId null, over all of them. Built for an
  * index-only scan of the period's acts (type, occurred_at, case_id: no event row is read) hashed
- * against the cases (an index-only scan of IDX_cases_office_subject), then one hash aggregate to
- * (office, indicator, subject) with the number of acts; from it, each office's distinct subjects or
- * acts, and the distinct subjects over all the offices.
+ * against the cases (an index-only scan of IDX_cases_office_subject), then ONE pass of grouping sets
+ * over the acts sorted by (indicator, office): each office's acts or distinct subjects, and the
+ * distinct subjects over all the offices. The subjects are compared byte-wise (COLLATE "C": the same
+ * distinct count as the column's collation, which is deterministic, at a fraction of the sorting
+ * cost). (Hashing the acts to (office, indicator, subject) first, then aggregating that twice, took
+ * twice as long at 1,000,000 events: docs/benchmarks.md.)
  */
 export function countsQuery(scope: IndicatorScope, definitions: IndicatorDefinition[]): Query {
   return {
-    sql: `WITH ${FEEDS},
-       subjects AS MATERIALIZED (
-         SELECT c.office_id, f.indicator, f.counting, c.subject, count(*) AS acts
-           FROM case_events e
-           JOIN cases c ON c.id = e.case_id
-           JOIN feeds f ON f.type = e.type AND f.pathway = c.pathway
-          WHERE e.type = ANY($5::text[]) AND ${IN_PERIOD('e.occurred_at')}
-            AND c.office_id = ANY($3::uuid[]) AND NOT c.practice
-          GROUP BY c.office_id, f.indicator, f.counting, c.subject
-       )
-       SELECT office_id AS "officeId", indicator,
-              (CASE WHEN min(counting) = 'acts' THEN sum(acts) ELSE count(*) END)::int AS value
-         FROM subjects GROUP BY office_id, indicator
-       UNION ALL
-       SELECT NULL, indicator, (CASE WHEN min(counting) = 'acts' THEN sum(acts) ELSE count(*) END)::int
-         FROM (SELECT indicator, min(counting) AS counting, sum(acts) AS acts FROM subjects GROUP BY indicator, subject) s
-        GROUP BY indicator`,
+    sql: `WITH ${FEEDS}
+       SELECT c.office_id AS "officeId", f.indicator,
+              (CASE WHEN min(f.counting) = 'acts' THEN count(*) ELSE count(DISTINCT c.subject COLLATE "C") END)::int AS value
+         FROM case_events e
+         JOIN cases c ON c.id = e.case_id
+         JOIN feeds f ON f.type = e.type AND f.pathway = c.pathway
+        WHERE e.type = ANY($5::text[]) AND ${IN_PERIOD('e.occurred_at')}
+          AND c.office_id = ANY($3::uuid[]) AND NOT c.practice
+        GROUP BY GROUPING SETS ((f.indicator, c.office_id), (f.indicator))`,
     params: [scope.from, scope.to, scope.officeIds, ...feedParams(definitions)],
   };
 }
 
-/** The date indicators by month and over the period, with the median days from the DID. */
+/**
+ * The date indicators by month and over the period, with the median days from the DID. One branch per
+ * indicator, so that those dated by the act itself read only the index (type, occurred_at, case_id) and
+ * only HIRED's rows are read for their payload date; then each act's case (its subject and DID date).
+ */
 export function dimensionsQuery(scope: IndicatorScope, definitions: IndicatorDefinition[]): Query {
-  const dated = definitions.filter((d) => d.dimension);
+  const params: unknown[] = [scope.from, scope.to, scope.officeIds];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const branches = definitions.flatMap((d) => {
+    if (!d.dimension) return [];
+    const day =
+      d.dimension.kind === 'act'
+        ? `(e.occurred_at AT TIME ZONE '${STANDARDS_TIME_ZONE}')::date`
+        : `(e.payload->>${param(d.dimension.field)}::text)::date`;
+    return [
+      `SELECT ${param(d.id)}::text AS indicator, ${param(d.pathway)}::text AS pathway, e.case_id, ${day} AS day
+         FROM case_events e
+        WHERE e.type = ANY(${param(d.events)}::text[]) AND ${IN_PERIOD('e.occurred_at')}`,
+    ];
+  });
   return {
-    sql: `WITH ${FEEDS},
-       fields AS (SELECT * FROM unnest($8::text[], $9::text[]) AS d(indicator, field)),
+    sql: `WITH acts AS (${branches.join('\n        UNION ALL\n        ')}),
        dated AS (
-         SELECT f.indicator, c.subject,
-                CASE WHEN d.field = '' THEN (e.occurred_at AT TIME ZONE '${STANDARDS_TIME_ZONE}')::date
-                     ELSE (e.payload->>d.field)::date END AS day,
-                (c.snapshot #>> '{context,did,date}')::date AS did
-           FROM case_events e
-           JOIN cases c ON c.id = e.case_id
-           JOIN feeds f ON f.type = e.type AND f.pathway = c.pathway
-           JOIN fields d ON d.indicator = f.indicator
-          WHERE e.type = ANY($5::text[]) AND ${IN_PERIOD('e.occurred_at')}
-            AND c.office_id = ANY($3::uuid[]) AND NOT c.practice
+         SELECT a.indicator, c.subject, a.day, (c.snapshot #>> '{context,did,date}')::date AS did
+           FROM acts a
+           JOIN cases c ON c.id = a.case_id AND c.pathway = a.pathway
+          WHERE c.office_id = ANY($3::uuid[]) AND NOT c.practice
        )
-       SELECT indicator, to_char(day, 'YYYY-MM') AS month, count(DISTINCT subject)::int AS count,
+       SELECT indicator, to_char(day, 'YYYY-MM') AS month, count(DISTINCT subject COLLATE "C")::int AS count,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY day - did) FILTER (WHERE did IS NOT NULL) AS median
          FROM dated
         GROUP BY GROUPING SETS ((indicator, to_char(day, 'YYYY-MM')), (indicator))`,
-    params: [
-      scope.from,
-      scope.to,
-      scope.officeIds,
-      ...feedParams(dated),
-      dated.map((d) => d.id),
-      dated.map((d) => (d.dimension?.kind === 'payload' ? d.dimension.field : '')),
-    ],
+    params,
   };
 }
 
@@ -193,25 +191,31 @@ export function dimensionsQuery(scope: IndicatorScope, definitions: IndicatorDef
  * it), whenever and wherever the counterpart was recorded.
  */
 export function consistencyQuery(scope: IndicatorScope): Query {
-  // Each side's acts of the offices (all of them: their rank among the same case's acts for the same
-  // vacancy and other case), and every act of the other side, counted by (case, vacancy, case it names
-  // back), hash-joined: one scan by type per side. (Looking the counterparts up by case instead reads
-  // every event of each case named: no index leads with (case_id, type).)
-  const side = (name: 'person' | 'employer', p: number) => {
+  // Every act of each side, read once (one scan by type: their rows, for the payload; MATERIALIZED so
+  // that the planner cannot look one office's acts up by case instead, which reads every event of each
+  // of its cases: no index leads with (case_id, type); 1.4 s against 0.45 s for one office at 1,000,000
+  // events); then each side's acts of the offices (their rank among the same case's acts for the same
+  // vacancy and other case), hash-joined to the other side's acts counted by (case, vacancy, case it
+  // names back).
+  const all = (name: 'person' | 'employer') => {
     const own = CONSISTENCY[name];
-    const other = CONSISTENCY[name === 'person' ? 'employer' : 'person'];
+    return `${name}_all AS MATERIALIZED (
+         SELECT case_id, sequence, occurred_at, payload->>'vacancyId' AS vacancy, payload->>'${own.otherCaseField}' AS names
+           FROM case_events WHERE type = '${own.type}'
+       )`;
+  };
+  const side = (name: 'person' | 'employer', p: number) => {
+    const other = name === 'person' ? 'employer' : 'person';
     return `${name} AS (
-         SELECT e.case_id, e.sequence, e.occurred_at, e.payload->>'vacancyId' AS vacancy,
-                CASE WHEN e.payload->>'${own.otherCaseField}' ~ ${UUID_TEXT} THEN (e.payload->>'${own.otherCaseField}')::uuid END AS other,
+         SELECT e.case_id, e.sequence, e.occurred_at, e.vacancy,
+                CASE WHEN e.names ~ ${UUID_TEXT} THEN e.names::uuid END AS other,
                 ${IN_PERIOD('e.occurred_at')} AS in_period,
-                row_number() OVER (PARTITION BY e.case_id, e.payload->>'${own.otherCaseField}', e.payload->>'vacancyId' ORDER BY e.sequence) AS rank
-           FROM case_events e JOIN cases c ON c.id = e.case_id
-          WHERE e.type = '${own.type}' AND c.pathway = $${p} AND c.office_id = ANY($3::uuid[]) AND NOT c.practice
+                row_number() OVER (PARTITION BY e.case_id, e.names, e.vacancy ORDER BY e.sequence) AS rank
+           FROM ${name}_all e JOIN cases c ON c.id = e.case_id
+          WHERE c.pathway = $${p} AND c.office_id = ANY($3::uuid[]) AND NOT c.practice
        ),
        ${name}_counterparts AS (
-         SELECT case_id, payload->>'vacancyId' AS vacancy, lower(payload->>'${other.otherCaseField}') AS names, count(*) AS n
-           FROM case_events WHERE type = '${other.type}'
-          GROUP BY 1, 2, 3
+         SELECT case_id, vacancy, lower(names) AS names, count(*) AS n FROM ${other}_all GROUP BY 1, 2, 3
        ),
        ${name}_checked AS (
          SELECT s.*, COALESCE(o.n, 0) >= s.rank AS matched
@@ -221,7 +225,7 @@ export function consistencyQuery(scope: IndicatorScope): Query {
        )`;
   };
   return {
-    sql: `WITH ${side('person', 4)}, ${side('employer', 5)},
+    sql: `WITH ${all('person')}, ${all('employer')}, ${side('person', 4)}, ${side('employer', 5)},
        unmatched AS (
          SELECT 'person' AS side, case_id, sequence, occurred_at, vacancy FROM person_checked WHERE NOT matched
          UNION ALL
