@@ -17,8 +17,9 @@ import {
   parseListQuery,
   parseTransfer,
 } from './case-requests.js';
+import { DEFAULT_PAGE, MAX_PAGE } from '../common/request-parsing.js';
 import { etagOf } from './case-view.js';
-import { CaseService, requestHash, type WriteResult } from './case.service.js';
+import { CaseService, requestHash, type Idempotency, type WriteResult } from './case.service.js';
 
 export const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -84,10 +85,7 @@ export class CasesController {
     @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    const idempotencyKey = parseIdempotencyKey(key);
-    const idempotency = idempotencyKey
-      ? { key: idempotencyKey, requestHash: requestHash('POST', '/cases', { body, actor: [actor.id, actor.kind] }) }
-      : null;
+    const idempotency = idempotencyOf(key, '/cases', body, actor);
     return send(response, await this.cases.openCase({ body, actor, access, idempotency }));
   }
 
@@ -122,7 +120,7 @@ export class CasesController {
     enum: ['false', 'true', 'all'],
     description: "Practice cases (the inspector's sandbox): false (default) leaves them out, true lists only them, all lists both.",
   })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE } })
   @ApiQuery({ name: 'cursor', required: false, description: 'The nextCursor of the previous page' })
   @ApiJson(200, 'CaseList', 'A page of cases, newest first.')
   @ApiProblems('VALIDATION_FAILED')
@@ -214,10 +212,7 @@ export class CasesController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
     const caseId = parseCaseId(id);
-    const idempotencyKey = parseIdempotencyKey(key);
-    const idempotency = idempotencyKey
-      ? { key: idempotencyKey, requestHash: requestHash('POST', `/cases/${caseId}/events`, { body, actor: [actor.id, actor.kind] }) }
-      : null;
+    const idempotency = idempotencyOf(key, `/cases/${caseId}/events`, body, actor);
     return send(response, await this.cases.postEvent({ caseId, body, actor, access, ifMatch: parseIfMatch(ifMatch), idempotency }));
   }
 
@@ -290,4 +285,13 @@ export function send(response: Response, result: WriteResult): unknown {
   for (const [name, value] of Object.entries(result.headers)) response.setHeader(name, value);
   if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
   return result.body;
+}
+
+/**
+ * The Idempotency-Key of a write (400 if malformed), with the hash of what was asked: the route, the
+ * body and who asked (a key is the operator's own). Null without the header.
+ */
+export function idempotencyOf(header: string | undefined, route: string, body: unknown, actor: Actor): Idempotency | null {
+  const key = parseIdempotencyKey(header);
+  return key ? { key, requestHash: requestHash('POST', route, { body, actor: [actor.id, actor.kind] }) } : null;
 }

@@ -5,9 +5,7 @@ import { ApiJson, ApiProblems, HEADERS } from '../common/openapi.js';
 import type { Actor, CaseAccess } from '../common/request-context.js';
 import { CurrentActor, CurrentCaseAccess } from '../common/request-decorators.js';
 import { Can } from '../policy/can.js';
-import { parseIdempotencyKey } from './case-requests.js';
-import { requestHash, type Idempotency } from './case-step.js';
-import { IDEMPOTENCY_HEADER, send } from './cases.controller.js';
+import { IDEMPOTENCY_HEADER, idempotencyOf, send } from './cases.controller.js';
 import { parseMatchId, parseMatchQuery } from './match-requests.js';
 import { MatchService } from './match.service.js';
 
@@ -124,9 +122,4 @@ export class MatchesController {
   async get(@Param('id') id: string, @CurrentCaseAccess() access: CaseAccess): Promise<unknown> {
     return this.matches.get(parseMatchId(id), access);
   }
-}
-
-function idempotencyOf(header: string | undefined, route: string, body: unknown, actor: Actor): Idempotency | null {
-  const key = parseIdempotencyKey(header);
-  return key ? { key, requestHash: requestHash('POST', route, { body, actor: [actor.id, actor.kind] }) } : null;
 }
