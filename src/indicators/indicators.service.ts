@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { calendarDateIn } from '../../machines/case.js';
-import { STANDARDS_TIME_ZONE, type Text } from '../../machines/index.js';
+import type { Text } from '../../machines/index.js';
+import { romeDay } from '../cases/case-deadlines.js';
 import { Clock } from '../common/clock.js';
 import { ProblemException } from '../common/problem.js';
 import type { CaseAccess } from '../common/request-context.js';
@@ -61,7 +61,7 @@ export class IndicatorsService {
 
   async compute(query: IndicatorsQuery, access: CaseAccess): Promise<IndicatorsResult> {
     // Default: the calendar year to date, in Rome.
-    const today = calendarDateIn(STANDARDS_TIME_ZONE, this.clock.now().getTime());
+    const today = romeDay(this.clock.now());
     const to = query.to ?? (query.from && query.from > today ? query.from : today);
     const from = query.from ?? `${to.slice(0, 4)}-01-01`;
     checkPeriod(from, to);
