@@ -9,8 +9,6 @@ import { CaseEntity } from './case.entity.js';
 @Entity({ name: 'case_events' })
 @Index('UQ_case_events_case_sequence', ['caseId', 'sequence'], { unique: true })
 @Index('IDX_case_events_recorded', ['recordedAt'])
-// The indicators: a period's acts of some types (src/indicators/indicators.repository.ts).
-@Index('IDX_case_events_type_occurred', ['type', 'occurredAt', 'caseId'])
 export class CaseEventEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;

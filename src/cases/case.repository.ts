@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { STANDARDS_TIME_ZONE } from '../../machines/index.js';
 import type { Cursor } from '../common/request-parsing.js';
+import { factsOf } from '../../machines/indicator-facts.js';
 import { outboxCtes } from '../webhooks/webhook-sql.js';
 import type { DeadlineWrite } from './case-deadlines.js';
 
@@ -122,6 +124,35 @@ const deadlinesCte = (source: string, param: string) => `deadlines AS (
   RETURNING 1
 )`;
 
+/**
+ * CTEs after `source` (the updated case: id, version, office_id, subject) that write the act's
+ * indicator facts (`facts`: a jsonb array of FactWrite; `at`: the act's instant, its day taken in
+ * Europe/Rome) with the subject's number (indicator_subjects: read, or added with the subject's first
+ * fact; ON CONFLICT DO UPDATE so that a number another transaction has just added is returned too),
+ * and, when the event moves the case (`moved`: a transfer or an assignment), move its earlier facts
+ * to the case's office, which they count for.
+ */
+const factsCtes = (source: string, p: { facts: string; at: string; moved: string }) => `facts_input AS (
+  SELECT f.* FROM jsonb_to_recordset(${p.facts}::jsonb) AS f(indicator varchar, dated date, did date, vacancy varchar, "otherCase" varchar)
+), facts_case AS (
+  SELECT c.* FROM ${source} c WHERE c.office_id IS NOT NULL AND EXISTS (SELECT 1 FROM facts_input)
+), facts_subject AS (
+  SELECT s.id FROM indicator_subjects s JOIN facts_case c ON s.subject = c.subject
+), facts_subject_added AS (
+  INSERT INTO indicator_subjects (subject) SELECT c.subject FROM facts_case c WHERE NOT EXISTS (SELECT 1 FROM facts_subject)
+  ON CONFLICT (subject) DO UPDATE SET subject = EXCLUDED.subject
+  RETURNING id
+), facts AS (
+  INSERT INTO indicator_facts (case_id, sequence, indicator, office_id, subject_id, day, dated, did, vacancy, other_case)
+  SELECT c.id, c.version, f.indicator, c.office_id, s.id, (${p.at}::timestamptz AT TIME ZONE '${STANDARDS_TIME_ZONE}')::date, f.dated, f.did, f.vacancy, f."otherCase"
+  FROM facts_case c, facts_input f, (SELECT id FROM facts_subject UNION ALL SELECT id FROM facts_subject_added) s
+  RETURNING 1
+), facts_moved AS (
+  UPDATE indicator_facts f SET office_id = c.office_id FROM ${source} c
+  WHERE ${p.moved}::boolean AND f.case_id = c.id AND f.office_id <> c.office_id
+  RETURNING 1
+)`;
+
 /** Postgres' unique_violation. */
 export const UNIQUE_VIOLATION = '23505';
 
@@ -201,12 +232,12 @@ export class CaseRepository {
            assignee_id = CASE WHEN $23::boolean THEN $25::uuid ELSE assignee_id END,
            next_due_by = CASE WHEN $26::jsonb IS NULL THEN next_due_by ELSE $27::date END
          WHERE id = $1 AND version = $2
-         RETURNING id, version
+         RETURNING id, version, office_id, subject
        ), ${deadlinesCte('updated', '$26')}, appended AS (
          INSERT INTO case_events (id, case_id, sequence, type, payload, state_before, state_after, services_after, actor, occurred_at, recorded_at, idempotency_key)
          SELECT $8, id, version, $9, $10, $11, $12, $6, $13, $14, $7, $15 FROM updated
          RETURNING *
-       ), remembered AS (
+       ), ${factsCtes('updated', { facts: '$28', at: '$14', moved: '$23' })}, remembered AS (
          ${IDEMPOTENCY_INSERT}
          SELECT $16, $15, $17, $18, $19, $7 FROM updated WHERE $16::varchar IS NOT NULL
        ), ${outboxCtes({ pathway: '$20', service: '$21', now: '$7', practice: '$22' })}
@@ -239,6 +270,9 @@ export class CaseRepository {
         placement?.assigneeId ?? null,
         args.deadlines ? json(args.deadlines.deadlines) : null,
         args.deadlines?.nextDueBy ?? null,
+        json(
+          factsOf({ pathway: args.pathway, type: event.type, payload: event.payload, practice: args.practice, snapshot: update.snapshot }),
+        ),
       ],
     );
     return rows.length === 1 ? { deliveries: rows[0].deliveries } : null;

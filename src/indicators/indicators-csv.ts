@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Language } from '../config/app-config.js';
-import { INDICATOR_DEFINITIONS } from './indicator-definitions.js';
+import { INDICATOR_DEFINITIONS } from '../../machines/indicator-definitions.js';
 import type { IndicatorsResult } from './indicators.service.js';
 
 export const CSV_TYPE = 'text/csv; charset=utf-8';

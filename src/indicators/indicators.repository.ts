@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { STANDARDS_TIME_ZONE } from '../../machines/index.js';
-import { CONSISTENCY, type IndicatorDefinition } from './indicator-definitions.js';
+import { CONSISTENCY, type IndicatorDefinition } from '../../machines/indicator-definitions.js';
 
 /** What every query reads: the period (Europe/Rome days, both inclusive) and the offices. */
 export interface IndicatorScope {
@@ -39,19 +38,8 @@ export interface ConsistencyRow {
   unmatched: UnmatchedAct[];
 }
 
-// The period as instants: from the first day's midnight in Rome to the midnight after the last day,
-// so that an index on occurred_at serves it ($1, $2: the days).
-const IN_PERIOD = (column: string) =>
-  `${column} >= ($1::date::timestamp AT TIME ZONE '${STANDARDS_TIME_ZONE}') AND ${column} < (($2::date + 1)::timestamp AT TIME ZONE '${STANDARDS_TIME_ZONE}')`;
-
-// The event types that feed indicators, with their pathway, indicator and counting ($4-$7).
-const FEEDS = `feeds AS (SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS f(pathway, type, indicator, counting))`;
-
-/** The feeding (pathway, event type) pairs of some indicators, as the four arrays FEEDS unnests. */
-function feedParams(definitions: IndicatorDefinition[]): string[][] {
-  const rows = definitions.flatMap((d) => d.events.map((type) => [d.pathway, type, d.id, d.counting]));
-  return [0, 1, 2, 3].map((i) => rows.map((r) => r[i]));
-}
+// The period: the act's day in Europe/Rome, both days inclusive ($1, $2).
+const IN_PERIOD = (column: string) => `${column} BETWEEN $1::date AND $2::date`;
 
 /** The indicators' statements' work_mem (SET LOCAL: their transaction only). */
 export const WORK_MEM = '64MB';
@@ -59,10 +47,10 @@ export const WORK_MEM = '64MB';
 const UUID_TEXT = `'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'`;
 
 /**
- * The indicators' SQL: read-only, straight from the event log (case_events joined to cases), so an
- * act counts in the next request. Real cases only (never practice cases); a case's acts count for
- * the office the case is in now (cases.office_id). The period filter is on the act's date
- * (occurred_at, the event's `at`), served by IDX_case_events_type_occurred.
+ * The indicators' SQL: read-only, from `indicator_facts` (one row per act and indicator it feeds,
+ * written in the statement that appends the event: machines/indicator-facts.ts), so an act
+ * counts in the next request. Real cases only (practice cases have no facts); a case's acts count for
+ * the office the case is in now (a transfer moves its facts). The period is the act's day in Rome.
  */
 @Injectable()
 export class IndicatorsRepository {
@@ -80,14 +68,16 @@ export class IndicatorsRepository {
   async counts(db: EntityManager, scope: IndicatorScope, definitions: IndicatorDefinition[]): Promise<CountRow[]> {
     if (definitions.length === 0 || scope.officeIds.length === 0) return [];
     const { sql, params } = countsQuery(scope, definitions);
-    return db.query(sql, params);
+    const rows: CountRow[] = await db.query(sql, params);
+    // Over one office, its figures are the total (countsQuery leaves the total out).
+    return scope.officeIds.length > 1 ? rows : [...rows, ...rows.map((r) => ({ ...r, officeId: null }))];
   }
 
   /**
    * The date indicators (2.2, 3.2, 6.4) over all the offices: distinct subjects by month of their date
    * (the act's day in Rome, or a payload date such as HIRED's contractStartDate) and over the period,
-   * with the median of the days from the case's DID date to that date (acts of cases without a DID
-   * left out of the median).
+   * with the median of the days from the DID date in force when the act was recorded to that date
+   * (acts without one left out of the median).
    */
   async dimensions(db: EntityManager, scope: IndicatorScope, definitions: IndicatorDefinition[]): Promise<DimensionRow[]> {
     if (!definitions.some((d) => d.dimension) || scope.officeIds.length === 0) return [];
@@ -124,63 +114,50 @@ export interface Query {
 }
 
 /**
- * Each indicator's value per office and, with officeId null, over all of them. Built for an
- * index-only scan of the period's acts (type, occurred_at, case_id: no event row is read) hashed
- * against the cases (an index-only scan of IDX_cases_office_subject), then ONE pass of grouping sets
- * over the acts sorted by (indicator, office): each office's acts or distinct subjects, and the
- * distinct subjects over all the offices. The subjects are compared byte-wise (COLLATE "C": the same
- * distinct count as the column's collation, which is deterministic, at a fraction of the sorting
- * cost). (Hashing the acts to (office, indicator, subject) first, then aggregating that twice, took
- * twice as long at 1,000,000 events: docs/benchmarks.md.)
+ * Each indicator's value per office and, with officeId null, over all of them: per (office,
+ * indicator), then per indicator over the offices, the period's facts are one index-only range scan
+ * of IDX_indicator_facts_period (office, indicator, day, with the subject's number), counted as acts
+ * or as distinct subjects (a sort of a few thousand integers each). Over one office, the office's
+ * figures are the total. (One pass of grouping sets over the period's facts sorted by indicator and
+ * office took three times as long at 1,000,000 events: docs/benchmarks.md.)
  */
 export function countsQuery(scope: IndicatorScope, definitions: IndicatorDefinition[]): Query {
+  const counted = (offices: string) =>
+    `SELECT CASE WHEN i.id = ANY($5::text[]) THEN count(*) ELSE count(DISTINCT f.subject_id) END
+       FROM indicator_facts f WHERE f.office_id ${offices} AND f.indicator = i.id AND ${IN_PERIOD('f.day')}`;
+  const total =
+    scope.officeIds.length > 1
+      ? `UNION ALL
+       SELECT NULL, i.id, (${counted('= ANY($3::uuid[])')})::int FROM unnest($4::text[]) i(id)`
+      : '';
   return {
-    sql: `WITH ${FEEDS}
-       SELECT c.office_id AS "officeId", f.indicator,
-              (CASE WHEN min(f.counting) = 'acts' THEN count(*) ELSE count(DISTINCT c.subject COLLATE "C") END)::int AS value
-         FROM case_events e
-         JOIN cases c ON c.id = e.case_id
-         JOIN feeds f ON f.type = e.type AND f.pathway = c.pathway
-        WHERE e.type = ANY($5::text[]) AND ${IN_PERIOD('e.occurred_at')}
-          AND c.office_id = ANY($3::uuid[]) AND NOT c.practice
-        GROUP BY GROUPING SETS ((f.indicator, c.office_id), (f.indicator))`,
-    params: [scope.from, scope.to, scope.officeIds, ...feedParams(definitions)],
+    sql: `SELECT o.id AS "officeId", i.id AS indicator, (${counted('= o.id')})::int AS value
+         FROM unnest($3::uuid[]) o(id) CROSS JOIN unnest($4::text[]) i(id)
+       ${total}`,
+    params: [
+      scope.from,
+      scope.to,
+      scope.officeIds,
+      definitions.map((d) => d.id),
+      definitions.filter((d) => d.counting === 'acts').map((d) => d.id),
+    ],
   };
 }
 
 /**
- * The date indicators by month and over the period, with the median days from the DID. One branch per
- * indicator, so that those dated by the act itself read only the index (type, occurred_at, case_id) and
- * only HIRED's rows are read for their payload date; then each act's case (its subject and DID date).
+ * The date indicators by month and over the period, with the median days from the DID: their facts,
+ * dated by the act's day or by the payload's date (HIRED's contractStartDate), each with the DID date
+ * in force when it was recorded (facts without one left out of the median).
  */
 export function dimensionsQuery(scope: IndicatorScope, definitions: IndicatorDefinition[]): Query {
-  const params: unknown[] = [scope.from, scope.to, scope.officeIds];
-  const param = (value: unknown) => `$${params.push(value)}`;
-  const branches = definitions.flatMap((d) => {
-    if (!d.dimension) return [];
-    const day =
-      d.dimension.kind === 'act'
-        ? `(e.occurred_at AT TIME ZONE '${STANDARDS_TIME_ZONE}')::date`
-        : `(e.payload->>${param(d.dimension.field)}::text)::date`;
-    return [
-      `SELECT ${param(d.id)}::text AS indicator, ${param(d.pathway)}::text AS pathway, e.case_id, ${day} AS day
-         FROM case_events e
-        WHERE e.type = ANY(${param(d.events)}::text[]) AND ${IN_PERIOD('e.occurred_at')}`,
-    ];
-  });
   return {
-    sql: `WITH acts AS (${branches.join('\n        UNION ALL\n        ')}),
-       dated AS (
-         SELECT a.indicator, c.subject, a.day, (c.snapshot #>> '{context,did,date}')::date AS did
-           FROM acts a
-           JOIN cases c ON c.id = a.case_id AND c.pathway = a.pathway
-          WHERE c.office_id = ANY($3::uuid[]) AND NOT c.practice
-       )
-       SELECT indicator, to_char(day, 'YYYY-MM') AS month, count(DISTINCT subject COLLATE "C")::int AS count,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY day - did) FILTER (WHERE did IS NOT NULL) AS median
-         FROM dated
-        GROUP BY GROUPING SETS ((indicator, to_char(day, 'YYYY-MM')), (indicator))`,
-    params,
+    sql: `SELECT indicator, to_char(dated, 'YYYY-MM') AS month, count(DISTINCT subject_id)::int AS count,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY dated - did) FILTER (WHERE did IS NOT NULL) AS median
+         FROM (SELECT f.indicator, f.subject_id, coalesce(f.dated, f.day) AS dated, f.did
+                 FROM indicator_facts f
+                WHERE f.office_id = ANY($3::uuid[]) AND f.indicator = ANY($4::text[]) AND ${IN_PERIOD('f.day')}) f
+        GROUP BY GROUPING SETS ((indicator, to_char(dated, 'YYYY-MM')), (indicator))`,
+    params: [scope.from, scope.to, scope.officeIds, definitions.filter((d) => d.dimension).map((d) => d.id)],
   };
 }
 
@@ -188,31 +165,25 @@ export function dimensionsQuery(scope: IndicatorScope, definitions: IndicatorDef
  * The 6.2 / 10.1 check in one statement: both counts, and the unmatched acts as a JSON array. An act
  * is matched by an act of the other side on the case it names, for the same vacancy, naming it back.
  * Acts pair one to one (the nth sending for a vacancy and employer case needs an nth put-forward for
- * it), whenever and wherever the counterpart was recorded.
+ * it), whenever and wherever the counterpart was recorded (on a real case: practice acts have no facts).
  */
 export function consistencyQuery(scope: IndicatorScope): Query {
-  // Every act of each side, read once (one scan by type: their rows, for the payload; MATERIALIZED so
-  // that the planner cannot look one office's acts up by case instead, which reads every event of each
-  // of its cases: no index leads with (case_id, type); 1.4 s against 0.45 s for one office at 1,000,000
-  // events); then each side's acts of the offices (their rank among the same case's acts for the same
-  // vacancy and other case), hash-joined to the other side's acts counted by (case, vacancy, case it
-  // names back).
-  const all = (name: 'person' | 'employer') => {
-    const own = CONSISTENCY[name];
-    return `${name}_all AS MATERIALIZED (
-         SELECT case_id, sequence, occurred_at, payload->>'vacancyId' AS vacancy, payload->>'${own.otherCaseField}' AS names
-           FROM case_events WHERE type = '${own.type}'
+  // Every act of each side (IDX_indicator_facts_matching, index-only: the counterparts are any
+  // office's, any day's); then each side's acts of the offices (their rank among the same case's acts
+  // for the same vacancy and other case), hash-joined to the other side's acts counted by (case,
+  // vacancy, case it names back).
+  const all = (name: 'person' | 'employer') => `${name}_all AS (
+         SELECT case_id, sequence, office_id, day, vacancy, other_case AS names FROM indicator_facts WHERE indicator = '${CONSISTENCY[name].indicator}'
        )`;
-  };
-  const side = (name: 'person' | 'employer', p: number) => {
+  const side = (name: 'person' | 'employer') => {
     const other = name === 'person' ? 'employer' : 'person';
     return `${name} AS (
-         SELECT e.case_id, e.sequence, e.occurred_at, e.vacancy,
+         SELECT e.case_id, e.sequence, e.vacancy,
                 CASE WHEN e.names ~ ${UUID_TEXT} THEN e.names::uuid END AS other,
-                ${IN_PERIOD('e.occurred_at')} AS in_period,
+                ${IN_PERIOD('e.day')} AS in_period,
                 row_number() OVER (PARTITION BY e.case_id, e.names, e.vacancy ORDER BY e.sequence) AS rank
-           FROM ${name}_all e JOIN cases c ON c.id = e.case_id
-          WHERE c.pathway = $${p} AND c.office_id = ANY($3::uuid[]) AND NOT c.practice
+           FROM ${name}_all e
+          WHERE e.office_id = ANY($3::uuid[])
        ),
        ${name}_counterparts AS (
          SELECT case_id, vacancy, lower(names) AS names, count(*) AS n FROM ${other}_all GROUP BY 1, 2, 3
@@ -225,11 +196,13 @@ export function consistencyQuery(scope: IndicatorScope): Query {
        )`;
   };
   return {
-    sql: `WITH ${all('person')}, ${all('employer')}, ${side('person', 4)}, ${side('employer', 5)},
+    sql: `WITH ${all('person')}, ${all('employer')}, ${side('person')}, ${side('employer')},
        unmatched AS (
-         SELECT 'person' AS side, case_id, sequence, occurred_at, vacancy FROM person_checked WHERE NOT matched
-         UNION ALL
-         SELECT 'employer', case_id, sequence, occurred_at, vacancy FROM employer_checked WHERE NOT matched
+         SELECT u.side, u.case_id, u.sequence, e.occurred_at, u.vacancy
+           FROM (SELECT 'person' AS side, case_id, sequence, vacancy FROM person_checked WHERE NOT matched
+                 UNION ALL
+                 SELECT 'employer', case_id, sequence, vacancy FROM employer_checked WHERE NOT matched) u
+           JOIN case_events e ON e.case_id = u.case_id AND e.sequence = u.sequence
        )
        SELECT (SELECT count(*) FROM person_checked)::int AS sent,
               (SELECT count(*) FROM employer_checked)::int AS "putForward",
@@ -237,6 +210,6 @@ export function consistencyQuery(scope: IndicatorScope): Query {
                          'side', side, 'caseId', case_id, 'sequence', sequence,
                          'at', to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'vacancyId', vacancy)
                          ORDER BY occurred_at, side DESC, case_id, sequence) FROM unmatched), '[]'::json) AS unmatched`,
-    params: [scope.from, scope.to, scope.officeIds, 'person', 'employer'],
+    params: [scope.from, scope.to, scope.officeIds],
   };
 }

@@ -5,7 +5,7 @@ import { Clock } from '../common/clock.js';
 import { ProblemException } from '../common/problem.js';
 import type { CaseAccess } from '../common/request-context.js';
 import { Database } from '../database/database.js';
-import { INDICATOR_DEFINITIONS, type Unit } from './indicator-definitions.js';
+import { INDICATOR_DEFINITIONS, type Unit } from '../../machines/indicator-definitions.js';
 import { checkPeriod, type IndicatorsQuery } from './indicators-requests.js';
 import { IndicatorsRepository, type CountRow, type UnmatchedAct } from './indicators.repository.js';
 

@@ -12,14 +12,20 @@ const primaryKeyOf = async (t: TestApp, table: string): Promise<string> =>
     )
   )[0]?.name;
 
-/** Step 7's migrations (by class name) and the tables and indexes each one makes. */
-const STEP7: Record<string, { tables?: string[]; indexes?: string[] }> = {
+/** Step 7's migrations (by class name): the tables and indexes each one makes, and the earlier indexes it drops. */
+const STEP7: Record<string, { tables?: string[]; indexes?: string[]; drops?: string[] }> = {
   Deadlines1796510000000: { tables: ['case_deadlines'], indexes: ['IDX_case_deadlines_pending'] },
   Matches1796520000000: { tables: ['matches'], indexes: ['IDX_matches_employer', 'IDX_matches_person'] },
   Indicators1796530000000: { indexes: ['IDX_case_events_type_occurred', 'IDX_cases_office_subject'] },
   // Data only: the case_deadlines rows of cases opened before the deadlines were stored.
   DeadlinesBackfill1796540000000: {},
   Worklist1796550000000: { indexes: ['IDX_cases_worklist_assignee', 'IDX_cases_worklist_office'] },
+  // The indicators read their facts, no longer the event log by type and date.
+  IndicatorFacts1796560000000: {
+    tables: ['indicator_facts', 'indicator_subjects'],
+    indexes: ['IDX_indicator_facts_matching', 'IDX_indicator_facts_period', 'UQ_indicator_subjects_subject'],
+    drops: ['IDX_case_events_type_occurred'],
+  },
 };
 
 /** Cases as they were before Step 6: a free-text office, in two letter cases, or none. */
@@ -114,10 +120,12 @@ describe('migrations', () => {
         const made = STEP7[migration.name];
         expect({ migration: migration.name, known: made !== undefined }).toEqual({ migration: migration.name, known: true });
         expect(await indexes(made.indexes ?? [])).toEqual([...(made.indexes ?? [])].sort());
+        expect(await indexes(made.drops ?? [])).toEqual([]);
         await t.dataSource.undoLastMigration();
         expected = expected.filter((name) => !(made.tables ?? []).includes(name));
         expect(await tables()).toEqual(expected);
         expect(await indexes(made.indexes ?? [])).toEqual([]);
+        expect(await indexes(made.drops ?? [])).toEqual([...(made.drops ?? [])].sort());
       }
       expect(expected).toEqual(step6);
     };
@@ -175,11 +183,11 @@ describe('migrations', () => {
     expect(await tables()).toEqual([]);
     await t.dataSource.runMigrations();
     expect(await tables()).toEqual(all);
-    expect(await indexes(Object.values(STEP7).flatMap((m) => m.indexes ?? []))).toEqual(
-      Object.values(STEP7)
-        .flatMap((m) => m.indexes ?? [])
-        .sort(),
-    );
+    const dropped = Object.values(STEP7).flatMap((m) => m.drops ?? []);
+    const kept = Object.values(STEP7)
+      .flatMap((m) => m.indexes ?? [])
+      .filter((name) => !dropped.includes(name));
+    expect(await indexes([...kept, ...dropped])).toEqual(kept.sort());
     expect((await t.dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
   });
 });

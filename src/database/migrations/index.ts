@@ -11,6 +11,7 @@ import { Matches1796520000000 } from './1796520000000-matches.js';
 import { Indicators1796530000000 } from './1796530000000-indicators.js';
 import { DeadlinesBackfill1796540000000 } from './1796540000000-deadlines-backfill.js';
 import { Worklist1796550000000 } from './1796550000000-worklist.js';
+import { IndicatorFacts1796560000000 } from './1796560000000-indicator-facts.js';
 
 /** Every migration, in order: run at start-up. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Indicators1796530000000,
   DeadlinesBackfill1796540000000,
   Worklist1796550000000,
+  IndicatorFacts1796560000000,
 ];

@@ -1,4 +1,4 @@
-import { INDICATORS, PATHWAYS, PATHWAY_NAMES, type PathwayName, type Text } from '../../machines/index.js';
+import { INDICATORS, PATHWAYS, PATHWAY_NAMES, type PathwayName, type Text } from './index.js';
 
 /**
  * How each of the region's indicators (the seed's "indicatori fisici", 1.1-10.3) is counted. Which
