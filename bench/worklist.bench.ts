@@ -19,7 +19,14 @@
  *    office (about 4,400 listed cases), 50 a page: the first page (scope=office), overdue=true, a deep
  *    page (after BENCH_DEEP_PAGES (40) pages, among the cases with a due day), the last page (cases
  *    with no pending deadline), and scope=mine; each BENCH_WARMUP_SECONDS (1) not counted, then
- *    BENCH_SECONDS (10) measured. Per scenario: requests/s and latency p50/p95/p99.
+ *    BENCH_SECONDS (10) measured. Per scenario: requests/s and latency p50/p95/p99. This saturates the
+ *    service: its latencies are mostly the clients' requests queued behind each other.
+ * 5. Then, per scenario, an open loop at BENCH_RATE (50) requests a second for BENCH_SECONDS: each
+ *    request sent on schedule whatever the others are doing, latency from its scheduled time. 50 a
+ *    second for one office is far above an office's use (a case manager opens a worklist page every
+ *    few minutes): the latency a case manager sees, with room to spare. Latency p50/p95/p99.
+ * BENCH_CPU_PROF_DIR=<dir>: the service writes a V8 CPU profile there when it stops (read it with
+ * `npx tsx bench/profile-summary.ts <file>`).
  * Nothing is asserted: the exit code is 0 whatever the figures.
  */
 import { randomBytes } from 'node:crypto';
@@ -42,6 +49,7 @@ const CASES = integer('BENCH_CASES', 100_000);
 const SECONDS = integer('BENCH_SECONDS', 10);
 const WARMUP_SECONDS = integer('BENCH_WARMUP_SECONDS', 1, 0);
 const CLIENTS = integer('BENCH_CLIENTS', 4);
+const RATE = integer('BENCH_RATE', 50);
 const DEEP_PAGES = integer('BENCH_DEEP_PAGES', 40);
 const SQL_RUNS = integer('BENCH_SQL_RUNS', 200);
 const databaseUrl = process.env.DATABASE_URL?.trim() || null;
@@ -140,6 +148,36 @@ async function run(service: ServiceUnderTest, scenario: Scenario) {
   };
 }
 
+/**
+ * Open loop: RATE requests a second for SECONDS, each sent at its scheduled time whatever the others
+ * are doing (as case managers' browsers do), its latency counted from that time (so a request held
+ * up by the client's own queue still counts as waiting: no coordinated omission). After the closed
+ * loop's warm-up of the same scenario.
+ */
+async function atRate(service: ServiceUnderTest, scenario: Scenario) {
+  const agent = new http.Agent({ keepAlive: true });
+  const latencies: number[] = [];
+  let errors = 0;
+  const interval = 1000 / RATE;
+  const total = RATE * SECONDS;
+  const t0 = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let n = 0; n < total; n++) {
+    const due = t0 + n * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(
+      request(agent, service, 'GET', scenario.path)
+        .then((answer) => (answer.status === 200 ? void latencies.push(performance.now() - due) : void errors++))
+        .catch(() => void errors++),
+    );
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  const d = distribution(latencies);
+  return { rate: RATE, p50Ms: d.p50, p95Ms: d.p95, p99Ms: d.p99, maxMs: d.max, errors };
+}
+
 /** Seeds through `query`: 19 offices and 49 operators more than the benchmark's, then the cases. */
 async function seed(query: Query, operator: BenchOperator, today: string) {
   const registry = await seedRegistry(query, { offices: 19, operators: 49, tag: 'bench' });
@@ -191,14 +229,15 @@ async function main(): Promise<void> {
       } finally {
         await db.close();
       }
-      service = await startService({ mode: 'child', env, operator });
+      service = await startService({ mode: 'child', env, operator, cpuProfileDir: process.env.BENCH_CPU_PROF_DIR });
     }
     log(`seeded in ${round(seeded.seconds, 1)} s`);
     const scenarios = seeded.scenarios;
     const results = [];
     for (const scenario of scenarios) {
-      log(`${scenario.name}: ${CLIENTS} clients, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s`);
-      results.push({ scenario: scenario.name, ...(await run(service, scenario)) });
+      log(`${scenario.name}: ${CLIENTS} clients, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s; then ${RATE} requests/s for ${SECONDS} s`);
+      const saturated = await run(service, scenario);
+      results.push({ scenario: scenario.name, ...saturated, atRate: await atRate(service, scenario) });
     }
     const version = admin ? ((await admin.query(`SELECT current_setting('server_version') AS v`)).rows[0] as { v: string }).v : null;
     console.log(
@@ -211,15 +250,28 @@ async function main(): Promise<void> {
           seedSeconds: round(seeded.seconds, 1),
           results,
           queryAlone: seeded.sql,
-          settings: { clients: CLIENTS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
+          settings: { clients: CLIENTS, rate: RATE, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS },
           machine: machineFacts(loadBefore),
         },
         null,
         2,
       ),
     );
-    const head = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors'];
-    const lines = results.map((r) => [r.scenario, r.requestsPerSec, r.p50Ms, r.p95Ms, r.p99Ms, r.errors].map(String));
+    const head = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', `at ${RATE}/s: p50 ms`, 'p95 ms', 'p99 ms', 'errors'];
+    const lines = results.map((r) =>
+      [
+        r.scenario,
+        r.requestsPerSec,
+        r.p50Ms,
+        r.p95Ms,
+        r.p99Ms,
+        r.errors,
+        r.atRate.p50Ms,
+        r.atRate.p95Ms,
+        r.atRate.p99Ms,
+        r.atRate.errors,
+      ].map(String),
+    );
     const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
     const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
     process.stderr.write(`${[format(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(format)].join('\n')}\n`);

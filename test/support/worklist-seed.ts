@@ -8,7 +8,9 @@
  * - 60% assigned, over the operators;
  * - 20% without a pending deadline (next_due_by null); the others due between 100 days ago and 299
  *   days ahead of `today` (a quarter overdue), with two rows in case_deadlines: the guidance interview,
- *   pending on next_due_by, and the measure proposal, pending 90 days later;
+ *   pending on next_due_by, and the measure proposal, pending 90 days later; each with the
+ *   scheduler's notices already sent where due (approaching within 15 days, overdue past its day), as
+ *   in a service that has been running: the scheduler finds nothing to send;
  * - created one second apart (newest: g = count), updated when created.
  */
 
@@ -35,7 +37,7 @@ export async function seedRegistry(query: Query, args: { offices: number; operat
 }
 
 /**
- * `count` cases over `offices` and `operators` (see above), in batches; then ANALYZE. The secondary
+ * `count` cases over `offices` and `operators` (see above), in batches; then VACUUM ANALYZE. The secondary
  * indexes of `cases` and `case_deadlines` are dropped during the load and made again from their own
  * definitions (pg_indexes) afterwards: building an index once is far quicker than growing it a row at a time.
  */
@@ -73,14 +75,18 @@ export async function seedCases(
                 timestamptz '2026-01-01' + g * interval '1 second', timestamptz '2026-01-01' + g * interval '1 second'
            FROM spread
        )
-       INSERT INTO case_deadlines (case_id, deadline_id, due_by, state)
-       SELECT id, d.deadline_id, due + d.offset_days, 'pending'
+       INSERT INTO case_deadlines (case_id, deadline_id, due_by, state, approaching_at, overdue_at)
+       SELECT id, d.deadline_id, due + d.offset_days, 'pending',
+              CASE WHEN due + d.offset_days <= $5::date + 15 THEN $5::date::timestamptz END,
+              CASE WHEN due + d.offset_days < $5::date THEN $5::date::timestamptz END
          FROM spread, (VALUES ('guidance_interview', 0), ('measure_proposal', 90)) AS d(deadline_id, offset_days)
         WHERE due IS NOT NULL`,
       [first, last, args.offices, args.operators, args.today],
     );
   }
   for (const index of indexes) await query(index.definition);
-  await query('ANALYZE cases');
-  await query('ANALYZE case_deadlines');
+  // VACUUM too: the rows' hint bits and the visibility map set, as in a database that has been in
+  // service (otherwise the first reads after the load write every page they touch).
+  await query('VACUUM ANALYZE cases');
+  await query('VACUUM ANALYZE case_deadlines');
 }
