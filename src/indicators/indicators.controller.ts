@@ -22,7 +22,7 @@ export class IndicatorsController {
   @ApiOperation({
     summary: "The Region's indicators 1.1-10.3 (indicatori fisici)",
     description:
-      'Computed from the event log at each request, for a period of days (Europe/Rome, both inclusive) and the offices in reach (or one of them). ' +
+      'Counted at each request from the facts each event writes with itself (an act counts in the next request), for a period of days (Europe/Rome, both inclusive) and the offices in reach (or one of them). ' +
       'Practice cases never count. Definitions: docs/indicators.md. `Accept: text/csv` or `format=csv`: one row per office and indicator, ' +
       'separated by semicolons, UTF-8 with a byte order mark, labels in the language of Accept-Language.',
   })
