@@ -23,9 +23,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# The inspector's and the sign-in page's files are served as written (scripts, styles): no build step.
+# The pages' files (the inspector's, the sign-in page's, the console's and what they share) are served
+# as written (scripts, styles): no build step. Preact and htm come from node_modules (dependencies).
 COPY src/inspector/web ./src/inspector/web
 COPY src/identity/web ./src/identity/web
+COPY src/web ./src/web
 # The embedded database's folder (used only without DATABASE_URL), owned by the unprivileged user.
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

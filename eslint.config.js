@@ -56,8 +56,8 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
-    // The inspector's and the sign-in page's scripts run in the browser (type-checked by tsconfig.web.json).
-    files: ['src/inspector/web/**/*.js', 'src/identity/web/**/*.js'],
+    // The pages' scripts (the inspector's, the sign-in page's, the console's and src/web/shared) run in the browser (type-checked by tsconfig.web.json).
+    files: ['src/inspector/web/**/*.js', 'src/identity/web/**/*.js', 'src/web/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

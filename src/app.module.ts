@@ -20,6 +20,7 @@ import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { IndicatorsModule } from './indicators/indicators.module.js';
 import { PolicyGuard } from './identity/policy.guard.js';
+import { ConsoleModule } from './console/console.module.js';
 import { InspectorModule } from './inspector/inspector.module.js';
 import { PathwaysModule } from './pathways/pathways.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -75,6 +76,7 @@ export class AppModule implements NestModule {
         HealthModule,
         WebhooksModule,
         InspectorModule,
+        ConsoleModule,
         IdentityModule,
         AccessLogModule,
         IndicatorsModule,

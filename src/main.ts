@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
-  logger.log(`Percorsi is listening: API ${base}/cases, inspector ${base}/inspector, OpenAPI docs ${base}/docs, health ${base}/health`);
+  logger.log(
+    `Percorsi is listening: console ${base}/, API ${base}/cases, inspector ${base}/inspector, OpenAPI docs ${base}/docs, health ${base}/health`,
+  );
   logger.log(config.databaseUrl ? 'database: PostgreSQL (DATABASE_URL)' : `database: embedded PGlite in ${config.dataDir}`);
 
   let stopping = false;

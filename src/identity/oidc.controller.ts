@@ -17,7 +17,7 @@ export class OidcController {
     summary: 'Sign in with the OpenID provider: redirects there',
     description:
       'Sends the browser to the provider (authorization code, PKCE S256, state, nonce), keeping the flow in a sealed cookie for 10 minutes ' +
-      '(percorsi_oidc, Path=/auth/oidc, HttpOnly, SameSite=Lax). `next`: where to go once signed in, a path of this service (else /inspector). See docs/oidc.md.',
+      '(percorsi_oidc, Path=/auth/oidc, HttpOnly, SameSite=Lax). `next`: where to go once signed in, a path of this service (else /, the console). See docs/oidc.md.',
   })
   @ApiQuery({ name: 'next', required: false, schema: { type: 'string', example: '/inspector' } })
   @ApiResponse({

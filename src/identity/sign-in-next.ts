@@ -1,5 +1,5 @@
 /** Where a sign-in ends when `next` is missing or not a path of this service. */
-export const DEFAULT_NEXT = '/inspector';
+export const DEFAULT_NEXT = '/';
 
 const BASE = 'http://percorsi.invalid';
 

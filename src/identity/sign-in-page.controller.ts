@@ -69,7 +69,7 @@ export class SignInPageController {
     summary: 'The sign-in page (HTML)',
     description:
       'A username and password form (it posts to POST /auth/login), and a link to GET /auth/oidc/login when OpenID Connect is configured. ' +
-      'In Italian, or English per Accept-Language. `next`: where to go once signed in, a path of this service (else /inspector).',
+      'In Italian, or English per Accept-Language. `next`: where to go once signed in, a path of this service (else /, the console).',
   })
   @ApiQuery({ name: 'next', required: false, schema: { type: 'string', example: '/inspector' } })
   @ApiContent(200, ['text/html'], 'The page.')

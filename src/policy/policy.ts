@@ -41,6 +41,8 @@ export const POLICY = {
   'docs.read': { signedIn: true, page: true },
   // The inspector's page and its files; the data it shows come from the case routes, scoped there.
   'inspector.page': { signedIn: true, page: true },
+  // The console's page and its files (GET /, /ui/...): likewise, the data come from the routes it calls.
+  'console.page': { signedIn: true, page: true },
   // Cases: opened, listed, read, acted on, followed, replayed.
   'cases.open': CASE_WORK,
   'cases.list': CASE_WORK,

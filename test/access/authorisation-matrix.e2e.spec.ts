@@ -172,6 +172,8 @@ const SAMPLES: Record<string, Sample> = {
   // JSON asked for: an unauthenticated browser asking for HTML is sent to the sign-in page instead (303, tested below).
   'GET /inspector': { request: () => ({ path: '/inspector', headers: { accept: 'application/json' } }) },
   'GET /inspector/assets/:file': { request: () => ({ path: '/inspector/assets/inspector.js', headers: { accept: 'application/json' } }) },
+  'GET /': { request: () => ({ path: '/', headers: { accept: 'application/json' } }) },
+  'GET /ui/:folder/:file': { request: () => ({ path: '/ui/console/console.js', headers: { accept: 'application/json' } }) },
 
   // Own: in office A (a trainer opens practice cases only, with no office); other: office B; practice: a practice case.
   'POST /cases': {
@@ -543,6 +545,7 @@ describe('scoped reads and writes, beyond the matrix', () => {
 
   it.each([
     ['/inspector', '/auth/login?next=%2Finspector'],
+    ['/', '/auth/login?next=%2F'],
     ['/docs', '/auth/login?next=%2Fdocs'],
   ])('sends a browser with no session that asks for the page %s to the sign-in page (303)', async (path, location) => {
     const response = await fetch(`${t.url}${path}`, { headers: { accept: 'text/html' }, redirect: 'manual' });

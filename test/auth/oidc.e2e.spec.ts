@@ -484,13 +484,13 @@ describe('the service with OpenID Connect: sign-in routes, sessions, access toke
     expect(me.body.offices.map((o: { id: string }) => o.id)).toEqual([officeId]);
   });
 
-  it('sends the browser only to a path of this service: an absolute or scheme-relative next ends at /inspector', async () => {
+  it('sends the browser only to a path of this service: an absolute or scheme-relative next ends at the console (/)', async () => {
     for (const next of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', 'evil', '']) {
       const done = await signInAs('lbianchi', next);
-      expect({ next, status: done.status, location: done.location }).toEqual({ next, status: 303, location: '/inspector' });
+      expect({ next, status: done.status, location: done.location }).toEqual({ next, status: 303, location: '/' });
     }
     const done = await signInAs('lbianchi');
-    expect(done.location).toBe('/inspector');
+    expect(done.location).toBe('/');
   });
 
   it('refuses an operator the registry does not know, or has disabled, and changes nothing', async () => {

@@ -55,7 +55,7 @@ describe('the sign-in page over HTTP', () => {
     const page = await api.get('/auth/login?next=https%3A%2F%2Fevil.example%2F', { 'accept-language': 'en-GB,en;q=0.9' });
     expect(page.body).toContain('<html lang="en">');
     expect(page.body).toContain('<label for="username">Username</label>');
-    expect(page.body).toContain('data-next="/inspector"');
+    expect(page.body).toContain('data-next="/"');
     const escaped = await api.get(`/auth/login?next=${encodeURIComponent('/cases?q="><script>x</script>')}`);
     expect(escaped.body).not.toContain('<script>x');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/app-config.js';
 import { OIDC_CONFIG_VARIABLES } from '../../src/config/oidc-config.js';
@@ -35,6 +35,16 @@ describe('docker-compose.yml and the Dockerfile, as docker compose up runs them'
   it('the image runs Node 24, in production mode', () => {
     expect(stages.map((s) => s.from)).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
     expect(runtime.env.NODE_ENV).toBe('production');
+  });
+
+  it("the image holds the pages' files the service reads at run time (every web/ folder under src/), besides dist/", () => {
+    const webFolders = (dir: string): string[] =>
+      readdirSync(path.join(ROOT, dir), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .flatMap((entry) => (entry.name === 'web' ? [`${dir}/web`] : webFolders(`${dir}/${entry.name}`)));
+    const copied = runtime.copies.filter((args) => !args.some((a) => a.startsWith('--from'))).map((args) => args[0]);
+    expect(webFolders('src').sort()).toEqual(['src/identity/web', 'src/inspector/web', 'src/web']);
+    for (const folder of webFolders('src')) expect(copied).toContain(folder);
   });
 
   it('the percorsi service, given PERCORSI_SECRET_KEY, gets a configuration the service accepts in production on PostgreSQL', () => {

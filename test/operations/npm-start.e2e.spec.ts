@@ -80,7 +80,7 @@ describe('npm start and npm run start:prod stop gracefully on a signal sent to n
       expect(service.output()).toMatch(/created the operator admin with the generated password/);
       // The start-up line says where everything is, the inspector included; JSON, stdout being a pipe.
       expect(service.output()).toContain(
-        `Percorsi is listening: API ${service.url}/cases, inspector ${service.url}/inspector, OpenAPI docs ${service.url}/docs`,
+        `Percorsi is listening: console ${service.url}/, API ${service.url}/cases, inspector ${service.url}/inspector, OpenAPI docs ${service.url}/docs`,
       );
       expect(service.output()).toMatch(/^\{"level":30,.*"msg":"Percorsi is listening/m);
 

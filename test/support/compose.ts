@@ -94,17 +94,18 @@ export function composeEnvironment(service: ComposeService, shell: Record<string
 }
 
 /** The Dockerfile's stages: each `FROM` image, and the `ENV` variables set in that stage. */
-export function readDockerfile(): { from: string; env: Record<string, string> }[] {
+export function readDockerfile(): { from: string; env: Record<string, string>; copies: string[][] }[] {
   // Continuation lines joined; comments dropped.
   const lines = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')
     .replace(/\\\r?\n/g, ' ')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
-  const stages: { from: string; env: Record<string, string> }[] = [];
+  const stages: { from: string; env: Record<string, string>; copies: string[][] }[] = [];
   for (const line of lines) {
     const [instruction, ...args] = line.split(/\s+/);
-    if (/^FROM$/i.test(instruction)) stages.push({ from: args[0], env: {} });
+    if (/^FROM$/i.test(instruction)) stages.push({ from: args[0], env: {}, copies: [] });
+    else if (/^COPY$/i.test(instruction)) stages.at(-1)!.copies.push(args);
     else if (/^ENV$/i.test(instruction)) {
       // The `ENV KEY=value KEY2="value 2"` form (the only one the Dockerfile uses).
       for (const pair of line.slice(instruction.length).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|\S*)/g)) {
