@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { BROWSER_TEST_TIMEOUT_MS, BROWSERS, closeBrowser, launchBrowser, openPage, type InspectedPage } from '../support/browser.js';
+import { seriousViolations } from '../support/axe.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { taxCode } from '../support/subjects.js';
 
@@ -74,8 +75,12 @@ describe.each(BROWSERS)('the console in %s', (browserName) => {
       try {
         const { page } = opened;
         await expect(page.getByTestId('operator-name').textContent()).resolves.toBe((await api.get('/me')).body.operator.name);
+        await page.locator('table.worklist').waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
         await openFromWorklist(opened, subject);
         await expect(page.locator('.deadlines').textContent()).resolves.toMatch(/scaduta/);
+        // No serious or critical accessibility violation on the case page.
+        expect(await seriousViolations(page)).toEqual([]);
         const before = await history(id);
         await fillGuidance(page);
         await page.getByRole('button', { name: 'Registra' }).click();
@@ -162,6 +167,67 @@ describe.each(BROWSERS)('the console in %s', (browserName) => {
         expect(after.filter((e) => e.type === 'GUIDANCE_SESSION_HELD')).toHaveLength(1);
         expect(after).toHaveLength(before + 1);
         opened.expectClean();
+      } finally {
+        await opened.close();
+      }
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'works from the keyboard alone: skip link, worklist, case, act, form',
+    async () => {
+      const { subject } = await overdueCase(api);
+      const opened = await openPage(browser, t.url, { path: '/' });
+      try {
+        const { page } = opened;
+        await page.locator('table.worklist').waitFor();
+        /** Presses Tab until the focused element's text (or label) matches, at most 80 times. */
+        const tabTo = async (text: string) => {
+          for (let i = 0; i < 80; i++) {
+            await page.keyboard.press('Tab');
+            const focused = await page.evaluate(() => {
+              const active = (globalThis as unknown as { document: { activeElement: { textContent: string | null } | null } }).document
+                .activeElement;
+              return active?.textContent ?? '';
+            });
+            if (focused.includes(text)) return;
+          }
+          throw new Error(`Tab never reached "${text}"`);
+        };
+        await tabTo('Vai al contenuto');
+        await tabTo(subject);
+        await page.keyboard.press('Enter');
+        await page.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+        await tabTo(GUIDANCE);
+        await page.keyboard.press('Enter');
+        await page.getByRole('form', { name: GUIDANCE }).waitFor();
+        opened.expectClean();
+      } finally {
+        await opened.close();
+      }
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'the accessibility check can fail: a button without a name added to the page is a serious violation',
+    async () => {
+      const opened = await openPage(browser, t.url, { path: '/' });
+      try {
+        const { page } = opened;
+        await page.locator('table.worklist, main p').first().waitFor();
+        await page.evaluate(() => {
+          const doc = (
+            globalThis as unknown as {
+              document: { createElement(tag: string): { innerHTML: string }; body: { append(node: unknown): void } };
+            }
+          ).document;
+          const button = doc.createElement('button');
+          button.innerHTML = '<svg width="10" height="10"></svg>';
+          doc.body.append(button);
+        });
+        expect((await seriousViolations(page)).map((v) => v.id)).toContain('button-name');
       } finally {
         await opened.close();
       }
