@@ -658,7 +658,8 @@ const probes: fc.Arbitrary<Probe> = fc.oneof(
       .tuple(
         target,
         fc.constantFrom(
-          '/',
+          // (The root is the console's page: GET / answers it.)
+          '/ui',
           '/case',
           '/cases/{case}/events/x',
           '/cases/{case}/history/1',

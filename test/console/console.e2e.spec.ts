@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { BROWSER_TEST_TIMEOUT_MS, BROWSERS, closeBrowser, launchBrowser, openPage, type InspectedPage } from '../support/browser.js';
+import {
+  BROWSER_TEST_TIMEOUT_MS,
+  BROWSERS,
+  closeBrowser,
+  launchBrowser,
+  openPage,
+  saveScreenshot,
+  type InspectedPage,
+} from '../support/browser.js';
 import { seriousViolations } from '../support/axe.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import { taxCode } from '../support/subjects.js';
@@ -71,21 +79,28 @@ describe.each(BROWSERS)('the console in %s', (browserName) => {
     'finds the overdue case in the worklist, records an A.3 session from its form, and shows the case moved',
     async () => {
       const { id, subject } = await overdueCase(api);
-      const opened = await openPage(browser, t.url, { path: '/' });
+      // A laptop's screen: the screenshots of docs/console.md are taken here (Chromium).
+      const opened = await openPage(browser, t.url, { path: '/', viewport: { width: 1366, height: 768 } });
+      const screenshot = (name: string) => (browserName === 'chromium' ? saveScreenshot(opened.page, name) : Promise.resolve(''));
       try {
         const { page } = opened;
         await expect(page.getByTestId('operator-name').textContent()).resolves.toBe((await api.get('/me')).body.operator.name);
         await page.locator('table.worklist').waitFor();
         expect(await seriousViolations(page)).toEqual([]);
+        await page.getByRole('checkbox', { name: 'Solo scaduti' }).check();
+        await page.locator('table.worklist tr', { hasText: subject }).waitFor();
+        await screenshot('console-worklist.png');
         await openFromWorklist(opened, subject);
         await expect(page.locator('.deadlines').textContent()).resolves.toMatch(/scaduta/);
         // No serious or critical accessibility violation on the case page.
         expect(await seriousViolations(page)).toEqual([]);
         const before = await history(id);
         await fillGuidance(page);
+        await screenshot('console-act-form.png');
         await page.getByRole('button', { name: 'Registra' }).click();
         await page.getByRole('status').filter({ hasText: 'Atto registrato.' }).waitFor();
         await page.locator('.timeline li', { hasText: GUIDANCE }).first().waitFor();
+        await screenshot('console-case.png');
         const after = await history(id);
         expect(after).toHaveLength(before.length + 1);
         expect(after.at(-1)).toMatchObject({ type: 'GUIDANCE_SESSION_HELD', actor: { username: t.operator.username } });
@@ -166,6 +181,53 @@ describe.each(BROWSERS)('the console in %s', (browserName) => {
         const after = await history(id);
         expect(after.filter((e) => e.type === 'GUIDANCE_SESSION_HELD')).toHaveLength(1);
         expect(after).toHaveLength(before + 1);
+        opened.expectClean();
+      } finally {
+        await opened.close();
+      }
+    },
+    BROWSER_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'opens a new case (the subject checked by the service), finds it by its tax code, and links the open case to a second opening',
+    async () => {
+      const opened = await openPage(browser, t.url, { path: '/' });
+      opened.allowConsole(/status of 4\d\d/);
+      try {
+        const { page } = opened;
+        await page.locator('table.worklist, main p').first().waitFor();
+        await page.getByRole('button', { name: 'Nuovo caso' }).click();
+        const form = page.getByRole('form', { name: 'Nuovo caso' });
+        // A tax code with a wrong check character: the service's message next to the field, nothing opened.
+        const cases = (await t.counts()).cases;
+        await form.getByLabel(/Codice fiscale/).fill('RSSMRA80A01H501A');
+        await form.getByRole('button', { name: 'Apri il caso' }).click();
+        await form.locator('.field-error').waitFor();
+        await expect(form.getByLabel(/Codice fiscale/).getAttribute('aria-invalid')).resolves.toBe('true');
+        expect((await t.counts()).cases).toBe(cases);
+        // A valid one, in lower case with spaces: opened (normalised), and the case page shows.
+        const subject = taxCode();
+        await form.getByLabel(/Codice fiscale/).fill(` ${subject.toLowerCase().slice(0, 6)} ${subject.toLowerCase().slice(6)}`);
+        await form.getByRole('button', { name: 'Apri il caso' }).click();
+        await page.getByRole('heading', { level: 1, name: new RegExp(subject) }).waitFor();
+        const id = /#\/cases\/([0-9a-f-]{36})$/.exec(page.url())![1];
+        expect((await api.get(`/cases/${id}`)).body).toMatchObject({ subject, pathway: 'person' });
+        // Found by its tax code, whatever the letter case.
+        await page.getByRole('link', { name: 'Torna all’elenco' }).click();
+        await page.getByLabel('Cerca per codice fiscale o partita IVA').fill(subject.toLowerCase());
+        await page.getByRole('button', { name: 'Cerca', exact: true }).click();
+        await page.locator('table.search-results').getByRole('link', { name: subject }).waitFor();
+        // A second opening for the same subject: refused, with the link to the open case.
+        await page.getByRole('button', { name: 'Nuovo caso' }).click();
+        await page
+          .getByRole('form', { name: 'Nuovo caso' })
+          .getByLabel(/Codice fiscale/)
+          .fill(subject);
+        await page.getByRole('form', { name: 'Nuovo caso' }).getByRole('button', { name: 'Apri il caso' }).click();
+        const link = page.getByRole('alert').getByRole('link', { name: 'Vai al caso aperto' });
+        await expect(link.getAttribute('href')).resolves.toBe(`#/cases/${id}`);
+        expect((await api.get(`/cases?subject=${subject}`)).body.items).toHaveLength(1);
         opened.expectClean();
       } finally {
         await opened.close();

@@ -8,7 +8,7 @@ import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { ApiProblem, call, newKey } from '../shared/api.js';
-import { EventForm } from '../shared/event-form.js';
+import { EventForm, Field } from '../shared/event-form.js';
 import { WORDS } from './words.js';
 
 /**
@@ -48,6 +48,11 @@ function routeOf() {
   return match ? { page: 'case', caseId: match[1] } : { page: 'worklist', caseId: '' };
 }
 
+/**
+ * An act's time in Rome; an act dated by its day alone (stored at midnight UTC) shows its day only.
+ * @param {string} iso @param {Language} lang
+ */
+const actTime = (iso, lang) => (iso.endsWith('T00:00:00.000Z') ? dayOf(iso.slice(0, 10), lang) : dateTime(iso, lang));
 /** @param {string} iso @param {Language} lang */
 const dateTime = (iso, lang) =>
   new Intl.DateTimeFormat(lang === 'it' ? 'it-IT' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Rome' }).format(
@@ -63,14 +68,141 @@ const messageOf = (error, w) => (error instanceof Error ? error.message : `${w.e
 /** @param {{ deadline: { dueBy: string, state: string, daysLeft: number | null }, lang: Language, w: Words }} props */
 function DueBadge({ deadline, lang, w }) {
   const state = /** @type {'overdue' | 'met' | 'pending' | 'waived'} */ (deadline.state);
-  return html`<span class=${`due due-${state}`}>
-    ${dayOf(deadline.dueBy, lang)} ·
-    ${deadline.daysLeft === null ? (w[state] ?? state) : `${w[state] ?? state}, ${w.days(deadline.daysLeft)}`}
-  </span>`;
+  const what = w[state] ?? state;
+  const text = `${dayOf(deadline.dueBy, lang)} · ${deadline.daysLeft === null ? what : `${what}, ${w.days(deadline.daysLeft)}`}`;
+  return html`<span class=${`due due-${state}`}>${text}</span>`;
+}
+
+/** The subject, as a field of the shared form (the label in the page's language for both languages). @param {Words} w */
+const SUBJECT_FIELD = (w) => ({
+  name: 'subject',
+  type: { kind: 'string', maxLength: 200 },
+  required: true,
+  description: { it: w.subjectCode, en: w.subjectCode },
+});
+
+/**
+ * Opening a case: the pathway, the subject (the service checks the tax code or partita IVA and
+ * answers the field's error) and the office when the operator has several. A subject with a case
+ * already open in the agency gets the link to it instead.
+ * @param {{ me: Me, lang: Language, officeId: string, w: Words, onClose: () => void }} props
+ */
+function NewCase({ me, lang, officeId, w, onClose }) {
+  const [key] = useState(newKey);
+  const [busy, setBusy] = useState(false);
+  const [fieldErrors, setFieldErrors] = useState(/** @type {FieldError[]} */ ([]));
+  const [problem, setProblem] = useState(/** @type {{ message: string, openCase: string | null } | null} */ (null));
+  /** @param {SubmitEvent} e */
+  const submit = async (e) => {
+    e.preventDefault();
+    if (busy) return;
+    const data = new FormData(/** @type {HTMLFormElement} */ (e.currentTarget));
+    const office = String(data.get('officeId') ?? '');
+    const subject = String(data.get('f.subject') ?? '');
+    setBusy(true);
+    try {
+      const { body } = await call('/cases', {
+        method: 'POST',
+        language: lang,
+        headers: { 'idempotency-key': key },
+        body: { pathway: String(data.get('pathway')), subject, ...(office ? { officeId: office } : {}) },
+      });
+      location.hash = `#/cases/${body.id}`;
+    } catch (error) {
+      if (error instanceof ApiProblem && error.status === 400 && error.problem.errors) {
+        setFieldErrors(error.problem.errors);
+        setProblem({ message: w.fixFields, openCase: null });
+      } else if (error instanceof ApiProblem && error.code === 'CASE_ALREADY_OPEN') {
+        setFieldErrors([]);
+        setProblem({ message: w.alreadyOpen, openCase: String(/** @type {any} */ (error.problem).openCaseId ?? '') || null });
+      } else setProblem({ message: messageOf(error, w), openCase: null });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const subjectError = fieldErrors.find((f) => f.field === 'subject')?.message;
+  const officeError = fieldErrors.find((f) => f.field === 'officeId')?.message;
+  return html`<form class="event-form new-case" onSubmit=${submit} aria-label=${w.newCase} novalidate>
+    <h2>${w.newCase}</h2>
+    ${
+      problem
+        ? html`<div role="alert" class="error">
+            <p>${problem.message}</p>
+            ${problem.openCase ? html`<p><a href=${`#/cases/${problem.openCase}`}>${w.openTheCase}</a></p>` : null}
+          </div>`
+        : null
+    }
+    <div class="field">
+      <label for="new-pathway">${w.pathway}</label>
+      <select id="new-pathway" name="pathway">
+        <option value="person">${w.person}</option>
+        <option value="employer">${w.employer}</option>
+      </select>
+    </div>
+    <${Field} field=${SUBJECT_FIELD(w)} lang=${lang} error=${subjectError} />
+    ${
+      me.offices.length > 1
+        ? html`<div class="field">
+            <label for="new-office">${w.office}</label>
+            <select id="new-office" name="officeId" value=${officeId || me.offices[0].id} aria-invalid=${officeError ? 'true' : undefined}>
+              ${me.offices.map((o) => html`<option value=${o.id}>${o.name}</option>`)}
+            </select>
+            ${officeError ? html`<p class="field-error">${officeError}</p>` : null}
+          </div>`
+        : null
+    }
+    <div class="actions">
+      <button type="submit" class="primary" disabled=${busy}>${w.open}</button>
+      <button type="button" onClick=${onClose}>${w.cancel}</button>
+    </div>
+  </form>`;
+}
+
+/**
+ * The cases of a subject (GET /cases?subject=: the whole tax code or partita IVA, whatever the
+ * letter case and spaces), newest first, those in the operator's reach only.
+ * @param {{ text: string, lang: Language, w: Words }} props
+ */
+function SearchResults({ text, lang, w }) {
+  const [items, setItems] = useState(/** @type {CaseView[] | null} */ (null));
+  const [error, setError] = useState('');
+  useEffect(() => {
+    setItems(null);
+    call(`/cases?${new URLSearchParams({ subject: text, limit: '50' })}`, { language: lang })
+      .then(({ body }) => setItems(body.items))
+      .catch((e) => setError(messageOf(e, w)));
+  }, [text, lang]);
+  if (error) return html`<p role="alert" class="error">${error}</p>`;
+  if (items === null) return html`<p aria-live="polite">${w.loading}</p>`;
+  if (items.length === 0) return html`<p>${w.noMatch}</p>`;
+  return html`<table class="worklist search-results">
+    <caption>
+      ${w.searchResults}
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">${w.subject}</th>
+        <th scope="col">${w.pathway}</th>
+        <th scope="col">${w.status}</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${items.map(
+        (c) =>
+          html`<tr key=${c.id}>
+            <td><a href=${`#/cases/${c.id}`}>${c.subject}</a></td>
+            <td>${c.pathway === 'person' ? w.person : w.employer}</td>
+            <td>${w.statuses[/** @type {'active'} */ (c.status)] ?? c.status}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
 /** @param {{ me: Me, lang: Language, officeId: string, w: Words }} props */
 function Worklist({ me, lang, officeId, w }) {
+  const [opening, setOpening] = useState(false);
+  const [search, setSearch] = useState('');
   const [scope, setScope] = useState(/** @type {'mine' | 'office'} */ ('mine'));
   const [overdue, setOverdue] = useState(false);
   const [items, setItems] = useState(/** @type {WorklistItem[] | null} */ (null));
@@ -103,6 +235,24 @@ function Worklist({ me, lang, officeId, w }) {
   const offices = new Map(me.offices.map((o) => [o.id, o.name]));
   return html`<section aria-labelledby="worklist-title">
     <h1 id="worklist-title">${w.worklist}</h1>
+    <div class="filters">
+      <form
+        role="search"
+        class="search"
+        onSubmit=${(/** @type {SubmitEvent} */ e) => {
+          e.preventDefault();
+          const data = new FormData(/** @type {HTMLFormElement} */ (e.currentTarget));
+          setSearch(String(data.get('q') ?? '').replace(/\s+/g, ''));
+        }}
+      >
+        <label for="search">${w.search}</label>
+        <input id="search" name="q" type="search" autocomplete="off" />
+        <button type="submit">${w.find}</button>
+      </form>
+      <button type="button" class="primary" onClick=${() => setOpening(true)} aria-expanded=${opening}>${w.newCase}</button>
+    </div>
+    ${opening ? html`<${NewCase} me=${me} lang=${lang} officeId=${officeId} w=${w} onClose=${() => setOpening(false)} />` : null}
+    ${search ? html`<${SearchResults} text=${search} lang=${lang} w=${w} />` : null}
     <div class="filters" role="group" aria-label=${w.worklist}>
       <div class="tabs">
         <button type="button" aria-pressed=${scope === 'mine'} onClick=${() => setScope('mine')}>${w.mine}</button>
@@ -172,8 +322,8 @@ const Reasons = ({ reasons }) =>
     ${reasons.map((r) => html`<li>${r.message}${r.code ? html` <small class="code">${r.code}</small>` : null}</li>`)}
   </ul>`;
 
-/** @param {{ caseId: string, lang: Language, w: Words }} props */
-function CasePage({ caseId, lang, w }) {
+/** @param {{ caseId: string, me: Me, lang: Language, w: Words }} props */
+function CasePage({ caseId, me, lang, w }) {
   const [view, setView] = useState(
     /** @type {{ kase: CaseView, transitions: Transitions, history: HistoryEvent[], pathway: Pathway } | null} */ (null),
   );
@@ -263,7 +413,7 @@ function CasePage({ caseId, lang, w }) {
       <dt>${w.status}</dt>
       <dd>${w.statuses[/** @type {'active'} */ (kase.status)] ?? kase.status}</dd>
       <dt>${w.assignee}</dt>
-      <dd>${kase.assignee ?? w.nobody}</dd>
+      <dd>${kase.assignee === null ? w.nobody : kase.assignee === me.operator.id ? `${me.operator.name} (${w.you})` : kase.assignee}</dd>
     </dl>
     ${notice ? html`<p role="status" class="notice">${notice}</p>` : null}
     <div class="columns">
@@ -341,7 +491,7 @@ function CasePage({ caseId, lang, w }) {
         ${[...history].reverse().map(
           (e) =>
             html`<li key=${e.sequence}>
-              <time datetime=${e.occurredAt}>${dateTime(e.occurredAt, lang)}</time>
+              <time datetime=${e.occurredAt}>${actTime(e.occurredAt, lang)}</time>
               <span class="what">${events.get(e.type)?.summary[lang] ?? e.type}</span>
               <span class="who">${e.actor.username ?? e.actor.id ?? ''}</span>
             </li>`,
@@ -410,7 +560,7 @@ function App() {
     <main id="main" tabindex="-1">
       ${
         route.page === 'case'
-          ? html`<${CasePage} key=${route.caseId} caseId=${route.caseId} lang=${lang} w=${w} />`
+          ? html`<${CasePage} key=${route.caseId} caseId=${route.caseId} me=${me} lang=${lang} w=${w} />`
           : html`<${Worklist} me=${me} lang=${lang} officeId=${officeId} w=${w} />`
       }
     </main>`;

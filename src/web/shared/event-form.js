@@ -50,9 +50,11 @@ export function payloadOf(form, event) {
 }
 
 /**
+ * One field of a form generated from a description (its control named `f.<name>`), with its
+ * label and the server's error for it.
  * @param {{ field: FieldDescription, lang: Language, error: string | undefined }} props
  */
-function Field({ field, lang, error }) {
+export function Field({ field, lang, error }) {
   const id = `field-${field.name}`;
   const errorId = `${id}-error`;
   const label = field.description[lang] || field.name;
