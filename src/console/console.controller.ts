@@ -11,7 +11,7 @@ import { Can } from '../policy/can.js';
 
 /**
  * The files the pages load, by folder: the console's own, the building blocks the pages share
- * (src/web/shared), and the UI library (Preact and htm, from node_modules: no CDN), read once.
+ * (src/web/common), and the UI library (Preact and htm, from node_modules: no CDN), read once.
  */
 function loadFiles(): Map<string, StaticFile> {
   const web = path.join(packageRoot(import.meta.url), 'src', 'web');
@@ -21,8 +21,8 @@ function loadFiles(): Map<string, StaticFile> {
     'console/console.js': path.join(web, 'console', 'console.js'),
     'console/console.css': path.join(web, 'console', 'console.css'),
     'console/words.js': path.join(web, 'console', 'words.js'),
-    'shared/api.js': path.join(web, 'shared', 'api.js'),
-    'shared/event-form.js': path.join(web, 'shared', 'event-form.js'),
+    'common/api.js': path.join(web, 'common', 'api.js'),
+    'common/event-form.js': path.join(web, 'common', 'event-form.js'),
     'vendor/preact.mjs': path.join(preact, 'dist', 'preact.mjs'),
     'vendor/preact-hooks.mjs': path.join(preact, 'hooks', 'dist', 'hooks.mjs'),
     'vendor/htm.mjs': path.join(htm, 'dist', 'htm.mjs'),
@@ -65,7 +65,7 @@ export class ConsoleController {
     summary: "The pages' scripts and styles",
     description: 'The console, the building blocks the pages share, and the UI library (Preact, htm), served by the service itself.',
   })
-  @ApiParam({ name: 'folder', schema: { type: 'string', enum: ['console', 'shared', 'vendor'] } })
+  @ApiParam({ name: 'folder', schema: { type: 'string', enum: ['console', 'common', 'vendor'] } })
   @ApiParam({ name: 'file', schema: { type: 'string', example: 'console.js' } })
   @ApiContent(200, ['text/javascript', 'text/css'], 'The file.')
   @ApiProblems('ROUTE_NOT_FOUND')

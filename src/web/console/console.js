@@ -7,16 +7,16 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
-import { ApiProblem, call, newKey } from '../shared/api.js';
-import { EventForm, Field } from '../shared/event-form.js';
+import { ApiProblem, call, newKey } from '../common/api.js';
+import { EventForm, Field } from '../common/event-form.js';
 import { WORDS } from './words.js';
 
 /**
  * @typedef {import('./words.js').Language} Language
  * @typedef {import('./words.js').Words} Words
- * @typedef {import('../shared/event-form.js').EventDescription} EventDescription
- * @typedef {import('../shared/api.js').Reason} Reason
- * @typedef {import('../shared/api.js').FieldError} FieldError
+ * @typedef {import('../common/event-form.js').EventDescription} EventDescription
+ * @typedef {import('../common/api.js').Reason} Reason
+ * @typedef {import('../common/api.js').FieldError} FieldError
  * @typedef {{ id: string, name: string, agencyId?: string }} Office
  * @typedef {{ operator: { id: string, username: string, name: string }, agency: { name: string } | null, offices: Office[], roles: string[] }} Me
  * @typedef {{ id: string, dueBy: string, state: string, daysLeft: number | null }} NextDeadline
