@@ -14,6 +14,7 @@ import {
   signInThroughPage,
   type InspectedPage,
 } from '../support/browser.js';
+import { seriousViolations } from '../support/axe.js';
 import type { TestApp } from '../support/test-app.js';
 import { ADMIN_PASSWORD, anOperator, signIn, startIdentityApp, type IdentityClient } from './identity-fixture.js';
 
@@ -80,10 +81,13 @@ describe.each(BROWSERS)('the sign-in page in %s', (browserName) => {
       const { page } = inspected;
       // Chromium logs every non-2xx fetch answer; the 401 is caused on purpose.
       inspected.allowConsole(/status of 401/);
+      await page.getByLabel('Nome utente').waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
       await page.getByLabel('Nome utente').fill(operator.username);
       await page.getByLabel('Password').fill('not-the-password');
       await page.getByRole('button', { name: 'Accedi' }).click();
       await expect(page.getByRole('alert').textContent()).resolves.toBe('Nome utente o password non validi.');
+      expect(await seriousViolations(page)).toEqual([]); // the refusal too
       expect(page.url()).toBe(`${t.url}/auth/login?next=${encodeURIComponent('/me?x=1')}`);
       await page.getByLabel('Password').fill(operator.password);
       await page.getByRole('button', { name: 'Accedi' }).click();
