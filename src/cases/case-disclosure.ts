@@ -59,6 +59,12 @@ function maskFields(record: Record<string, unknown>, fields: readonly FieldSpec[
   );
 }
 
+/** Opening data masked as a record of the pathway's input fields (anything else: all its text). */
+const maskInput = (input: unknown, fields: readonly FieldSpec[]): Record<string, unknown> =>
+  (input !== null && typeof input === 'object' && !Array.isArray(input)
+    ? maskFields(input as Record<string, unknown>, fields, [])
+    : maskAll(input)) as Record<string, unknown>;
+
 /** The value at a path (keys, `*` for every item of a list) masked; absent or null values stay as they are. */
 function maskPath(value: unknown, keys: readonly string[]): unknown {
   if (keys.length === 0) return maskAll(value);
@@ -75,11 +81,11 @@ function observed(pathwayName: string): Disclosure {
   const context = (value: unknown) => pathway.textInContext.reduce((c, path) => maskPath(c, path.split('.')), value);
   const snapshot = (s: PersistedSnapshot): PersistedSnapshot => ({ ...s, context: context(s.context) });
   const payload = (event: EventRow): Record<string, unknown> => {
-    const kept = [...ENVELOPE, ...(KEPT_FIELDS[event.type] ?? [])];
-    const masked = maskFields(event.payload, pathway.events[event.type]?.fields ?? [], kept);
-    const input = event.payload.input;
-    if (event.type === OPENING_EVENT && input !== null && typeof input === 'object')
-      masked.input = maskFields(input as Record<string, unknown>, pathway.inputFields, []);
+    const kept = [...ENVELOPE, ...(Object.hasOwn(KEPT_FIELDS, event.type) ? KEPT_FIELDS[event.type] : [])];
+    const fields = Object.hasOwn(pathway.events, event.type) ? pathway.events[event.type].fields : [];
+    const masked = maskFields(event.payload, fields, kept);
+    if (event.type === OPENING_EVENT && event.payload.input !== undefined)
+      masked.input = maskInput(event.payload.input, pathway.inputFields);
     return masked;
   };
   return {
@@ -87,7 +93,7 @@ function observed(pathwayName: string): Disclosure {
     row: (row) => ({
       ...row,
       subject: MASK,
-      input: maskFields(row.input, pathway.inputFields, []),
+      input: maskInput(row.input, pathway.inputFields),
       snapshot: snapshot(row.snapshot),
       masked: true,
     }),

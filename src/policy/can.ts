@@ -38,7 +38,7 @@ function describe(action: Action): string {
     .filter(([, scope]) => Array.isArray(scope) && scope.includes('observe'))
     .map(([role]) => role);
   const observing = observers.length
-    ? `; ${observers.join(', ')} only observe real cases (read-only, personal data masked): a write on one is refused`
+    ? `; for ${observers.join(', ')}, the real cases only observed (read-only, personal data masked): a write on one is refused`
     : '';
   return `only for the roles ${Object.keys(rule.roles).join(', ')} (or a cookie-authenticated write from another origin)${observing}.`;
 }
