@@ -8,6 +8,7 @@ export { calendarDateIn } from './case.js';
 export type { PersonEvent } from './person/person.events.js';
 export type { EmployerEvent } from './employer/employer.events.js';
 export type { FieldSpec, FieldType, FieldProblem } from './payload.js';
+export { isFreeText } from './payload.js';
 export type { Reason, GuardSpec } from './guards.js';
 export { PATHWAYS, PATHWAY_NAMES, isPathwayName, type Pathway, type PathwayName } from './pathways.js';
 export {

@@ -24,6 +24,12 @@ export interface Pathway {
   guards: GuardCatalogue<never>;
   /** Fields accepted when a case is opened. */
   inputFields: FieldSpec[];
+  /**
+   * Where the machine's context keeps free text copied from the events (fields of kind 'string' that
+   * are not identifiers), as paths: keys joined by dots, `*` for every item of a list. Masked when an
+   * observer reads a real case; test/cases/observer-masking.spec.ts checks that none is missing.
+   */
+  textInContext: readonly string[];
   /** The legal deadlines of a case at a given time, for pathways the law sets some on. */
   deadlines?: (snapshot: AnyMachineSnapshot, now: Date) => DeadlineStatus[];
 }
@@ -38,6 +44,16 @@ export const PATHWAYS: Record<PathwayName, Pathway> = {
     events: PERSON_EVENTS,
     guards: PERSON_GUARDS,
     inputFields: PERSON_INPUT_FIELDS,
+    textInContext: [
+      'referrals.*.externalService',
+      'patto.refusalReason',
+      'pai.refusalReason',
+      'specificNeed.description',
+      'professionalProject',
+      'training.*.course',
+      'traineeships.*.host',
+      'outcome.reason',
+    ],
     deadlines: legalDeadlines,
   },
   employer: {
@@ -49,6 +65,7 @@ export const PATHWAYS: Record<PathwayName, Pathway> = {
     events: EMPLOYER_EVENTS,
     guards: EMPLOYER_GUARDS,
     inputFields: EMPLOYER_INPUT_FIELDS,
+    textInContext: ['vacancies.*.profile', 'patto.refusalReason', 'consultingTopics.*', 'feedback.*.feedback', 'outcome.reason'],
   },
 };
 

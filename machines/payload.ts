@@ -2,13 +2,17 @@ import { LIMITS, type Text } from './repertory.js';
 
 /** The shape of one payload field, as data: validation, docs and the inspector's forms read it. */
 export type FieldType =
-  | { kind: 'string'; maxLength?: number }
+  /** Free text, unless `identifier`: a reference to something (a vacancy, a case, an operator), not words about a person. */
+  | { kind: 'string'; maxLength?: number; identifier?: true }
   | { kind: 'date' }
   | { kind: 'integer'; min: number; max: number }
   | { kind: 'boolean' }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'enumList'; values: readonly string[] }
   | { kind: 'operator' };
+
+/** Whether a field holds free text (words someone wrote, possibly about a person), rather than a value from a closed set or an identifier. */
+export const isFreeText = (type: FieldType): boolean => type.kind === 'string' && type.identifier !== true;
 
 export interface FieldSpec {
   name: string;

@@ -166,8 +166,11 @@ function commonGuardNames(transitions: TransitionDescription[]): string[] {
 
 function typeText(type: FieldType): string {
   switch (type.kind) {
-    case 'string':
-      return type.maxLength === undefined ? 'text' : `text ≤ ${type.maxLength} characters`;
+    case 'string': {
+      // An identifier is shown to trainers observing a real case; free text is masked (docs/security.md).
+      const what = type.identifier ? 'identifier' : 'text';
+      return type.maxLength === undefined ? what : `${what} ≤ ${type.maxLength} characters`;
+    }
     case 'date':
       return 'ISO date';
     case 'integer':

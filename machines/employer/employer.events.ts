@@ -20,14 +20,14 @@ const sessionFields = [
 // Every event that names a vacancy requires it.
 const vacancyId = {
   name: 'vacancyId',
-  type: { kind: 'string', maxLength: 100 },
+  type: { kind: 'string', maxLength: 100, identifier: true },
   required: true,
   description: { it: 'Identificativo della vacancy', en: 'Vacancy identifier' },
 } as const satisfies FieldSpec;
 
 const personCaseId = {
   name: 'personCaseId',
-  type: { kind: 'string', maxLength: 100 },
+  type: { kind: 'string', maxLength: 100, identifier: true },
   required: false,
   description: {
     it: 'Il caso della persona (A.6), per la coerenza 10.1 / 6.2',

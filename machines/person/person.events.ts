@@ -247,7 +247,7 @@ const events = [
     fields: [
       {
         name: 'vacancyId',
-        type: { kind: 'string', maxLength: 100 },
+        type: { kind: 'string', maxLength: 100, identifier: true },
         required: false,
         description: { it: 'La vacancy, se già individuata', en: 'The vacancy, if already identified' },
       },
@@ -261,13 +261,13 @@ const events = [
     fields: [
       {
         name: 'vacancyId',
-        type: { kind: 'string', maxLength: 100 },
+        type: { kind: 'string', maxLength: 100, identifier: true },
         required: true,
         description: { it: 'La vacancy', en: 'The vacancy' },
       },
       {
         name: 'employerCaseId',
-        type: { kind: 'string', maxLength: 100 },
+        type: { kind: 'string', maxLength: 100, identifier: true },
         required: false,
         description: {
           it: "Il caso dell'impresa (B.4), per la coerenza 6.2 / 10.1",
@@ -296,7 +296,7 @@ const events = [
       },
       {
         name: 'vacancyId',
-        type: { kind: 'string', maxLength: 100 },
+        type: { kind: 'string', maxLength: 100, identifier: true },
         required: false,
         description: { it: 'La vacancy', en: 'The vacancy' },
       },
@@ -344,7 +344,7 @@ const events = [
     fields: [
       {
         name: 'operatorId',
-        type: { kind: 'string', maxLength: 100 },
+        type: { kind: 'string', maxLength: 100, identifier: true },
         required: true,
         description: { it: "L'operatore assegnato", en: 'The operator assigned' },
       },

@@ -64,22 +64,15 @@ export class AccessLog {
    * statement. Whether a row was written; a failure throws.
    */
   async recordRead(entry: AccessEntry, access: CaseAccess | undefined): Promise<boolean> {
-    if (!access || access.officeIds.length === 0) return false;
+    // Read in full or, by an observer (a trainer), masked: either way a read of the case.
+    const officeIds = access ? [...access.officeIds, ...access.observedOfficeIds] : [];
+    if (officeIds.length === 0) return false;
     const rows = await this.database.dataSource.query<{ id: string }[]>(
       `INSERT INTO access_log (id, at, operator_id, credential, case_id, route, request_id)
        SELECT $1, $2, $3, $4, c.id, $6, $7 FROM cases c
         WHERE c.id = $5 AND NOT c.practice AND c.office_id = ANY($8::uuid[])
        RETURNING id`,
-      [
-        randomUUID(),
-        this.clock.now(),
-        entry.operatorId,
-        entry.via,
-        entry.caseId.toLowerCase(),
-        entry.route,
-        entry.requestId,
-        access.officeIds,
-      ],
+      [randomUUID(), this.clock.now(), entry.operatorId, entry.via, entry.caseId.toLowerCase(), entry.route, entry.requestId, officeIds],
     );
     return rows.length === 1;
   }

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { readCase, type PathwayName } from '../../machines/index.js';
 import { Clock } from '../common/clock.js';
 import { validationFailed } from '../common/problem.js';
-import { reaches, type Actor, type CaseAccess } from '../common/request-context.js';
+import type { Actor, CaseAccess } from '../common/request-context.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
 import { IdentityRepository } from '../identity/identity.repository.js';
@@ -12,6 +12,7 @@ import { CaseFeed } from './case-feed.js';
 import { CaseRepository, type CaseRow } from './case.repository.js';
 import { actorRecord, caseAlreadyOpen, caseNotFound, OPTIMISTIC_ATTEMPTS, type WriteResult } from './case.service.js';
 import { etagOf, viewOf, type HistoryEntry } from './case-view.js';
+import { assertWritable } from './case-disclosure.js';
 
 /** Who is in charge of a case, or which office holds it: a supervisor's change. */
 export type Placement = { kind: 'assign'; assigneeId: string | null } | { kind: 'transfer'; officeId: string; reason: string };
@@ -60,7 +61,8 @@ export class CasePlacementService {
     lock: boolean,
   ): Promise<{ result: WriteResult; deliveries: number; version: number } | null> {
     const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: null, lock });
-    if (!loaded || !reaches(args.access, loaded.row)) throw caseNotFound(args.caseId);
+    if (!loaded) throw caseNotFound(args.caseId);
+    assertWritable(args.access, loaded.row, args.caseId);
     const { row } = loaded;
     const placement = await this.validate(db, row, args.change);
     const now = this.clock.now();

@@ -12,9 +12,10 @@ import { ProblemException } from '../common/problem.js';
 import { Clock } from '../common/clock.js';
 import { Database } from '../database/database.js';
 import { CaseRepository, type CaseRow, type EventRow } from './case.repository.js';
-import { caseNotFound, machineOutdated } from './case.service.js';
+import { machineOutdated } from './case.service.js';
+import { readableOrFail } from './case-disclosure.js';
 import { columnsOf, historyEntryOf, type HistoryEntry } from './case-view.js';
-import { reaches, type CaseAccess } from '../common/request-context.js';
+import type { CaseAccess } from '../common/request-context.js';
 
 /** The case as it was right after one event of its history: the event as /history shows it, and the case then. */
 export type ReplayStep = Pick<HistoryEntry, 'sequence' | 'type' | 'payload' | 'actor' | 'occurredAt' | 'recordedAt'> & {
@@ -47,8 +48,7 @@ export class CaseReplayService {
 
   async replay(caseId: string, upTo: number | null, access: CaseAccess): Promise<CaseReplay> {
     const db = this.database.dataSource.manager;
-    const row = await this.repository.findCase(db, caseId);
-    if (!row || !reaches(access, row)) throw caseNotFound(caseId);
+    const { row, shown } = readableOrFail(access, await this.repository.findCase(db, caseId), caseId);
     const pathway = PATHWAYS[row.pathway as PathwayName];
     if (row.machineVersion !== pathway.version) throw machineOutdated(row, pathway.version);
     const last = Math.min(upTo ?? row.version, row.version);
@@ -58,7 +58,7 @@ export class CaseReplayService {
       caseId: row.id,
       pathway: row.pathway,
       version: row.version,
-      steps: events.map((event, i) => stepOf(event, states[i])),
+      steps: events.map((event, i) => stepOf(shown.event(event), { ...states[i], snapshot: shown.snapshot(states[i].snapshot) })),
     };
   }
 }

@@ -7,9 +7,9 @@ import { CaseFeed } from './case-feed.js';
 import { actorEvent, initEvents, transitionEvents } from './case-inspection.js';
 import { replayOrProblem, rowAfter } from './case-replay.service.js';
 import { CaseRepository, type CaseRow, type EventRow } from './case.repository.js';
-import { caseNotFound } from './case.service.js';
 import { historyEntryOf, viewOf } from './case-view.js';
-import { reaches, type CaseAccess } from '../common/request-context.js';
+import type { CaseAccess } from '../common/request-context.js';
+import { readableOrFail, type Disclosure } from './case-disclosure.js';
 import { describeError } from '../common/log-redaction.js';
 
 /** `/stream`: named `case` and `transition` messages; `/inspection`: unnamed XState inspection events. */
@@ -62,8 +62,8 @@ export class CaseStreamService {
     beforeFirstByte?: () => Promise<void>;
   }): Promise<void> {
     const { kind, caseId, response } = args;
-    const row = await this.findCase(caseId);
-    if (!row || !reaches(args.access, row)) throw caseNotFound(caseId);
+    // What the stream sends is masked for an observer, like every other reading of the case.
+    const { row, shown } = readableOrFail(args.access, await this.findCase(caseId), caseId);
     await args.beforeFirstByte?.();
     const resumeFrom = args.lastEventId !== null && args.lastEventId <= row.version ? args.lastEventId : null;
 
@@ -83,13 +83,13 @@ export class CaseStreamService {
     release = this.feed.openStream(end);
     try {
       const position: Position = { sequence: row.version, snapshot: row.snapshot };
-      const opening: SseMessage[] = kind === 'inspection' ? [{ data: actorEvent(row, this.clock.now()) }] : [];
+      const opening: SseMessage[] = kind === 'inspection' ? [{ data: actorEvent(shown.row(row), this.clock.now()) }] : [];
       if (resumeFrom === null) {
-        opening.push(...this.openingMessages(kind, row));
+        opening.push(...this.openingMessages(kind, row, shown));
       } else {
         position.sequence = resumeFrom;
         position.snapshot = await this.snapshotAt(row, resumeFrom);
-        opening.push(...(await this.catchUp(kind, row, position)));
+        opening.push(...(await this.catchUp(kind, row, position, shown)));
       }
 
       response.status(200);
@@ -116,7 +116,7 @@ export class CaseStreamService {
             if (ended) return;
             if (!current) return end();
             if (current.version > position.sequence) {
-              const messages = await this.catchUp(kind, current, position);
+              const messages = await this.catchUp(kind, current, position, shown);
               if (ended) return;
               if (!response.write(messages.map(formatSse).join(''))) await drained(response);
             }
@@ -147,10 +147,11 @@ export class CaseStreamService {
     return this.repository.findCase(this.database.dataSource.manager, id);
   }
 
-  private openingMessages(kind: StreamKind, row: CaseRow): SseMessage[] {
+  private openingMessages(kind: StreamKind, row: CaseRow, shown: Disclosure): SseMessage[] {
     const now = this.clock.now();
-    if (kind === 'case') return [{ event: 'case', id: row.version, data: { case: viewOf(row, currentState(row, now).deadlines, now) } }];
-    const [event, snapshot] = initEvents(row, now);
+    if (kind === 'case')
+      return [{ event: 'case', id: row.version, data: { case: viewOf(shown.row(row), currentState(row, now).deadlines, now) } }];
+    const [event, snapshot] = initEvents(shown.row(row), now);
     return [{ data: event }, { id: row.version, data: snapshot }];
   }
 
@@ -158,9 +159,10 @@ export class CaseStreamService {
    * The messages for the events after `position` up to `row` (the case as just read), and the new
    * position. Each event's case is rebuilt by replaying it on the snapshot before it (the same pure
    * engine step that wrote it); the last one is the row itself. Should that be impossible (a case
-   * on a machine version no longer served), the intermediate ones carry the latest case.
+   * on a machine version no longer served), the intermediate ones carry the latest case. The
+   * messages show what `shown` discloses; the replay runs on the stored data.
    */
-  private async catchUp(kind: StreamKind, row: CaseRow, position: Position): Promise<SseMessage[]> {
+  private async catchUp(kind: StreamKind, row: CaseRow, position: Position, shown: Disclosure): Promise<SseMessage[]> {
     const events = await this.repository.eventsBetween(this.database.dataSource.manager, {
       caseId: row.id,
       after: position.sequence,
@@ -174,9 +176,13 @@ export class CaseStreamService {
       const after = event.sequence === row.version ? row : rowAfter(row, event, state);
       if (kind === 'case')
         return [
-          { event: 'transition', id: event.sequence, data: { event: historyEntryOf(event), case: viewOf(after, state.deadlines, now) } },
+          {
+            event: 'transition',
+            id: event.sequence,
+            data: { event: historyEntryOf(shown.event(event)), case: viewOf(shown.row(after), state.deadlines, now) },
+          },
         ];
-      const [eventMessage, snapshotMessage] = transitionEvents(row, event, state.snapshot);
+      const [eventMessage, snapshotMessage] = transitionEvents(row, shown.event(event), shown.snapshot(state.snapshot));
       return [{ data: eventMessage }, { id: event.sequence, data: snapshotMessage }];
     });
     position.sequence = row.version;

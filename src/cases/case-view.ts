@@ -19,6 +19,8 @@ export interface CaseView {
   services: Record<string, string>;
   /** A trainee's practice case: never sent to webhooks, never counted in indicators. */
   practice: boolean;
+  /** Its personal data masked: a real case read by an observer (a trainer). */
+  masked: boolean;
   context: unknown;
   /** Person cases: the legal deadlines, as they stand today (Europe/Rome). */
   deadlines?: DeadlineView[];
@@ -53,6 +55,7 @@ export function summaryOf(row: CaseRow): CaseSummary {
     statePaths: row.statePaths,
     services: row.services,
     practice: row.practice,
+    masked: row.masked === true,
     version: row.version,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),

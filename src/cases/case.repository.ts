@@ -25,6 +25,8 @@ export interface CaseRow {
   practice: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /** Set on a copy whose personal data are masked for an observer (case-disclosure.ts); never stored. */
+  masked?: true;
 }
 
 export interface EventRow {
@@ -85,8 +87,11 @@ export interface CaseFilter {
   /** Only the cases assigned to this operator (scope=mine). */
   assigneeId?: string;
   subject?: string;
-  /** The cases in reach: real cases of these offices, and practice cases if `practice` (CaseAccess). */
-  reach: { officeIds: string[]; practice: boolean };
+  /**
+   * The cases in reach: real cases of these offices, practice cases if `practice`, and the real
+   * cases of `observedOfficeIds` (CaseAccess).
+   */
+  reach: { officeIds: string[]; practice: boolean; observedOfficeIds?: string[] };
   /** true: practice cases only; false: real cases only; undefined: both. */
   practice?: boolean;
   after?: Cursor;
@@ -406,7 +411,12 @@ export function listCasesQuery(filter: CaseFilter): { sql: string; params: unkno
   if (filter.status) add((p) => `status = ${p}`, filter.status);
   // Only what the actor reaches: their offices' real cases, and practice cases if allowed.
   params.push(filter.reach.officeIds, filter.reach.practice);
-  where.push(`(office_id = ANY($${params.length - 1}::uuid[]) OR (practice AND $${params.length}::boolean))`);
+  const reach = [`office_id = ANY($${params.length - 1}::uuid[])`, `(practice AND $${params.length}::boolean)`];
+  if (filter.reach.observedOfficeIds?.length) {
+    params.push(filter.reach.observedOfficeIds);
+    reach.push(`(NOT practice AND office_id = ANY($${params.length}::uuid[]))`);
+  }
+  where.push(`(${reach.join(' OR ')})`);
   if (filter.officeId) add((p) => `office_id = ${p}`, filter.officeId);
   if (filter.assigneeId) add((p) => `assignee_id = ${p}`, filter.assigneeId);
   // Whatever the letter case (expression index on lower(subject)).

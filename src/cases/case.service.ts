@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { PATHWAYS, eventsAvailable, readCase, startCase, type PathwayName } from '../../machines/index.js';
 import { Clock } from '../common/clock.js';
 import { ProblemException, validationFailed } from '../common/problem.js';
-import { reaches, type Actor, type CaseAccess } from '../common/request-context.js';
+import type { Actor, CaseAccess } from '../common/request-context.js';
 import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
@@ -27,6 +27,7 @@ import {
 } from './case-step.js';
 import { columnsOf, etagOf, historyEntryOf, reasonIn, summaryOf, viewOf, type CaseSummary, type CaseView } from './case-view.js';
 import { isMatchingEvent, MatchService } from './match.service.js';
+import { assertWritable, readableOrFail, type Disclosure } from './case-disclosure.js';
 
 export { actorRecord, caseNotFound, machineOutdated, requestHash, type Idempotency, type WriteResult } from './case-step.js';
 
@@ -141,13 +142,14 @@ export class CaseService {
   }
 
   async getCase(id: string, access: CaseAccess): Promise<CaseView> {
-    const row = await this.getRowOrFail(id, access);
+    const { row, shown } = await this.getReadableOrFail(id, access);
     const now = this.clock.now();
-    return viewOf(row, readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now }).deadlines, now);
+    return viewOf(shown.row(row), readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now }).deadlines, now);
   }
 
   async transitions(id: string, actor: Actor, access: CaseAccess, language: Language) {
-    const row = await this.getRowOrFail(id, access);
+    // The machine's answer carries no personal data: an observer sees what the standards allow now.
+    const { row } = await this.getReadableOrFail(id, access);
     const pathway = PATHWAYS[row.pathway as PathwayName];
     const available = eventsAvailable({ pathway: pathway.name, snapshot: row.snapshot, operator: { id: actor.id, kind: actor.kind } });
     return {
@@ -213,8 +215,9 @@ export class CaseService {
     lock: boolean,
   ): Promise<{ result: WriteResult; deliveries: number; version: number | null } | 'conflict'> {
     const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: key, lock });
-    // Out of reach is not found: the case's existence is not disclosed.
-    if (!loaded || !reaches(args.access, loaded.row)) throw caseNotFound(args.caseId);
+    // Out of reach is not found (its existence is not disclosed); a case the actor only observes is 403.
+    if (!loaded) throw caseNotFound(args.caseId);
+    assertWritable(args.access, loaded.row, args.caseId);
     if (loaded.stored) return { result: replay(loaded.stored, args.idempotency!), deliveries: 0, version: null };
     const { row } = loaded;
     if (args.ifMatch !== null && args.ifMatch !== '*' && !args.ifMatch.includes(row.version)) throw versionConflict(row.version);
@@ -243,8 +246,8 @@ export class CaseService {
   }
 
   async history(args: { caseId: string; access: CaseAccess; afterSequence: number; limit: number }) {
-    const row = await this.getRowOrFail(args.caseId, args.access);
-    const events = (await this.repository.history(this.db, args)).map(historyEntryOf);
+    const { row, shown } = await this.getReadableOrFail(args.caseId, args.access);
+    const events = (await this.repository.history(this.db, args)).map((event) => historyEntryOf(shown.event(event)));
     const last = events.at(-1)?.sequence;
     return { caseId: row.id, version: row.version, events, nextAfter: last !== undefined && last < row.version ? last : null };
   }
@@ -253,20 +256,19 @@ export class CaseService {
     const { scope, ...filter } = query;
     const rows = await this.repository.listCases(this.db, {
       ...filter,
-      reach: access,
+      // A search by subject never finds a case the actor only observes: that would disclose that the person has one.
+      reach: filter.subject ? { ...access, observedOfficeIds: [] } : access,
       ...(scope === 'mine' ? { assigneeId: actor.id } : {}),
       limit: query.limit + 1,
     });
-    const items = rows.slice(0, query.limit).map(summaryOf);
+    const items = rows.slice(0, query.limit).map((row) => summaryOf(readableOrFail(access, row, row.id).shown.row(row)));
     const last = items.at(-1);
     return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null };
   }
 
-  /** The case, if the actor reaches it; otherwise 404, as if it did not exist. */
-  async getRowOrFail(id: string, access: CaseAccess): Promise<CaseRow> {
-    const row = await this.repository.findCase(this.db, id);
-    if (!row || !reaches(access, row)) throw caseNotFound(id);
-    return row;
+  /** The case and how the actor may read it (in full, or masked as an observer); otherwise 404, as if it did not exist. */
+  private async getReadableOrFail(id: string, access: CaseAccess): Promise<{ row: CaseRow; shown: Disclosure }> {
+    return readableOrFail(access, await this.repository.findCase(this.db, id), id);
   }
 }
 

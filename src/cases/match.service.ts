@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { Refusal } from '../../machines/index.js';
 import { Clock } from '../common/clock.js';
 import { ProblemException, validationFailed } from '../common/problem.js';
-import { reaches, type Actor, type CaseAccess } from '../common/request-context.js';
+import type { Actor, CaseAccess } from '../common/request-context.js';
 import { UUID } from '../common/request-parsing.js';
 import type { Language } from '../config/app-config.js';
 import { Database } from '../database/database.js';
@@ -31,6 +31,7 @@ import { etagOf, viewOf } from './case-view.js';
 import { CaseRepository, IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation, type CaseRow } from './case.repository.js';
 import { parseMatch, parseOutcome, type MatchRequest } from './match-requests.js';
 import { MatchRepository, type MatchRow } from './match.repository.js';
+import { assertWritable, disclosureOf, readableOrFail } from './case-disclosure.js';
 
 /** A match as the API shows it: its row, with ISO 8601 instants. */
 export type MatchView = Omit<MatchRow, 'createdAt' | 'outcomeAt'> & { createdAt: string; outcomeAt: string | null };
@@ -249,8 +250,8 @@ export class MatchService {
 
   /** GET /matches?personCaseId|employerCaseId: the matches of a case in reach, oldest first. */
   async list(args: { side: Side; caseId: string; access: CaseAccess }): Promise<{ items: MatchView[] }> {
-    const row = await this.cases.findCase(this.db, args.caseId);
-    if (!row || !reaches(args.access, row)) throw caseNotFound(args.caseId);
+    // A match holds ids and dates only: an observer of the case reads it as it is.
+    readableOrFail(args.access, await this.cases.findCase(this.db, args.caseId), args.caseId);
     return { items: (await this.matches.listMatches(this.db, args)).map(viewOfMatch) };
   }
 
@@ -260,7 +261,7 @@ export class MatchService {
     if (!match) throw matchNotFound(id);
     for (const caseId of [match.personCaseId, match.employerCaseId]) {
       const row = await this.cases.findCase(this.db, caseId);
-      if (!row || !reaches(access, row)) throw matchNotFound(id);
+      if (!row || !disclosureOf(access, row)) throw matchNotFound(id);
     }
     return viewOfMatch(match);
   }
@@ -356,10 +357,10 @@ export class MatchService {
     }
     const notFound = args.notFound ?? caseNotFound;
     const rows = {} as Record<Side, CaseRow>;
-    // Out of reach is not found, the person's case first: nothing is said of the other.
+    // Out of reach is not found, the person's case first: nothing is said of the other. An observed case is 403.
     for (const side of ['person', 'employer'] as const) {
-      const row = loaded.get(ids[side]);
-      if (!row || !reaches(args.access, row)) throw notFound(ids[side]);
+      const row = loaded.get(ids[side]) ?? null;
+      assertWritable(args.access, row, ids[side], notFound);
       rows[side] = row;
     }
     const fields = args.fields ?? { person: 'personCaseId', employer: 'employerCaseId' };

@@ -382,6 +382,7 @@ export const SCHEMAS = {
       'statePaths',
       'services',
       'practice',
+      'masked',
       'version',
       'createdAt',
       'updatedAt',
@@ -403,6 +404,11 @@ export const SCHEMAS = {
       statePaths: { type: 'array', items: { type: 'string' }, example: ['open', 'open.guidance', 'open.guidance.active'] },
       services,
       practice: { type: 'boolean', description: "A trainee's practice case: never sent to webhooks, never counted in indicators." },
+      masked: {
+        type: 'boolean',
+        description:
+          'true: a real case read by an observer (a trainer, on the real cases of its offices): `subject`, the free text of events and context, and Idempotency-Keys read "***"; the case is read-only to it (a write is 403 FORBIDDEN). false otherwise, practice cases always.',
+      },
       version: { type: 'integer', minimum: 1, description: 'Equals the sequence of the last event; the ETag is "<version>".' },
       createdAt: dateTime,
       updatedAt: dateTime,

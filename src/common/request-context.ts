@@ -19,7 +19,8 @@ export interface Actor {
 
 /**
  * The cases a request reaches (set by the PolicyGuard from the policy's scopes): the real cases of
- * `officeIds` (the actor's offices and those they supervise), and every practice case if `practice`.
+ * `officeIds` (the actor's offices and those they supervise), and every practice case if `practice`;
+ * and, as an observer (read-only, personal data masked), the real cases of `observedOfficeIds`.
  */
 export interface CaseAccess {
   officeIds: string[];
@@ -29,11 +30,23 @@ export interface CaseAccess {
    * is one, and where a case they open is assigned to them.
    */
   ownOfficeIds: string[];
+  /** The policy's `observe` scope (trainers): real cases of these offices are read masked and never written. */
+  observedOfficeIds: string[];
 }
 
 /** The request as the service sees it once the PolicyGuard has run. */
 export type AppRequest = Request & { actor?: Actor; caseAccess?: CaseAccess; language?: Language; id?: unknown };
 
-/** Whether a case (its office, whether it is a practice case) is within reach. */
+/** How a request reaches a case: in full, as an observer (read-only, personal data masked), or not at all. */
+export type Reach = 'full' | 'observer' | null;
+
+export function reachOf(access: CaseAccess, target: { officeId: string | null; practice: boolean }): Reach {
+  if ((target.practice && access.practice) || (target.officeId !== null && access.officeIds.includes(target.officeId))) return 'full';
+  // Observers see real cases only: a practice case is reached through `practice` or not at all.
+  if (!target.practice && target.officeId !== null && access.observedOfficeIds.includes(target.officeId)) return 'observer';
+  return null;
+}
+
+/** Whether a case (its office, whether it is a practice case) is within full reach: read in full and written. */
 export const reaches = (access: CaseAccess, target: { officeId: string | null; practice: boolean }): boolean =>
-  (target.practice && access.practice) || (target.officeId !== null && access.officeIds.includes(target.officeId));
+  reachOf(access, target) === 'full';

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { ProblemException } from '../common/problem.js';
 import type { AppRequest, CaseAccess } from '../common/request-context.js';
 import { ACTION_KEY } from '../policy/can.js';
-import { decide, isAction, POLICY, type Action, type Rule } from '../policy/policy.js';
+import { decide, isAction, POLICY, type Action, type CaseScope, type Rule } from '../policy/policy.js';
 import { Authenticator } from './authenticator.js';
 import { assertSameOrigin, signInRedirect, unauthenticated, type IdentityRequest } from './identity.guard.js';
 import type { Principal } from './principal.js';
@@ -71,12 +71,14 @@ export const actorOf = (principal: Principal) => ({
   account: principal.operator.kind,
 });
 
-export function caseAccessOf(principal: Principal, scopes: readonly ('offices' | 'practice')[]): CaseAccess {
+export function caseAccessOf(principal: Principal, scopes: readonly CaseScope[]): CaseAccess {
   const offices = scopes.includes('offices');
   return {
     officeIds: offices ? principal.reachableOfficeIds : [],
     ownOfficeIds: offices ? principal.officeIds : [],
     practice: scopes.includes('practice') || offices,
+    // The same offices as `offices`; a role that reaches them in full does not observe them.
+    observedOfficeIds: scopes.includes('observe') && !offices ? principal.reachableOfficeIds : [],
   };
 }
 

@@ -34,5 +34,11 @@ export function Can(action: Action) {
 function describe(action: Action): string {
   const rule = POLICY[action];
   if (!('roles' in rule)) return 'a cookie-authenticated write from another origin.';
-  return `only for the roles ${Object.keys(rule.roles).join(', ')} (or a cookie-authenticated write from another origin).`;
+  const observers = Object.entries(rule.roles)
+    .filter(([, scope]) => Array.isArray(scope) && scope.includes('observe'))
+    .map(([role]) => role);
+  const observing = observers.length
+    ? `; for ${observers.join(', ')}, the real cases only observed (read-only, personal data masked): a write on one is refused`
+    : '';
+  return `only for the roles ${Object.keys(rule.roles).join(', ')} (or a cookie-authenticated write from another origin)${observing}.`;
 }

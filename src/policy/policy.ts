@@ -5,27 +5,38 @@
  *
  * Scopes say which cases an allowed role reaches:
  * - `offices`: cases of the offices the actor belongs to, and of the offices those supervise;
- * - `practice`: practice cases only (the inspector's sandbox), never a real person's data.
+ * - `practice`: practice cases only (the inspector's sandbox), never a real person's data;
+ * - `observe`: the real cases of the same offices as `offices`, as an observer (trainers): read with
+ *   their personal data masked (subject and free text: special categories of personal data, GDPR
+ *   art. 9, have no place in a training room), never written. A write on a case the actor only
+ *   observes answers 403 FORBIDDEN (not 404: the observer knows the case exists).
  * A case outside an actor's scope answers 404 CASE_NOT_FOUND: its existence is not disclosed.
  */
 
 export const ROLES = ['case_manager', 'supervisor', 'trainer', 'analyst', 'integration', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type CaseScope = 'offices' | 'practice';
+export type CaseScope = 'offices' | 'practice' | 'observe';
 
 /**
- * An action is open to everyone, to anyone signed in, or to roles (each with its scope over cases,
+ * An action is open to everyone, to anyone signed in, or to roles (each with its scopes over cases,
  * or `true` for actions that touch no case). `page`: an HTML page, whose unauthenticated visitor is
  * sent to the sign-in page rather than answered 401.
  */
-export type Rule = ({ open: true } | { signedIn: true } | { roles: Partial<Record<Role, CaseScope | true>> }) & { page?: true };
+export type Rule = ({ open: true } | { signedIn: true } | { roles: Partial<Record<Role, CaseScope | readonly CaseScope[] | true>> }) & {
+  page?: true;
+};
 
 const OPEN: Rule = { open: true };
 const SIGNED_IN: Rule = { signedIn: true };
 
-/** Case work: case managers and supervisors on their offices' cases, integrations on their token's, trainers on practice cases. */
-const CASE_WORK: Rule = { roles: { case_manager: 'offices', supervisor: 'offices', integration: 'offices', trainer: 'practice' } };
+/**
+ * Case work: case managers and supervisors on their offices' cases, integrations on their token's;
+ * trainers on practice cases, and as observers on their offices' real cases (read masked, never written).
+ */
+const CASE_WORK: Rule = {
+  roles: { case_manager: 'offices', supervisor: 'offices', integration: 'offices', trainer: ['practice', 'observe'] },
+};
 const ADMIN: Rule = { roles: { admin: true } };
 
 export const POLICY = {
@@ -44,7 +55,8 @@ export const POLICY = {
   // The console's page and its files (GET /, /ui/...): likewise, the data come from the routes it calls.
   'console.page': { signedIn: true, page: true },
   // Cases: opened, listed, read, acted on, followed, replayed.
-  'cases.open': CASE_WORK,
+  // Opening: trainers open practice cases only (observing gives no office to open a real case in).
+  'cases.open': { roles: { case_manager: 'offices', supervisor: 'offices', integration: 'offices', trainer: 'practice' } },
   'cases.list': CASE_WORK,
   'cases.read': CASE_WORK,
   'cases.act': CASE_WORK,
@@ -83,9 +95,10 @@ export function decide(action: Action, principal: PolicySubject | null): Decisio
   if ('signedIn' in rule) return { allowed: true, scopes: [] };
   const granted = principal.roles.filter((role) => rule.roles[role] !== undefined);
   if (granted.length === 0) return { allowed: false, reason: 'forbidden' };
-  const scopes = granted.flatMap((role) => {
+  const scopes = granted.flatMap((role): readonly CaseScope[] => {
     const scope = rule.roles[role];
-    return scope === true || scope === undefined ? [] : [scope];
+    if (scope === true || scope === undefined) return [];
+    return typeof scope === 'string' ? [scope] : scope;
   });
   return { allowed: true, scopes: [...new Set(scopes)] };
 }

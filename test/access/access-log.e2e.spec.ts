@@ -140,7 +140,7 @@ describe('the access log (issue 14, accountability)', () => {
   });
 
   it('tells real cases in reach from practice cases, cases out of reach and ids of no case', async () => {
-    const access = { officeIds: [reader.officeId], ownOfficeIds: [reader.officeId], practice: true };
+    const access = { officeIds: [reader.officeId], ownOfficeIds: [reader.officeId], practice: true, observedOfficeIds: [] };
     const open = async (practice: boolean) => {
       const created = await api.post('/cases', { pathway: 'person', subject: taxCode(), practice }, bearer(reader.token));
       expect(created.status).toBe(201);
@@ -151,11 +151,19 @@ describe('the access log (issue 14, accountability)', () => {
     expect(await log.recordRead(entry(real), access)).toBe(true);
     expect(await log.recordRead(entry(await open(true)), access)).toBe(false);
     expect(await log.recordRead(entry(CASE_A), access)).toBe(false);
-    expect(await log.recordRead(entry(real), { officeIds: [], ownOfficeIds: [], practice: true })).toBe(false);
+    expect(await log.recordRead(entry(real), { officeIds: [], ownOfficeIds: [], practice: true, observedOfficeIds: [] })).toBe(false);
     expect(
-      await log.recordRead(entry(real), { officeIds: ['0d000000-0000-4000-8000-00000000000d'], ownOfficeIds: [], practice: true }),
+      await log.recordRead(entry(real), {
+        officeIds: ['0d000000-0000-4000-8000-00000000000d'],
+        ownOfficeIds: [],
+        practice: true,
+        observedOfficeIds: [],
+      }),
     ).toBe(false);
-    expect((await api.get(`/admin/access-log?caseId=${real}`, admin)).body.items).toHaveLength(1);
+    // An observer (a trainer) reads the real cases of its offices masked: a read all the same.
+    const observer = { officeIds: [], ownOfficeIds: [], practice: true, observedOfficeIds: [reader.officeId] };
+    expect(await log.recordRead(entry(real), observer)).toBe(true);
+    expect((await api.get(`/admin/access-log?caseId=${real}`, admin)).body.items).toHaveLength(2);
   });
 
   it('records the reads of the case routes, end to end: a real case in reach only', async () => {
@@ -206,7 +214,7 @@ describe('the access log (issue 14, accountability)', () => {
         params: { id: args.id },
         id: 'req-audit',
         principal: args.withPrincipal === false ? undefined : principal(args.operatorId),
-        caseAccess: { officeIds: [reader.officeId], ownOfficeIds: [reader.officeId], practice: true },
+        caseAccess: { officeIds: [reader.officeId], ownOfficeIds: [reader.officeId], practice: true, observedOfficeIds: [] },
       };
       const context = new ExecutionContextHost(
         [request, {}],

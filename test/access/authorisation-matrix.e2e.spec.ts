@@ -295,7 +295,12 @@ function expectedOutcome(route: Route, actor: Actor, target: Target): Outcome {
   // Opening: in one's own office (or a practice case); never in an office out of reach.
   if (route.key === 'POST /cases') return target === 'other' ? 403 : 'success';
   if (!isCaseRoute(route)) return 'success';
-  if (target === 'own') return decision.scopes.includes('offices') ? 'success' : 404;
+  if (target === 'own') {
+    if (decision.scopes.includes('offices')) return 'success';
+    // An observer (a trainer) reads the real cases of its offices, masked; a write on one is 403, not 404.
+    if (decision.scopes.includes('observe')) return route.method === 'GET' ? 'success' : 403;
+    return 404;
+  }
   if (target === 'practice') return decision.scopes.length > 0 ? 'success' : 404;
   return 404;
 }
@@ -424,6 +429,10 @@ describe('the authorisation matrix (issue 14), generated from the route table', 
           // A refusal never shows the case: not even its subject.
           if (target !== 'none' && answer.status >= 400 && JSON.stringify(answer.body ?? '').includes(kase.subject))
             mismatches.push(`${cell}: the refusal shows the case's subject`);
+          // Nor does what an observer reads.
+          const observes = ctx.scopes.includes('observe') && !ctx.scopes.includes('offices');
+          if (target === 'own' && observes && JSON.stringify(answer.body ?? '').includes(kase.subject))
+            mismatches.push(`${cell}: an observer is shown the case's subject`);
         }),
       );
     }
@@ -455,8 +464,12 @@ describe('scoped reads and writes, beyond the matrix', () => {
       const out = all.body.items.filter((c: any) => !c.practice && ![f.officeA, f.officeA2].includes(c.officeId));
       expect({ role, out }).toEqual({ role, out: [] });
       expect(all.body.items.map((c: any) => c.id)).not.toContain(f.cases.other.id);
-      if (allowed.scopes.includes('offices')) expect(all.body.items.map((c: any) => c.id)).toContain(f.cases.own.id);
-      else expect(all.body.items.map((c: any) => c.id)).not.toContain(f.cases.own.id);
+      const own = all.body.items.find((c: any) => c.id === f.cases.own.id);
+      if (allowed.scopes.includes('offices'))
+        expect({ role, masked: own?.masked, subject: own?.subject }).toEqual({ role, masked: false, subject: f.cases.own.subject });
+      else if (allowed.scopes.includes('observe'))
+        expect({ role, masked: own?.masked, subject: own?.subject }).toEqual({ role, masked: true, subject: '***' });
+      else expect(own).toBeUndefined();
       expect({ role, practice: practiceOfB.body.items.map((c: any) => c.id) }).toEqual({ role, practice: [f.cases.practice.id] });
     }
   });
