@@ -3,14 +3,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { readCase, type PathwayName } from '../../machines/index.js';
 import { Clock } from '../common/clock.js';
-import { validationFailed } from '../common/problem.js';
+import { ProblemException, validationFailed } from '../common/problem.js';
 import type { Actor, CaseAccess } from '../common/request-context.js';
 import { Database } from '../database/database.js';
 import { OutboxSignal } from '../database/outbox-signal.js';
 import { IdentityRepository } from '../identity/identity.repository.js';
 import { CaseFeed } from './case-feed.js';
 import { CaseRepository, type CaseRow } from './case.repository.js';
-import { actorRecord, caseAlreadyOpen, caseNotFound, OPTIMISTIC_ATTEMPTS, type WriteResult } from './case.service.js';
+import { actorRecord, caseAlreadyOpen, caseNotFound, OPTIMISTIC_ATTEMPTS, type Idempotency, type WriteResult } from './case.service.js';
+import { IDEMPOTENCY_PRIMARY_KEY, isUniqueViolation } from './case.repository.js';
+import { remember, replay, versionConflict } from './case-step.js';
 import { etagOf, viewOf, type HistoryEntry } from './case-view.js';
 import { assertWritable } from './case-disclosure.js';
 
@@ -19,6 +21,25 @@ export type Placement = { kind: 'assign'; assigneeId: string | null } | { kind: 
 
 /** Roles that work cases: an assignee holds one of them. */
 const CASE_ROLES = ['case_manager', 'supervisor'];
+
+/** A placement's request: the change, and the version the client read (If-Match; null: any). */
+interface PlacementArgs {
+  caseId: string;
+  change: Placement;
+  actor: Actor;
+  access: CaseAccess;
+  ifMatch?: number[] | '*' | null;
+  /** Idempotency-Key: a repeat gets the first answer (the same scope as the case's events). */
+  idempotency?: Idempotency | null;
+}
+
+/** An operator a case of the office may be assigned to (GET /offices/:id/assignees). */
+export interface Assignee {
+  id: string;
+  username: string;
+  name: string;
+  roles: string[];
+}
 
 /**
  * Assignment and transfer (supervisors): the case's assignee or office changes, and the history
@@ -37,7 +58,24 @@ export class CasePlacementService {
     @Inject(IdentityRepository) private readonly identity: IdentityRepository,
   ) {}
 
-  async place(args: { caseId: string; change: Placement; actor: Actor; access: CaseAccess }): Promise<WriteResult> {
+  /**
+   * The operators a case of the office may be assigned to: enabled, members of it, with a case role.
+   * An office out of the actor's reach is 404 OFFICE_NOT_FOUND, its existence not disclosed.
+   */
+  async assignees(officeId: string, access: CaseAccess): Promise<{ officeId: string; items: Assignee[] }> {
+    if (!access.officeIds.includes(officeId))
+      throw new ProblemException('OFFICE_NOT_FOUND', {
+        it: `Nessuna sede ${officeId} tra le tue.`,
+        en: `No office ${officeId} in your reach.`,
+      });
+    const rows = await this.identity.operatorsOfOffice(this.database.dataSource.manager, officeId);
+    const items = rows
+      .filter((o) => o.disabledAt === null && o.roles.some((r) => CASE_ROLES.includes(r)))
+      .map((o) => ({ id: o.id, username: o.username, name: o.name, roles: o.roles.filter((r) => CASE_ROLES.includes(r)) }));
+    return { officeId, items };
+  }
+
+  async place(args: PlacementArgs): Promise<WriteResult> {
     // Optimistic, like events: a concurrent write makes this read the case again; after as many
     // lost races as an event allows, the case row is locked instead, so that it cannot spin.
     for (let attempt = 1; ; attempt++) {
@@ -57,13 +95,19 @@ export class CasePlacementService {
   /** One attempt: read, check, write if the case has not moved meanwhile (null if it has). */
   private async attempt(
     db: EntityManager,
-    args: { caseId: string; change: Placement; actor: Actor; access: CaseAccess },
+    args: PlacementArgs,
     lock: boolean,
   ): Promise<{ result: WriteResult; deliveries: number; version: number } | null> {
-    const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: null, lock });
+    const idempotency = args.idempotency ?? null;
+    const key = idempotency ? { scope: `case:${args.caseId}:${args.actor.id}`, key: idempotency.key } : null;
+    const loaded = await this.repository.loadForEvent(db, { caseId: args.caseId, idempotency: key, lock });
+    // A repeat gets the first answer even when that one took the case out of reach (a transfer): the
+    // answer is the operator's own (the key's scope), given to them once already.
+    if (loaded?.stored && idempotency) return { result: replay(loaded.stored, idempotency), deliveries: 0, version: loaded.row.version };
     if (!loaded) throw caseNotFound(args.caseId);
     assertWritable(args.access, loaded.row, args.caseId);
     const { row } = loaded;
+    if (args.ifMatch && args.ifMatch !== '*' && !args.ifMatch.includes(row.version)) throw versionConflict(row.version);
     const placement = await this.validate(db, row, args.change);
     const now = this.clock.now();
     const payload =
@@ -88,30 +132,36 @@ export class CasePlacementService {
       actor: actorRecord(args.actor),
       occurredAt: now.toISOString(),
       recordedAt: now.toISOString(),
-      idempotencyKey: null,
+      idempotencyKey: idempotency?.key ?? null,
     };
     const state = readCase({ pathway: row.pathway as PathwayName, snapshot: row.snapshot, now });
-    const written = await this.repository.appendEvent(db, {
-      caseId: row.id,
-      pathway: row.pathway,
-      practice: row.practice,
-      service: null,
-      expectedVersion: row.version,
-      update: { snapshot: row.snapshot, status: row.status, statePaths: row.statePaths, services: row.services },
-      event: { ...entry, occurredAt: now },
-      now,
-      idempotency: null,
-      placement,
-      // Record keeping: the deadlines stay as they are.
-      deadlines: null,
-    });
-    if (!written) return null;
     const result: WriteResult = {
       status: 200,
       headers: { ETag: etagOf(next.version), Location: `/cases/${row.id}` },
       body: { event: entry, case: viewOf(next, state.deadlines, now) },
       replayed: false,
     };
+    const written = await this.repository
+      .appendEvent(db, {
+        caseId: row.id,
+        pathway: row.pathway,
+        practice: row.practice,
+        service: null,
+        expectedVersion: row.version,
+        update: { snapshot: row.snapshot, status: row.status, statePaths: row.statePaths, services: row.services },
+        event: { ...entry, occurredAt: now },
+        now,
+        idempotency: key ? remember(key.scope, idempotency, result) : null,
+        placement,
+        // Record keeping: the deadlines stay as they are.
+        deadlines: null,
+      })
+      .catch((error: unknown) => {
+        // A concurrent request with the same key committed first: the next attempt replays it.
+        if (key && isUniqueViolation(error, IDEMPOTENCY_PRIMARY_KEY)) return null;
+        throw error;
+      });
+    if (!written) return null;
     return { result, deliveries: written.deliveries, version: next.version };
   }
 

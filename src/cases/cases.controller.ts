@@ -53,6 +53,14 @@ const TRANSFER_BODY = {
   },
 };
 
+/** Placements take If-Match and Idempotency-Key as events do (both optional): a stale page or a double submit changes nothing. */
+const PLACEMENT_IF_MATCH = {
+  name: 'If-Match',
+  required: false,
+  description: 'The ETag read with the case: 412 VERSION_CONFLICT if it has moved since.',
+  schema: { type: 'string', example: '"3"' },
+};
+
 @ApiTags('cases')
 @Controller('cases')
 export class CasesController {
@@ -223,18 +231,35 @@ export class CasesController {
     summary: 'Assign a case to an operator (supervisors)',
     description: "The history records CASE_ASSIGNED (who, by whom; the machine's state does not change); webhooks as for any event.",
   })
+  @ApiHeader(PLACEMENT_IF_MATCH)
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiBody({ schema: ASSIGNMENT_BODY })
-  @ApiJson(200, 'EventApplied', 'Assigned: the history entry and the case after it.', { ETag: HEADERS.ETag })
-  @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'CASE_NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE')
+  @ApiJson(200, 'EventApplied', 'Assigned: the history entry and the case after it.', {
+    ETag: HEADERS.ETag,
+    'Idempotent-Replayed': HEADERS.IdempotentReplayed,
+  })
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'CASE_NOT_FOUND',
+    'VERSION_CONFLICT',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'IDEMPOTENCY_KEY_REUSED',
+  )
   async assign(
     @Param('id') id: string,
     @Body() body: unknown,
     @CurrentActor() actor: Actor,
     @CurrentCaseAccess() access: CaseAccess,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
     const caseId = parseCaseId(id);
-    return send(response, await this.placements.place({ caseId, change: parseAssignment(body), actor, access }));
+    const change = parseAssignment(body);
+    const idempotency = idempotencyOf(key, `/cases/${caseId}/assignment`, body, actor);
+    return send(response, await this.placements.place({ caseId, change, actor, access, ifMatch: parseIfMatch(ifMatch), idempotency }));
   }
 
   @Post(':id/transfer')
@@ -245,18 +270,36 @@ export class CasesController {
     description:
       "The history records CASE_TRANSFERRED (from, to, reason; the machine does not see it) and the case is left unassigned for the receiving office. The case may leave the supervisor's reach.",
   })
+  @ApiHeader(PLACEMENT_IF_MATCH)
+  @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiBody({ schema: TRANSFER_BODY })
-  @ApiJson(200, 'EventApplied', 'Transferred: the history entry and the case after it.', { ETag: HEADERS.ETag })
-  @ApiProblems('VALIDATION_FAILED', 'MALFORMED_JSON', 'CASE_NOT_FOUND', 'CASE_ALREADY_OPEN', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE')
+  @ApiJson(200, 'EventApplied', 'Transferred: the history entry and the case after it.', {
+    ETag: HEADERS.ETag,
+    'Idempotent-Replayed': HEADERS.IdempotentReplayed,
+  })
+  @ApiProblems(
+    'VALIDATION_FAILED',
+    'MALFORMED_JSON',
+    'CASE_NOT_FOUND',
+    'CASE_ALREADY_OPEN',
+    'VERSION_CONFLICT',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'IDEMPOTENCY_KEY_REUSED',
+  )
   async transfer(
     @Param('id') id: string,
     @Body() body: unknown,
     @CurrentActor() actor: Actor,
     @CurrentCaseAccess() access: CaseAccess,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') key: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
     const caseId = parseCaseId(id);
-    return send(response, await this.placements.place({ caseId, change: parseTransfer(body), actor, access }));
+    const change = parseTransfer(body);
+    const idempotency = idempotencyOf(key, `/cases/${caseId}/transfer`, body, actor);
+    return send(response, await this.placements.place({ caseId, change, actor, access, ifMatch: parseIfMatch(ifMatch), idempotency }));
   }
 
   @Get(':id/history')

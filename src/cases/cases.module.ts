@@ -19,6 +19,7 @@ import { MatchEntity } from './match.entity.js';
 import { MatchRepository } from './match.repository.js';
 import { MatchService } from './match.service.js';
 import { MatchesController } from './matches.controller.js';
+import { OfficeAssigneesController } from './office-assignees.controller.js';
 
 /** The cases' tables. */
 export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity, CaseDeadlineEntity, MatchEntity];
@@ -30,7 +31,7 @@ export const CASE_ENTITIES = [CaseEntity, CaseEventEntity, IdempotencyKeyEntity,
  */
 @Module({
   imports: [IdentityModule, AccessLogModule],
-  controllers: [CasesController, CaseStreamController, MatchesController],
+  controllers: [CasesController, CaseStreamController, MatchesController, OfficeAssigneesController],
   providers: [
     CaseRepository,
     CaseFeed,

@@ -545,6 +545,27 @@ export const SCHEMAS = {
     },
   },
   MatchList: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref('Match') } } },
+  AssigneeList: {
+    type: 'object',
+    required: ['officeId', 'items'],
+    properties: {
+      officeId: { type: 'string', format: 'uuid' },
+      items: {
+        type: 'array',
+        description: 'By name.',
+        items: {
+          type: 'object',
+          required: ['id', 'username', 'name', 'roles'],
+          properties: {
+            id: { type: 'string', format: 'uuid', description: 'The assigneeId to send.' },
+            username: { type: 'string' },
+            name: { type: 'string' },
+            roles: { type: 'array', items: { type: 'string', enum: ['case_manager', 'supervisor'] }, description: 'Its case roles.' },
+          },
+        },
+      },
+    },
+  },
   History: {
     type: 'object',
     required: ['caseId', 'version', 'events', 'nextAfter'],

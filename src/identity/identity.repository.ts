@@ -162,6 +162,16 @@ export class IdentityRepository {
     return db.query(`SELECT ${OPERATOR_COLUMNS} FROM operators o ORDER BY o.created_at, o.id`);
   }
 
+  /** The members of an office, by name. */
+  async operatorsOfOffice(db: EntityManager, officeId: string): Promise<OperatorRow[]> {
+    return db.query(
+      `SELECT ${OPERATOR_COLUMNS} FROM operators o
+        WHERE EXISTS (SELECT 1 FROM operator_offices m WHERE m.operator_id = o.id AND m.office_id = $1)
+        ORDER BY o.name, o.id`,
+      [officeId],
+    );
+  }
+
   async operator(db: EntityManager, id: string, lock = false): Promise<OperatorRow | null> {
     const rows = await db.query<OperatorRow[]>(`SELECT ${OPERATOR_COLUMNS} FROM operators o WHERE o.id = $1${lock ? ' FOR UPDATE' : ''}`, [
       id,

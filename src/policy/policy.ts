@@ -68,6 +68,8 @@ export const POLICY = {
   'worklist.read': { roles: { case_manager: 'offices', supervisor: 'offices' } },
   // Supervisors assign cases and transfer them between offices.
   'cases.assign': { roles: { supervisor: 'offices' } },
+  // ... choosing among an office's operators (GET /offices/:id/assignees): the same supervisors, over the offices they reach.
+  'offices.assignees': { roles: { supervisor: 'offices' } },
   // The Region's indicators (counts, no personal data): analysts, supervisors and admins, over their offices.
   'indicators.read': { roles: { analyst: 'offices', supervisor: 'offices', admin: 'offices' } },
   // Administration: agencies, offices, operators, the access log, webhooks (they ship case data anywhere).

@@ -12,11 +12,14 @@ export interface WorklistQuery {
   overdue: boolean;
   /** Only the cases whose next deadline is due strictly before this day. */
   dueBefore?: string;
+  /** Only the cases in which this service (A1..A6, B1..B4) is in progress. */
+  service?: string;
   after?: WorklistCursor;
   limit: number;
 }
 
-const QUERY_KEYS = ['scope', 'officeId', 'overdue', 'dueBefore', 'cursor', 'limit'];
+const QUERY_KEYS = ['scope', 'officeId', 'overdue', 'dueBefore', 'service', 'cursor', 'limit'];
+const SERVICE = /^(A[1-6]|B[1-4])$/;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** A cursor's due day when the last case had no pending deadline. */
 const NO_DEADLINE = 'none';
@@ -56,10 +59,21 @@ export function parseWorklistQuery(query: Record<string, unknown>): WorklistQuer
   const dueBefore = one('dueBefore');
   if (dueBefore !== undefined && !isDay(dueBefore))
     errors.push({ field: 'query:dueBefore', problem: 'format', message: { it: 'un giorno AAAA-MM-GG', en: 'a day YYYY-MM-DD' } });
+  const service = one('service');
+  if (service !== undefined && !SERVICE.test(service))
+    errors.push({ field: 'query:service', problem: 'format', message: { it: 'un servizio, come A3', en: 'a service key such as A3' } });
   const limit = pageLimit(one('limit'), errors);
   const cursor = one('cursor');
   const after = cursor === undefined ? undefined : decodeWorklistCursor(cursor);
   if (after === null) errors.push({ field: 'query:cursor', problem: 'format' });
   if (errors.length > 0) throw validationFailed(errors);
-  return { scope: scope as WorklistQuery['scope'], officeId, overdue: overdue === 'true', dueBefore, after: after ?? undefined, limit };
+  return {
+    scope: scope as WorklistQuery['scope'],
+    officeId,
+    overdue: overdue === 'true',
+    dueBefore,
+    service,
+    after: after ?? undefined,
+    limit,
+  };
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { ApiJson, ApiProblems } from '../common/openapi.js';
+import { ApiJson, ApiProblems, ENUMS } from '../common/openapi.js';
 import { CurrentActor, CurrentCaseAccess } from '../common/request-decorators.js';
 import type { Actor, CaseAccess } from '../common/request-context.js';
 import { DEFAULT_PAGE, MAX_PAGE } from '../common/request-parsing.js';
@@ -44,6 +44,12 @@ export class WorklistController {
     schema: { type: 'string', format: 'date' },
     description:
       'Only the cases whose next deadline is due strictly before this day (YYYY-MM-DD): dueBefore=2027-03-01 lists up to 28 February.',
+  })
+  @ApiQuery({
+    name: 'service',
+    required: false,
+    enum: ENUMS.serviceKey.enum,
+    description: 'Only the cases in which this service is in progress (its status `active`).',
   })
   @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE } })
   @ApiQuery({ name: 'cursor', required: false, description: 'The nextCursor of the previous page' })

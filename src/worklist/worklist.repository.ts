@@ -15,6 +15,8 @@ export interface WorklistFilter {
   assigneeId?: string;
   /** Only the cases whose next deadline is due strictly before this day (YYYY-MM-DD): overdue=true, dueBefore. */
   dueBefore?: string;
+  /** Only the cases in which this service is in progress (a key the request parser checked: A1..A6, B1..B4). */
+  service?: string;
   after?: WorklistCursor;
   limit: number;
 }
@@ -59,6 +61,8 @@ export function worklistQuery(filter: WorklistFilter): { sql: string; params: un
   };
   const where = [LISTED];
   if (filter.dueBefore !== undefined) where.push(`${DUE_KEY} < ${param(filter.dueBefore)}::date`);
+  // Checked on the rows the worklist index yields, in its order: no index of its own (a page stops at its limit).
+  if (filter.service !== undefined) where.push(`c.services ->> ${param(filter.service)}::text = 'active'`);
   if (filter.after) where.push(`(${DUE_KEY}, c.id) > (${param(filter.after.dueBy ?? 'infinity')}::date, ${param(filter.after.id)}::uuid)`);
   const limit = param(filter.limit);
   const page = filter.assigneeId

@@ -41,6 +41,7 @@ export class WorklistService {
       officeIds,
       ...(query.scope === 'mine' ? { assigneeId: actor.id } : {}),
       dueBefore: earlier(query.overdue ? today : undefined, query.dueBefore),
+      service: query.service,
       after: query.after,
       limit: query.limit + 1,
     });

@@ -209,6 +209,8 @@ const SAMPLES: Record<string, Sample> = {
     changesCase: true,
   },
 
+  'GET /offices/:id/assignees': { request: (c) => ({ path: `/offices/${c.f.officeA}/assignees` }) },
+
   'POST /matches': { request: async (c) => ({ path: '/matches', body: { ...(await matchPair(reachOf(c))), vacancyId: VACANCY, at: AT } }) },
   'POST /matches/:id/outcome': {
     request: async (c) => ({ path: `/matches/${await newMatch(reachOf(c))}/outcome`, body: { outcome: 'not_selected', at: AT } }),

@@ -79,6 +79,58 @@ describe('assigning and transferring a case', () => {
     expect([same.status, same.body.errors?.[0]?.field]).toEqual([400, 'officeId']);
   });
 
+  it('lists the office assignees: its enabled case workers by name; 404 for an office out of reach; 403 to a case manager', async () => {
+    const analyst = await t.newOperator({ officeId: t.operator.officeId, roles: ['analyst'] });
+    const listed = await api.get(`/offices/${t.operator.officeId}/assignees`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.officeId).toBe(t.operator.officeId);
+    const ids = listed.body.items.map((o: { id: string }) => o.id);
+    expect(ids).toEqual(expect.arrayContaining([t.operator.id, colleague.id]));
+    expect(ids).not.toContain(analyst.id);
+    expect(ids).not.toContain(elsewhere.id);
+    expect(listed.body.items.find((o: { id: string }) => o.id === colleague.id).roles).toEqual(['case_manager']);
+    const names = listed.body.items.map((o: { name: string }) => o.name);
+    expect(names).toEqual([...names].sort());
+    // Each one is accepted by the assignment.
+    const id = await open();
+    for (const assigneeId of ids) expect((await api.post(`/cases/${id}/assignment`, { assigneeId })).status).toBe(200);
+    const away = await api.get(`/offices/${elsewhere.officeId}/assignees`);
+    expect([away.status, away.body.code]).toEqual([404, 'OFFICE_NOT_FOUND']);
+    const bad = await api.get('/offices/not-a-uuid/assignees');
+    expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await client(t.url, colleague.headers).get(`/offices/${t.operator.officeId}/assignees`)).status).toBe(403);
+  });
+
+  it('takes If-Match: a stale assignment or transfer is 412 VERSION_CONFLICT and changes nothing', async () => {
+    const id = await open();
+    const stale = await api.post(`/cases/${id}/assignment`, { assigneeId: colleague.id }, { 'if-match': '"7"' });
+    expect([stale.status, stale.body.code]).toEqual([412, 'VERSION_CONFLICT']);
+    const moved = await api.post(`/cases/${id}/transfer`, { officeId: elsewhere.officeId, reason: 'x' }, { 'if-match': '"7"' });
+    expect([moved.status, moved.body.code]).toEqual([412, 'VERSION_CONFLICT']);
+    expect((await api.get(`/cases/${id}`)).body).toMatchObject({ version: 1, assignee: t.operator.id, officeId: t.operator.officeId });
+    const current = await api.post(`/cases/${id}/assignment`, { assigneeId: colleague.id }, { 'if-match': '"1"' });
+    expect([current.status, current.body.case.assignee]).toEqual([200, colleague.id]);
+  });
+
+  it('takes Idempotency-Key: a repeated assignment or transfer gets the first answer and records once', async () => {
+    const id = await open();
+    const headers = { 'idempotency-key': `assign-${id}`, 'if-match': '"1"' };
+    const first = await api.post(`/cases/${id}/assignment`, { assigneeId: colleague.id }, headers);
+    const again = await api.post(`/cases/${id}/assignment`, { assigneeId: colleague.id }, headers);
+    expect([first.status, again.status, again.headers.get('idempotent-replayed')]).toEqual([200, 200, 'true']);
+    expect(again.body).toEqual(first.body);
+    expect(first.body.event.idempotencyKey).toBe(`assign-${id}`);
+    // The same key for another request: refused.
+    const reused = await api.post(`/cases/${id}/assignment`, { assigneeId: null }, { 'idempotency-key': `assign-${id}` });
+    expect([reused.status, reused.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+    const transfer = { officeId: elsewhere.officeId, reason: 'Moved' };
+    const moved = await api.post(`/cases/${id}/transfer`, transfer, { 'idempotency-key': `move-${id}` });
+    const movedAgain = await api.post(`/cases/${id}/transfer`, transfer, { 'idempotency-key': `move-${id}` });
+    expect([moved.status, movedAgain.status, movedAgain.headers.get('idempotent-replayed')]).toEqual([200, 200, 'true']);
+    const types = (await client(t.url, elsewhere.headers).get(`/cases/${id}/history`)).body.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(['CASE_OPENED', 'CASE_ASSIGNED', 'CASE_TRANSFERRED']);
+  });
+
   it('records every one of concurrent assignments, each at its own version', async () => {
     const id = await open();
     const answers = await Promise.all(

@@ -137,6 +137,8 @@ export interface OpenPageOptions {
   locale?: string;
   /** Whether the page is signed in as the test app's operator (default: yes, when the app is a test app). */
   signedIn?: boolean;
+  /** Signed in as this operator instead (one with a password). */
+  signInAs?: { username: string; password: string };
 }
 
 /** How each browser names a request the page cancelled itself. */
@@ -170,7 +172,7 @@ export async function openPage(browser: Browser, baseUrl: string, options: OpenP
   context.setDefaultTimeout(ACTION_TIMEOUT_MS);
   context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
   // Signed in as the test app's operator, with the session cookie a browser gets from POST /auth/login.
-  const credentials = signInCredentials(origin);
+  const credentials = options.signInAs ?? signInCredentials(origin);
   if (credentials && options.signedIn !== false) await context.addCookies([await sessionCookieFor(origin, credentials)]);
   const problems: PageProblems = { external: [], console: [], pageErrors: [], failedRequests: [] };
   const requests: string[] = [];

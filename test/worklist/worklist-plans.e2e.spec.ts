@@ -105,6 +105,11 @@ describe(`plans on ${CASES} cases over 20 offices`, () => {
     ['overdue=true, one office', () => ({ ...office(), dueBefore: TODAY })],
     ['overdue=true, scope=mine', () => ({ officeIds: offices, assigneeId: operators[7], dueBefore: TODAY, limit: 51 })],
     ['dueBefore, one office', () => ({ ...office(), dueBefore: '2027-01-15' })],
+    ['service=A3, one office', () => ({ ...office(), service: 'A3' })],
+    [
+      'service=A3 and overdue=true, scope=mine',
+      () => ({ officeIds: offices, assigneeId: operators[7], service: 'A3', dueBefore: TODAY, limit: 51 }),
+    ],
   ];
   it.each(worklists)('the worklist, %s: no sequential scan, the worklist indexes', async (_name, filter) => {
     const found = await scans(worklistQuery(filter()));

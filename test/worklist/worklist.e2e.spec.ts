@@ -200,6 +200,33 @@ describe('GET /worklist', () => {
     expect(items.map((i: any) => i.caseId)).toEqual(ids(mine()));
   });
 
+  it('service=<key> lists only the cases in which that service is in progress, in the same order', async () => {
+    const services = new Map<string, Record<string, string>>();
+    for (const c of office()) services.set(c.id, (await ok(client(t.url).get(`/cases/${c.id}`), 'read')).services);
+    const inProgress = (key: string) => office().filter((c) => services.get(c.id)![key] === 'active');
+    // The intake (A.2) is in progress on the cases with a DID, not on those opened only.
+    expect(inProgress('A2').length).toBeGreaterThan(0);
+    expect(inProgress('A2')).not.toContainEqual(cases.mineNone);
+    const { items } = await worklist(client(t.url), 'scope=office&service=A2');
+    expect(items.map((i: any) => i.caseId)).toEqual(ids(inProgress('A2')));
+    expect(items.every((i: any) => i.services.A2 === 'active')).toBe(true);
+    // With the other filters, and paged.
+    expect((await worklist(client(t.url), 'scope=office&service=A2&overdue=true')).items.map((i: any) => i.caseId)).toEqual(
+      ids(inProgress('A2').filter((c) => c.dueBy !== null && c.dueBy < today)),
+    );
+    expect((await allPages(client(t.url), 'scope=office&service=A2', 1)).ids).toEqual(ids(inProgress('A2')));
+    // A service in progress nowhere: nothing.
+    expect(await worklist(client(t.url), 'scope=office&service=A6')).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('refuses a service that is not a key with 400 and its field', async () => {
+    for (const bad of ['A7', 'a3', 'A.3', 'B0', '']) {
+      const answer = await client(t.url).get(`/worklist?service=${encodeURIComponent(bad)}`);
+      expect({ bad, status: answer.status, code: answer.body.code }).toEqual({ bad, status: 400, code: 'VALIDATION_FAILED' });
+      expect(answer.body.errors.map((e: any) => e.field)).toEqual(['query:service']);
+    }
+  });
+
   it('refuses bad query values with 400 and each field', async () => {
     const answer = await client(t.url).get('/worklist?scope=all&officeId=x&overdue=yes&dueBefore=2026-02-30&limit=0&cursor=nope&sort=due');
     expect(answer.status).toBe(400);
