@@ -182,7 +182,9 @@ function Diagram({ pathway, lang, w, active, allowed, sequence, replaying, onCho
       if (on) {
         group.setAttribute('tabindex', '0');
         group.setAttribute('role', 'button');
-        group.setAttribute('aria-label', `${event}: ${summaryOf(event)}`);
+        // Its name starts with what it shows (the event and its conditions), then says what the event is.
+        const shown = (group.textContent ?? '').replace(/\s+/g, ' ').trim();
+        group.setAttribute('aria-label', `${shown}: ${summaryOf(event)}`);
       } else {
         group.removeAttribute('tabindex');
         group.removeAttribute('role');
