@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { seriousViolations } from '../support/axe.js';
-import { BROWSER_TEST_TIMEOUT_MS, BROWSERS, waitFor } from '../support/browser.js';
+import { BROWSER_TEST_TIMEOUT_MS, BROWSERS, saveScreenshot, waitFor } from '../support/browser.js';
 import {
   inspectorSuite,
   PERSON_STEPS,
@@ -93,6 +93,8 @@ describe.each(BROWSERS)('inspector in %s: accessibility, the standard beside the
           });
         }
         expect(await page.locator('#about button[data-service="A3"]').getAttribute('aria-pressed')).toBe('true');
+        // The guide's pictures come from Chromium (see saveScreenshot).
+        if (browserName === 'chromium') await saveScreenshot(page, 'inspector-about.png');
       }),
     BROWSER_TEST_TIMEOUT_MS,
   );
@@ -175,6 +177,7 @@ describe.each(BROWSERS)('inspector in %s: accessibility, the standard beside the
         expect(await page.locator('#diagram g.transition.allowed').count()).toBe(0);
         expect(await page.locator('#diagram g.state.active').count()).toBeGreaterThan(0);
         expect(await seriousViolations(page)).toEqual([]);
+        if (browserName === 'chromium') await saveScreenshot(page, 'inspector-read-only.png');
       }),
     BROWSER_TEST_TIMEOUT_MS,
   );
