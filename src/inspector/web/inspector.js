@@ -13,7 +13,7 @@ import { ApiProblem, call } from '../../web/common/api.js';
 import { EventForm } from '../../web/common/event-form.js';
 import { COMMON_WORDS, deadlineWord, serviceCode, statusWord, textOf, useLanguage } from '../../web/common/i18n.js';
 import { BlockedEvents, Reasons } from '../../web/common/reasons.js';
-import { COMMON_GUARDS, drawPathway, highlight } from './diagram.js';
+import { COMMON_GUARDS, defaultZoom, drawPathway, highlight } from './diagram.js';
 import { WORDS } from './words.js';
 
 /**
@@ -118,30 +118,47 @@ function problemLines(error, w) {
  * transitions it may take now as buttons.
  * @param {{ pathway: Pathway | null, lang: Language, w: Words, active: string[] | null, allowed: Set<string>,
  *   sequence: number | null, replaying: boolean, onChoose: (event: string) => void, onService: (key: string) => void,
- *   open: string[], onToggle: (key: string) => void, summaryOf: (event: string) => string }} props
+ *   summaryOf: (event: string) => string }} props
  */
-function Diagram({ pathway, lang, w, active, allowed, sequence, replaying, onChoose, onService, open, onToggle, summaryOf }) {
+function Diagram({ pathway, lang, w, active, allowed, sequence, replaying, onChoose, onService, summaryOf }) {
   const svgRef = useRef(/** @type {SVGSVGElement | null} */ (null));
   const scrollRef = useRef(/** @type {HTMLDivElement | null} */ (null));
-  const [drawn, setDrawn] = useState(/** @type {{ key: string, pathway: string, width: number, height: number } | null} */ (null));
+  const [drawn, setDrawn] = useState(
+    /** @type {{ key: string, pathway: string, width: number, height: number, times: number } | null} */ (null),
+  );
   /** The zoom chosen with the buttons; null: fitted to the width. */
   const [zoom, setZoom] = useState(/** @type {number | null} */ (null));
   const drawnPathway = useRef('');
-  const key = pathway ? `${pathway.name}:${lang}:${open.join(',')}` : '';
+  const key = pathway ? `${pathway.name}:${lang}` : '';
+
+  /** After each drawing (and each box opened or closed, which draws again): its size, and the page's marks on it again. */
+  const sync = (/** @type {SVGSVGElement} */ svg, /** @type {string} */ drawnKey, /** @type {string} */ name) =>
+    setDrawn((before) => ({
+      key: drawnKey,
+      pathway: name,
+      width: Number(svg.dataset.width ?? 800),
+      height: Number(svg.dataset.height ?? 600),
+      times: (before?.times ?? 0) + 1,
+    }));
 
   useEffect(() => {
     const svg = svgRef.current;
     if (!svg || !pathway) return;
     let current = true;
-    // The services opened on the diagram, and what to do when one is clicked: diagram.js draws
-    // services collapsed and calls onToggle (older versions take four arguments and ignore it).
-    const draw = /** @type {(...args: unknown[]) => Promise<void>} */ (drawPathway);
-    void draw(elk, svg, pathway, lang, { open, onToggle }).then(() => {
+    // Boxes opened on the diagram stay open across redraws of the same pathway (diagram.js keeps
+    // them); opening one draws again and calls onToggle: a service opened shows its standard.
+    const onToggle = (/** @type {string} */ toggled) => {
       if (!current) return;
-      // A new pathway starts fitted to the width; a new language or an opened service keeps the zoom.
+      const service = /^[AB]\d$/.exec(toggled.split('.').pop() ?? '')?.[0];
+      if (service) onService(service);
+      sync(svg, key, pathway.name);
+    };
+    void drawPathway(elk, svg, pathway, lang, { onToggle }).then(() => {
+      if (!current) return;
+      // A new pathway starts at the default zoom; a new language keeps the zoom chosen.
       if (drawnPathway.current !== pathway.name) setZoom(null);
       drawnPathway.current = pathway.name;
-      setDrawn({ key, pathway: pathway.name, width: Number(svg.dataset.width ?? 800), height: Number(svg.dataset.height ?? 600) });
+      sync(svg, key, pathway.name);
     });
     return () => {
       current = false;
@@ -149,15 +166,16 @@ function Diagram({ pathway, lang, w, active, allowed, sequence, replaying, onCho
   }, [key]);
 
   /**
-   * The zoom that fits the diagram: its width (at start, never so small that a projector cannot
-   * show the words: the diagram scrolls), or the whole of it (the Fit button).
+   * The zoom that fits the diagram: diagram.js's default (the whole of it in view, but never so
+   * small that a projector cannot show the words: the diagram scrolls), or the whole of it at any
+   * size (the Fit button).
    * @param {boolean} whole
    */
   const fit = (whole) => {
     const box = scrollRef.current?.getBoundingClientRect();
-    if (!box || !drawn) return 1;
-    const byWidth = (box.width - 8) / drawn.width;
-    return whole ? Math.min(1.2, byWidth, (box.height - 8) / drawn.height) : Math.max(0.6, Math.min(1.2, byWidth));
+    const svg = svgRef.current;
+    if (!box || !drawn || !svg) return 1;
+    return whole ? Math.min(1.2, (box.width - 8) / drawn.width, (box.height - 8) / drawn.height) : defaultZoom(svg, box);
   };
   const scale = zoom ?? fit(false);
 
@@ -735,7 +753,6 @@ function App() {
   const [live, setLive] = useState(/** @type {LiveState} */ ('off'));
   const [chosen, setChosen] = useState(/** @type {string | null} */ (null));
   const [listRefresh, setListRefresh] = useState(0);
-  const [open, setOpen] = useState(/** @type {string[]} */ ([]));
   const [aboutService, setAboutService] = useState(/** @type {string | null} */ (null));
   const stepsRef = useRef(steps);
   stepsRef.current = steps;
@@ -844,10 +861,6 @@ function App() {
     (/** @type {string} */ type) => textOf(pathway?.events.find((e) => e.type === type)?.summary, lang),
     [pathway, lang],
   );
-  const toggle = useCallback((/** @type {string} */ key) => {
-    setOpen((before) => (before.includes(key) ? before.filter((k) => k !== key) : [...before, key]));
-    setAboutService(key);
-  }, []);
   /** @param {string | null} type */
   const choose = (type) => {
     if (type !== null && (replayAt !== null || !kase || kase.masked)) return;
@@ -865,7 +878,6 @@ function App() {
           onChange=${(/** @type {Event} */ e) => {
             setPathwayName(/** @type {HTMLSelectElement} */ (e.currentTarget).value);
             setAboutService(null);
-            setOpen([]);
           }}
         >
           ${PATHWAYS.map((p) => html`<option value=${p}>${w.pathwayWords[p]}</option>`)}
@@ -894,8 +906,6 @@ function App() {
           replaying=${Boolean(shownCase && step)}
           onChoose=${choose}
           onService=${setAboutService}
-          open=${open}
-          onToggle=${toggle}
           summaryOf=${summaryOf}
         />
         <${About} pathway=${pathway} chosen=${aboutService} onChoose=${setAboutService} lang=${lang} w=${w} />
