@@ -183,8 +183,8 @@ function Diagram({ pathway, lang, w, active, allowed, sequence, replaying, onCho
   useEffect(() => {
     const svg = svgRef.current;
     if (!svg || !drawn) return;
-    svg.setAttribute('width', String(Math.round(drawn.width * scale)));
-    svg.setAttribute('height', String(Math.round(drawn.height * scale)));
+    svg.setAttribute('width', String(Math.ceil(drawn.width * scale)));
+    svg.setAttribute('height', String(Math.ceil(drawn.height * scale)));
   }, [drawn, scale]);
   useEffect(() => {
     const svg = svgRef.current;
@@ -908,10 +908,10 @@ function App() {
           onService=${setAboutService}
           summaryOf=${summaryOf}
         />
-        <${About} pathway=${pathway} chosen=${aboutService} onChoose=${setAboutService} lang=${lang} w=${w} />
       </div>
       <div class="right">
         <aside class="side">
+          <${About} pathway=${pathway} chosen=${aboutService} onChoose=${setAboutService} lang=${lang} w=${w} />
           <${CaseList}
             lang=${lang}
             w=${w}
