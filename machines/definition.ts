@@ -1,7 +1,7 @@
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
-import type { GuardParams } from './guards.js';
+import { guardLabel, type GuardParams } from './guards.js';
 import { PATHWAYS, type Pathway, type PathwayName } from './pathways.js';
-import { SERVICES, type Language, type ServiceKey, type Text } from './repertory.js';
+import { SERVICES, serviceAbout, type Language, type ServiceKey, type Text } from './repertory.js';
 
 /** A named guard with its parameters, as a transition references it. */
 export interface GuardUse {
@@ -92,7 +92,7 @@ export interface TransitionDescription {
   event: string;
   source: string;
   targets: string[];
-  guards: { name: string; code: string; params: GuardParams }[];
+  guards: { name: string; code: string; params: GuardParams; label: Text }[];
   actions: string[];
 }
 
@@ -113,7 +113,14 @@ function describeTransition(pathway: Pathway, t: AnyTransitionDefinition): Trans
     event: String(t.eventType),
     source: t.source.id,
     targets: (t.target ?? []).map((n: AnyStateNode) => n.id),
-    guards: guardUses(t.guard).map((g) => ({ ...g, code: pathway.guards[g.name]?.code ?? 'UNKNOWN_GUARD' })),
+    guards: guardUses(t.guard).map((g) => {
+      const spec = pathway.guards[g.name];
+      return {
+        ...g,
+        code: spec?.code ?? 'UNKNOWN_GUARD',
+        label: spec ? guardLabel(spec, g.params) : { it: g.name, en: g.name },
+      };
+    }),
     actions: (t.actions ?? []).map(actionName),
   };
 }
@@ -146,13 +153,14 @@ export function describePathway(name: PathwayName) {
     title: pathway.title,
     version: pathway.version,
     root,
-    services: pathway.services.map((key) => SERVICES[key]),
+    services: pathway.services.map((key) => ({ ...SERVICES[key], about: serviceAbout(key) })),
     events: Object.values(pathway.events),
     guards: Object.entries(pathway.guards).map(([guard, spec]) => ({
       name: guard,
       code: spec.code,
       reads: spec.reads,
       message: spec.message,
+      label: spec.label,
     })),
     inputFields: pathway.inputFields,
   };

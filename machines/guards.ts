@@ -1,8 +1,10 @@
 import {
+  COMPLEX_TARGETS,
   CPI_ONLY_ACTS,
   LIMITS,
   SERVICES,
   STANDARDS_TIME_ZONE,
+  minutesText,
   type ComplexTarget,
   type CpiOnlyAct,
   type DeliveryMode,
@@ -46,6 +48,11 @@ export interface GuardSpec<C> {
   reads: 'case' | 'operator' | 'event';
   /** Refusal sentence; `{name}` placeholders are filled from `vars`. */
   message: Text;
+  /**
+   * The rule in a few plain words, as a diagram shows it beside a transition ("dopo A.2 concluso").
+   * `{name}` placeholders are filled from the guard's parameters alone (see `guardLabel`).
+   */
+  label: Text;
   check: (args: GuardArgs<C>, params: GuardParams) => boolean;
   vars?: (args: GuardArgs<C>, params: GuardParams) => Vars;
   /** Field-level detail attached to the reason (payload validation). */
@@ -126,6 +133,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     [PAYLOAD_GUARD]: {
       code: 'PAYLOAD_INVALID',
       reads: 'event',
+      label: { it: 'i dati della richiesta sono completi e validi', en: "the request's data are complete and valid" },
       message: {
         it: 'I dati della richiesta sono incompleti o non validi: {problems}.',
         en: 'The request is incomplete or invalid: {problems}.',
@@ -138,6 +146,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     minimumMeetings: {
       code: 'TOO_FEW_MEETINGS',
       reads: 'case',
+      label: { it: 'almeno {min} incontri registrati', en: 'at least {min} meetings recorded' },
       message: {
         it: '{service} richiede almeno {min} incontri prima di concludersi; registrati {count}.',
         en: '{service} needs at least {min} meetings before it can be completed; {count} recorded.',
@@ -154,6 +163,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     dateNotInFuture: {
       code: 'DATE_IN_FUTURE',
       reads: 'event',
+      label: { it: "la data dell'atto non è nel futuro", en: "the act's date is not in the future" },
       message: {
         it: "La data dell'atto ({at}) è nel futuro: si registrano solo atti già avvenuti.",
         en: 'The date of the act ({at}) is in the future: only acts that have taken place can be recorded.',
@@ -171,6 +181,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     modeAllowed: {
       code: 'DELIVERY_MODE_NOT_ALLOWED',
       reads: 'event',
+      label: { it: 'modalità ammesse: {modes}', en: 'allowed modes: {modes}' },
       message: {
         it: '{service} non prevede la modalità {mode}; modalità ammesse: {modes}.',
         en: '{service} cannot be delivered as a {mode} session; allowed: {modes}.',
@@ -193,6 +204,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     minimumDuration: {
       code: 'DURATION_BELOW_MINIMUM',
       reads: 'event',
+      label: { it: 'durata minima: {durations}', en: 'minimum duration: {durations}' },
       message: {
         it: '{service}: un incontro {mode} deve durare almeno {min} minuti; registrati {minutes}.',
         en: '{service}: each {mode} session must last at least {min} minutes; {minutes} recorded.',
@@ -216,6 +228,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     precedingServicesCompleted: {
       code: 'PRECEDING_SERVICE_NOT_COMPLETED',
       reads: 'case',
+      label: { it: 'dopo aver concluso {after}', en: 'after completing {after}' },
       message: {
         it: '{service} si può erogare solo dopo aver concluso {missing}.',
         en: '{service} can only be delivered after {missing} has been completed.',
@@ -230,6 +243,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     precedingOrConcurrentServiceStarted: {
       code: 'NO_PRECEDING_OR_CONCURRENT_SERVICE',
       reads: 'case',
+      label: { it: 'dopo o insieme ad {afterOrWith}', en: 'after or together with {afterOrWith}' },
       message: {
         it: '{service} si può erogare solo dopo o insieme a {services}: nessuno è ancora iniziato.',
         en: '{service} can only be delivered after or together with {services}: none has started yet.',
@@ -243,6 +257,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     pattoSigned: {
       code: 'PATTO_NOT_SIGNED',
       reads: 'case',
+      label: { it: 'Patto di Servizio firmato', en: 'Patto di Servizio signed' },
       message: {
         it: 'Il Patto di Servizio non è stato sottoscritto: senza il Patto non si accede a questo servizio.',
         en: 'The Patto di Servizio has not been signed: this service requires it.',
@@ -252,6 +267,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     dateNotBeforePatto: {
       code: 'DATE_BEFORE_PATTO',
       reads: 'event',
+      label: { it: 'data non precedente al Patto', en: 'date not before the Patto' },
       message: {
         it: "La data dell'atto ({at}) precede la firma del Patto di Servizio ({patto}).",
         en: 'The date of the act ({at}) is before the Patto di Servizio was signed ({patto}).',
@@ -262,6 +278,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     serviceStarted: {
       code: 'SERVICE_NOT_STARTED',
       reads: 'case',
+      label: { it: '{service} iniziato', en: '{service} started' },
       message: {
         it: '{service} non è ancora iniziato: questo atto ne fa parte.',
         en: '{service} has not started yet: this act belongs to it.',
@@ -272,6 +289,7 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     operatorIsCpi: {
       code: 'CPI_ONLY_ACT',
       reads: 'operator',
+      label: { it: 'solo un operatore del CPI ({law})', en: 'only a CPI operator ({law})' },
       message: {
         it: "{act} ({law}) è di competenza esclusiva dei Centri per l'Impiego: un operatore accreditato non può registrarla.",
         en: '{act} ({law}) is reserved to the public employment offices (CPI): an accredited operator cannot record it.',
@@ -284,6 +302,42 @@ export function commonGuards(events: Record<string, EventSpec>): GuardCatalogue<
     },
   };
 }
+
+/** Service codes joined in words: "A.3 o A.4", "B.1 and B.2". */
+const joinCodes = (keys: ServiceKey[], it: string, en: string): Text => ({
+  it: keys.map((k) => SERVICES[k].code).join(` ${it} `),
+  en: keys.map((k) => SERVICES[k].code).join(` ${en} `),
+});
+
+const joinTexts = (texts: Text[]): Text => ({ it: texts.map((t) => t.it).join(', '), en: texts.map((t) => t.en).join(', ') });
+
+/** The values a guard's label may name, from its parameters alone (no case, no event). */
+function labelVars(params: GuardParams): Vars {
+  const vars: Vars = {};
+  if (params.service) {
+    const service = SERVICES[params.service];
+    const modes = Object.entries(service.minMinutes) as [DeliveryMode, number | null][];
+    Object.assign(vars, {
+      service: service.code,
+      after: joinCodes(service.access.after, 'e', 'and'),
+      afterOrWith: joinCodes(service.access.afterOrWith, 'o', 'or'),
+      min: service.minMeetings ?? 0,
+      modes: joinTexts(modes.map(([mode]) => MODE_NAMES[mode])),
+      durations: joinTexts(
+        modes.map(([mode, min]) => {
+          const length = min === null ? { it: 'libera', en: 'any length' } : minutesText(min);
+          return { it: `${MODE_NAMES[mode].it} ${length.it}`, en: `${MODE_NAMES[mode].en} ${length.en}` };
+        }),
+      ),
+    });
+  }
+  if (params.act) Object.assign(vars, { act: CPI_ONLY_ACTS[params.act].text, law: CPI_ONLY_ACTS[params.act].law });
+  if (params.target) vars.target = COMPLEX_TARGETS[params.target].name;
+  return vars;
+}
+
+/** A guard's rule in plain words, as a transition uses it (its parameters filled in). */
+export const guardLabel = <C>(spec: GuardSpec<C>, params: GuardParams): Text => render(spec.label, labelVars(params));
 
 /** The failed guard as a reason a person can read. */
 export function reasonOf<C>(name: string, spec: GuardSpec<C>, args: GuardArgs<C>, params: GuardParams): Reason {

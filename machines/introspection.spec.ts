@@ -218,21 +218,22 @@ describe('describePathway', () => {
 describe('machine versions', () => {
   // 1.0.0's fingerprints changed once without a version bump, when minMeetings became optional and
   // the minimumMeetings guard moved to the shared catalogue: the description changed, every
-  // transition and guard verdict did not (a bump would have made every open case 409 CASE_MACHINE_OUTDATED);
-  // and again when the catalogue marked its identifier fields (`identifier: true`, Step 8: what a
-  // trainer observing a real case is shown), which changes no payload accepted and no verdict.
+  // transition and guard verdict did not (a bump would have made every open case 409 CASE_MACHINE_OUTDATED).
+  // They changed again, for the same reason, in Step 8: services gained `about` and guards `label`
+  // (words for trainees), and the catalogue marked its identifier fields (`identifier: true`: what a
+  // trainer observing a real case is shown); no payload accepted, transition or verdict changed.
   // When this fails, the machine changed: bump the version in the machine file (persisted cases
   // keep the version they were created on) and update the fingerprint here.
   it('pins the person machine to its version', () => {
     const { version, fingerprint: current } = describePathway('person');
-    expect({ version, fingerprint: current }).toEqual({ version: '1.0.0', fingerprint: '1a7d04967aae03' });
+    expect({ version, fingerprint: current }).toEqual({ version: '1.0.0', fingerprint: '170b0a71e2f113' });
   });
 
   // When this fails, the machine changed: bump the version in the machine file (persisted cases
   // keep the version they were created on) and update the fingerprint here.
   it('pins the employer machine to its version', () => {
     const { version, fingerprint: current } = describePathway('employer');
-    expect({ version, fingerprint: current }).toEqual({ version: '1.0.0', fingerprint: '0c6d76389c2e7e' });
+    expect({ version, fingerprint: current }).toEqual({ version: '1.0.0', fingerprint: '128a88c62413b2' });
   });
 });
 

@@ -42,6 +42,13 @@ export interface ServiceStandard {
   /** Code as the standard writes it: A.1 ... B.4. */
   code: string;
   name: Text;
+  /** What the service is for: the seed's "finalità". */
+  purpose: Text;
+  /**
+   * Who may deliver it: the operators of the regional network and the seed's professional
+   * preconditions ("capacità minime") for the service, in short.
+   */
+  deliveredBy: Text;
   /** Minimum minutes per delivery mode; null = the standard sets no minimum ("varies"). */
   minMinutes: Partial<Record<DeliveryMode, number | null>>;
   /**
@@ -70,6 +77,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'A1',
     code: 'A.1',
     name: { it: 'Informazione', en: 'Information' },
+    purpose: {
+      it: "Sostenere l'utente nell'acquisire informazioni utili per orientarsi e promuoversi nel mercato del lavoro, e presentare i servizi offerti dalla rete regionale pubblico/privata.",
+      en: 'Help the user gather the information needed to find their way and promote themselves on the labour market, and present the services of the regional public/private network.',
+    },
+    deliveredBy: {
+      it: 'Operatori della rete regionale pubblico/privata (CPI e operatori accreditati), capaci di identificare le differenti tipologie di utente e i servizi più appropriati, e di garantire informazioni corrette e complete.',
+      en: 'Operators of the regional public/private network (CPI and accredited operators), able to identify the different kinds of user and the most suitable services, and to give correct and complete information.',
+    },
     minMinutes: { individual: null },
     access: noAccessRule({
       it: 'Da qualsiasi punto della rete pubblico/privata regionale',
@@ -82,6 +97,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'A2',
     code: 'A.2',
     name: { it: 'Accoglienza, primo filtro e presa in carico', en: 'Intake, first screening and taking charge' },
+    purpose: {
+      it: "Garantire all'utente la richiesta e il rilascio della DID (certificata dal CPI), l'aggiornamento della scheda anagrafico-professionale e la presa in carico con un colloquio individuale per la firma del Patto di Servizio.",
+      en: 'Let the user declare their availability for work (the DID, certified by the CPI), update their registry record and be taken in charge in an individual interview that leads to signing the Patto di Servizio.',
+    },
+    deliveredBy: {
+      it: "Operatori della rete regionale pubblico/privata (CPI e operatori accreditati), capaci di identificare gli obiettivi e interpretare i bisogni dell'utente, ipotizzare percorsi di scelta e indagarne capacità, interessi e attitudini; la certificazione della DID spetta al CPI.",
+      en: "Operators of the regional public/private network (CPI and accredited operators), able to identify the user's goals and needs, sketch possible pathways and explore their abilities, interests and aptitudes; only a CPI certifies the DID.",
+    },
     // A.2: group meetings at least 1 hour, individual meetings at least 30 minutes
     minMinutes: { individual: 30, group: 60 },
     access: noAccessRule({
@@ -114,6 +137,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'A3',
     code: 'A.3',
     name: { it: 'Orientamento professionale', en: 'Vocational guidance' },
+    purpose: {
+      it: "Sostenere l'utente nella costruzione di un percorso personalizzato che promuova il suo inserimento o reinserimento nel lavoro, o migliori la sua posizione nel mercato del lavoro.",
+      en: 'Help the user build a personal pathway into (or back into) work, or towards a better position on the labour market.',
+    },
+    deliveredBy: {
+      it: "Operatori della rete regionale pubblico/privata (CPI e operatori accreditati), capaci di ricostruire l'esperienza formativa e lavorativa dell'utente, negoziare con lui il percorso più idoneo e cooperare con i servizi del territorio; conoscono le metodologie di orientamento professionale.",
+      en: "Operators of the regional public/private network (CPI and accredited operators), able to reconstruct the user's education and work history, agree the most suitable pathway with them and cooperate with local services; they know vocational guidance methods.",
+    },
     // A.3: individual meetings of at least 1 hour
     minMinutes: { individual: 60 },
     access: {
@@ -142,6 +173,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'A4',
     code: 'A.4',
     name: { it: 'Consulenza orientativa', en: 'Specialist vocational counselling' },
+    purpose: {
+      it: "Sostenere l'utente che ha bisogno di supporto per individuare il proprio obiettivo professionale, per definire il percorso personalizzato verso l'inserimento o il reinserimento nel lavoro.",
+      en: 'Support a user who needs help to find their professional goal, so as to define a personal pathway into (or back into) work.',
+    },
+    deliveredBy: {
+      it: "Operatori della rete regionale pubblico/privata (CPI e operatori accreditati), capaci di condurre un percorso di consulenza e bilancio delle competenze, rimotivare l'utente e programmare le strategie di inserimento lavorativo.",
+      en: 'Operators of the regional public/private network (CPI and accredited operators), able to run a counselling and skills-assessment pathway, motivate the user again and plan how they will enter work.',
+    },
     // A.4: at least two individual meetings of at least 1 hour
     minMinutes: { individual: 60 },
     minMeetings: 2,
@@ -168,6 +207,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'A5',
     code: 'A.5',
     name: { it: 'Accompagnamento al lavoro', en: 'Job-search support' },
+    purpose: {
+      it: "Supportare l'utente nella ricerca di un impiego e nelle attività legate all'inserimento lavorativo o al miglioramento dell'occupabilità (formazione, tirocinio, stage).",
+      en: 'Support the user in looking for a job and in what goes with entering work or improving their employability (training, traineeships, work placements).',
+    },
+    deliveredBy: {
+      it: "Operatori della rete regionale pubblico/privata (CPI e operatori accreditati), capaci di rinforzare l'autonomia dell'utente, presidiare le visite aziendali di tutoraggio e organizzare i servizi con la rete territoriale; conoscono il diritto del lavoro e le tecniche di selezione.",
+      en: "Operators of the regional public/private network (CPI and accredited operators), able to strengthen the user's autonomy, follow up tutoring visits at companies and plan services with the local network; they know labour law and selection techniques.",
+    },
     // A.5: individual or group meetings of at least 2 hours
     minMinutes: { individual: 120, group: 120 },
     access: {
@@ -190,6 +237,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'A6',
     code: 'A.6',
     name: { it: 'Incontro domanda/offerta di lavoro', en: 'Job matching' },
+    purpose: {
+      it: "Sostenere l'incontro tra domanda e offerta di lavoro, accompagnando il lavoratore verso un impiego e rispondendo sia al bisogno di lavoro degli utenti sia alle necessità delle aziende.",
+      en: "Bring labour demand and supply together: accompany the worker towards a job, answering both the users' need for work and the companies' needs.",
+    },
+    deliveredBy: {
+      it: 'Operatori della rete regionale pubblico/privata (CPI e operatori accreditati), capaci di adattare il profilo professionale alla candidatura, programmare le strategie di inserimento e applicare tecniche di negoziazione e intermediazione.',
+      en: 'Operators of the regional public/private network (CPI and accredited operators), able to fit the professional profile to the application, plan how the person will enter work and apply negotiation and intermediation techniques.',
+    },
     // A.6: partly in person (individual or group), partly back office: at least 2 hours
     minMinutes: { individual: 120, group: 120, back_office: 120 },
     access: {
@@ -212,6 +267,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'B1',
     code: 'B.1',
     name: { it: 'Promozione e scouting', en: 'Promotion and scouting' },
+    purpose: {
+      it: "Promuovere i servizi presso le imprese e rilevarne le richieste di prestazioni, come la consulenza e l'incontro domanda/offerta.",
+      en: 'Promote the services to companies and find out what they ask for, such as consulting and job matching.',
+    },
+    deliveredBy: {
+      it: 'Operatori della rete regionale pubblico/privata (CPI e operatori accreditati), capaci di leggere i contesti produttivi delle aziende, presentare i servizi in modo efficace e costruire relazioni di fiducia con le imprese.',
+      en: "Operators of the regional public/private network (CPI and accredited operators), able to read companies' production settings, present the services effectively and build relationships of trust with companies.",
+    },
     // B.1: individual meeting at the company or the office, at least 30 minutes
     minMinutes: { individual: 30 },
     access: noAccessRule({
@@ -231,6 +294,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'B2',
     code: 'B.2',
     name: { it: 'Informazione e accesso ai servizi', en: 'Information and access to services' },
+    purpose: {
+      it: "Informare l'impresa sui servizi offerti, identificarne i fabbisogni e illustrare i possibili ambiti di supporto.",
+      en: 'Inform the company about the services on offer, identify its needs and explain where it can be supported.',
+    },
+    deliveredBy: {
+      it: "Operatori della rete regionale pubblico/privata (CPI e operatori accreditati) con personale dedicato all'accoglienza, capace di identificare i fabbisogni di risorse professionali dell'impresa e i servizi più idonei.",
+      en: "Operators of the regional public/private network (CPI and accredited operators) with staff dedicated to intake, able to identify the company's needs for staff and the most suitable services.",
+    },
     // B.2: at the desk or by appointment, at least 30 minutes
     minMinutes: { individual: 30 },
     access: noAccessRule({
@@ -251,6 +322,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'B3',
     code: 'B.3',
     name: { it: 'Consulenza', en: 'Consulting' },
+    purpose: {
+      it: "Supportare le imprese nei fabbisogni legati alla formazione, all'inserimento e alla gestione delle risorse umane.",
+      en: 'Support companies in their needs for training, hiring and managing their staff.',
+    },
+    deliveredBy: {
+      it: "Operatori della rete regionale pubblico/privata (CPI e operatori accreditati), capaci di interpretare i fabbisogni formativi e di personale dell'impresa e di analizzare e valutare i profili professionali.",
+      en: "Operators of the regional public/private network (CPI and accredited operators), able to interpret the company's training and staffing needs and to analyse and assess professional profiles.",
+    },
     // B.3: on request and by appointment; duration varies with the request
     minMinutes: { individual: null },
     access: {
@@ -275,6 +354,14 @@ export const SERVICES: Record<ServiceKey, ServiceStandard> = {
     key: 'B4',
     code: 'B.4',
     name: { it: 'Incontro domanda/offerta di lavoro', en: 'Job matching' },
+    purpose: {
+      it: 'Supportare le imprese nella preselezione e selezione dei profili professionali rispondenti ai fabbisogni espressi.',
+      en: 'Support companies in pre-selecting and selecting the professional profiles that meet the needs they expressed.',
+    },
+    deliveredBy: {
+      it: 'Operatori della rete regionale pubblico/privata (CPI e operatori accreditati), capaci di valutare i fabbisogni professionali rispetto ai profili dei candidati, gestire i rapporti con le aziende e applicare tecniche di negoziazione e intermediazione.',
+      en: "Operators of the regional public/private network (CPI and accredited operators), able to assess professional needs against the candidates' profiles, manage relations with companies and apply negotiation and intermediation techniques.",
+    },
     // B.4: back office; duration varies with the vacancies
     minMinutes: { back_office: null },
     access: {
@@ -542,3 +629,63 @@ export const LIMITS = {
 } as const;
 
 export const serviceLabel = (key: ServiceKey, lang: Language): string => `${SERVICES[key].code} ${SERVICES[key].name[lang]}`;
+
+const MODE_MEETINGS: Record<DeliveryMode, Text> = {
+  individual: { it: 'Incontri individuali', en: 'Individual meetings' },
+  group: { it: 'Incontri di gruppo', en: 'Group meetings' },
+  back_office: { it: 'Lavoro in back office', en: 'Back-office work' },
+};
+
+/** Minutes as a person says them: "30 minuti", "1 ora", "2 ore". */
+export function minutesText(minutes: number): Text {
+  if (minutes % 60 !== 0) return { it: `${minutes} minuti`, en: `${minutes} minutes` };
+  const hours = minutes / 60;
+  return hours === 1 ? { it: '1 ora', en: '1 hour' } : { it: `${hours} ore`, en: `${hours} hours` };
+}
+
+/**
+ * A service's minimum duration as a sentence, from `minMinutes` and `minMeetings`:
+ * "Incontri individuali: almeno 30 minuti; incontri di gruppo: almeno 1 ora."
+ */
+export function durationText(key: ServiceKey): Text {
+  const service = SERVICES[key];
+  const modes = Object.entries(service.minMinutes) as [DeliveryMode, number | null][];
+  const sentence = (lang: Language): string => {
+    const parts = modes.map(([mode, min], i) => {
+      const name = i === 0 ? MODE_MEETINGS[mode][lang] : MODE_MEETINGS[mode][lang].toLowerCase();
+      const count =
+        service.minMeetings && mode === 'individual'
+          ? lang === 'it'
+            ? ` (almeno ${service.minMeetings})`
+            : ` (at least ${service.minMeetings})`
+          : '';
+      const each = service.minMeetings && mode === 'individual' ? (lang === 'it' ? ' ciascuno' : ' each') : '';
+      const duration =
+        min === null
+          ? lang === 'it'
+            ? 'nessuna durata minima, dipende dalla richiesta'
+            : 'no minimum duration, it depends on the request'
+          : `${lang === 'it' ? 'almeno' : 'at least'} ${minutesText(min)[lang]}${each}`;
+      return `${name}${count}: ${duration}`;
+    });
+    return `${parts.join('; ')}.`;
+  };
+  return { it: sentence('it'), en: sentence('en') };
+}
+
+/** What a trainee reads about a service beside the diagram: the seed's words, in both languages. */
+export interface ServiceAbout {
+  purpose: Text;
+  deliveredBy: Text;
+  duration: Text;
+  access: Text;
+  outputs: Text[];
+}
+
+export const serviceAbout = (key: ServiceKey): ServiceAbout => ({
+  purpose: SERVICES[key].purpose,
+  deliveredBy: SERVICES[key].deliveredBy,
+  duration: durationText(key),
+  access: SERVICES[key].access.text,
+  outputs: SERVICES[key].outputs.map((o) => o.text),
+});

@@ -64,6 +64,7 @@ const employerGuards: GuardCatalogue<EmployerContext> = {
   scoutingMeetingHeld: {
     code: 'SCOUTING_MEETING_NOT_HELD',
     reads: 'case',
+    label: { it: 'incontro di scouting tenuto', en: 'scouting meeting held' },
     message: {
       it: "Non risulta alcun incontro di scouting con l'impresa (B.1, almeno 30 minuti).",
       en: 'No scouting meeting with the company is on record (B.1, at least 30 minutes).',
@@ -73,6 +74,7 @@ const employerGuards: GuardCatalogue<EmployerContext> = {
   companyRecordUpdated: {
     code: 'COMPANY_RECORD_NOT_UPDATED',
     reads: 'case',
+    label: { it: 'scheda aziendale compilata', en: 'company record filled in' },
     message: {
       it: 'La scheda aziendale non è stata compilata.',
       en: 'The company record (scheda aziendale) has not been filled in.',
@@ -82,6 +84,7 @@ const employerGuards: GuardCatalogue<EmployerContext> = {
   pattoNotSigned: {
     code: 'PATTO_ALREADY_SIGNED',
     reads: 'case',
+    label: { it: 'Patto non ancora firmato', en: 'Patto not yet signed' },
     message: { it: 'Il Patto di Servizio è già stato sottoscritto il {date}.', en: 'The Patto di Servizio was already signed on {date}.' },
     check: ({ context }) => context.patto.signedAt === null,
     vars: ({ context }) => ({ date: context.patto.signedAt ?? '' }),
@@ -89,6 +92,7 @@ const employerGuards: GuardCatalogue<EmployerContext> = {
   vacancyRecorded: {
     code: 'VACANCY_NOT_RECORDED',
     reads: 'event',
+    label: { it: 'vacancy registrata', en: 'vacancy recorded' },
     message: {
       it: 'La vacancy "{vacancyId}" non è registrata per questa impresa (B.2).',
       en: 'Vacancy "{vacancyId}" is not recorded for this company (B.2).',
@@ -99,6 +103,7 @@ const employerGuards: GuardCatalogue<EmployerContext> = {
   vacancyNotRecorded: {
     code: 'VACANCY_ALREADY_RECORDED',
     reads: 'event',
+    label: { it: 'vacancy non ancora registrata', en: 'vacancy not yet recorded' },
     message: { it: 'La vacancy "{vacancyId}" è già registrata.', en: 'Vacancy "{vacancyId}" is already recorded.' },
     check: ({ context, event }) => !context.vacancies.some((v) => v.vacancyId === vacancyOf(event)),
     vars: ({ event }) => ({ vacancyId: String(event.vacancyId) }),
@@ -106,6 +111,7 @@ const employerGuards: GuardCatalogue<EmployerContext> = {
   candidatePutForward: {
     code: 'NO_CANDIDATE_PUT_FORWARD',
     reads: 'event',
+    label: { it: 'candidato segnalato per la vacancy', en: 'candidate put forward for the vacancy' },
     message: {
       it: 'Nessun candidato è stato segnalato per la vacancy "{vacancyId}".',
       en: 'No candidate has been put forward for vacancy "{vacancyId}".',
@@ -116,6 +122,7 @@ const employerGuards: GuardCatalogue<EmployerContext> = {
   feedbackRecorded: {
     code: 'FEEDBACK_NOT_RECORDED',
     reads: 'case',
+    label: { it: "feedback dell'impresa raccolto", en: "employer's feedback collected" },
     message: {
       it: "Il feedback dell'impresa sui candidati non è stato raccolto.",
       en: "The employer's feedback on the candidates has not been collected.",

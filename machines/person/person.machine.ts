@@ -89,6 +89,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   didReceived: {
     code: 'DID_NOT_RECEIVED',
     reads: 'case',
+    label: { it: 'DID recepita', en: 'DID received' },
     message: {
       it: 'La DID non è stata recepita: registrarla prima.',
       en: 'The DID (declaration of availability) has not been received: record it first.',
@@ -98,6 +99,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   didNotReceived: {
     code: 'DID_ALREADY_RECEIVED',
     reads: 'case',
+    label: { it: 'DID non ancora recepita', en: 'DID not yet received' },
     message: { it: 'La DID è già stata recepita il {date}.', en: 'The DID was already received on {date}.' },
     check: ({ context }) => context.did === null,
     vars: ({ context }) => ({ date: context.did?.date ?? '' }),
@@ -105,6 +107,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   didDateNotAfterAct: {
     code: 'DID_DATE_AFTER_ACT',
     reads: 'event',
+    label: { it: "data della DID non successiva all'atto", en: 'DID date not after the act' },
     message: {
       it: 'La data della DID ({didDate}) non può essere successiva alla data in cui viene recepita ({at}).',
       en: 'The DID date ({didDate}) cannot be later than the day it is received ({at}).',
@@ -115,6 +118,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   didCertificationRequested: {
     code: 'DID_CERTIFICATION_NOT_REQUESTED',
     reads: 'case',
+    label: { it: 'certificazione della DID richiesta al CPI', en: 'DID certification requested from the CPI' },
     message: {
       it: 'La richiesta di certificazione della DID al CPI non è stata inviata.',
       en: 'The DID certification has not been requested from the CPI.',
@@ -124,18 +128,21 @@ const personGuards: GuardCatalogue<PersonContext> = {
   didCertificationNotRequested: {
     code: 'DID_CERTIFICATION_ALREADY_REQUESTED',
     reads: 'case',
+    label: { it: 'certificazione della DID non ancora richiesta', en: 'DID certification not yet requested' },
     message: { it: 'La certificazione della DID è già stata richiesta.', en: 'The DID certification has already been requested.' },
     check: ({ context }) => context.did?.certificationRequestedAt == null,
   },
   didNotCertified: {
     code: 'DID_ALREADY_CERTIFIED',
     reads: 'case',
+    label: { it: 'DID non ancora certificata', en: 'DID not yet certified' },
     message: { it: 'La DID è già certificata.', en: 'The DID is already certified.' },
     check: ({ context }) => context.did?.certifiedAt == null,
   },
   registryUpdated: {
     code: 'REGISTRY_NOT_UPDATED',
     reads: 'case',
+    label: { it: 'scheda anagrafico-professionale aggiornata', en: 'registry record updated' },
     message: {
       it: 'La scheda anagrafico-professionale non è stata registrata o aggiornata.',
       en: 'The registry record (scheda anagrafico-professionale) has not been registered or updated.',
@@ -145,6 +152,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   dateNotBeforeDid: {
     code: 'DATE_BEFORE_DID',
     reads: 'event',
+    label: { it: 'data non precedente alla DID', en: 'date not before the DID' },
     message: {
       it: "La data dell'atto ({at}) precede la DID ({didDate}).",
       en: 'The date of the act ({at}) is before the DID ({didDate}).',
@@ -155,6 +163,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   specificNeedRecorded: {
     code: 'SPECIFIC_NEED_NOT_RECORDED',
     reads: 'case',
+    label: { it: 'fabbisogno specifico registrato', en: 'specific need recorded' },
     message: {
       it: 'La consulenza orientativa (A.4) si attiva solo su uno specifico fabbisogno individuale: registrarlo prima.',
       en: 'Specialist counselling (A.4) is only for a specific individual need: record the need first.',
@@ -164,6 +173,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   paiSigned: {
     code: 'PAI_NOT_SIGNED',
     reads: 'case',
+    label: { it: 'PAI firmato', en: 'PAI signed' },
     message: {
       it: 'Il Piano di Azione Individuale (PAI) non è stato sottoscritto.',
       en: 'The individual action plan (PAI) has not been signed.',
@@ -173,6 +183,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   paiNotRefused: {
     code: 'PAI_REFUSED',
     reads: 'case',
+    label: { it: 'PAI non rifiutato', en: 'PAI not refused' },
     message: {
       it: 'La persona non ha sottoscritto il PAI ({date}): i servizi che vi si registrano non sono erogabili.',
       en: 'The person refused the PAI ({date}): services recorded in it cannot be delivered.',
@@ -183,6 +194,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   preselected: {
     code: 'NOT_PRESELECTED',
     reads: 'case',
+    label: { it: 'persona preselezionata', en: 'person pre-selected' },
     message: {
       it: 'La persona non è stata preselezionata: prima la preselezione, poi il colloquio.',
       en: 'The person has not been pre-selected: pre-selection comes before the interview.',
@@ -192,6 +204,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   sentToInterview: {
     code: 'NOT_SENT_TO_INTERVIEW',
     reads: 'case',
+    label: { it: 'inviata a un colloquio di selezione', en: 'sent to a selection interview' },
     message: {
       it: 'La persona non è stata inviata ad alcun colloquio di selezione.',
       en: 'The person has not been sent to any selection interview.',
@@ -201,6 +214,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   contractStartPlausible: {
     code: 'CONTRACT_START_OUT_OF_RANGE',
     reads: 'event',
+    label: { it: 'avvio del contratto plausibile', en: 'plausible contract start date' },
     message: {
       it: "La data di avvio del contratto ({start}) non può precedere la DID e può seguire l'assunzione di al più {days} giorni.",
       en: 'The contract start date ({start}) cannot be before the DID, nor more than {days} days after the hiring.',
@@ -214,6 +228,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   targetFlagged: {
     code: 'TARGET_NOT_FLAGGED',
     reads: 'case',
+    label: { it: 'target "{target}" registrato', en: 'target "{target}" recorded' },
     message: {
       it: 'Questo atto riguarda il target "{target}", che non è registrato sul caso.',
       en: 'This act is for the target "{target}", which is not recorded on the case.',
@@ -224,6 +239,7 @@ const personGuards: GuardCatalogue<PersonContext> = {
   complexTargetFlagged: {
     code: 'NO_COMPLEX_TARGET',
     reads: 'case',
+    label: { it: 'target complesso registrato', en: 'complex target recorded' },
     message: {
       it: 'Il caso non ha target complessi registrati: queste precondizioni non si applicano.',
       en: 'The case has no complex target recorded: these preconditions do not apply.',

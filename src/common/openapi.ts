@@ -691,7 +691,31 @@ export const SCHEMAS = {
       title: text,
       version: { type: 'string' },
       root: { type: 'object', description: 'The root state node: nested states with their transitions and guards.' },
-      services: { type: 'array', items: { type: 'object', required: ['key', 'code', 'name'], properties: { key: ENUMS.serviceKey } } },
+      services: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['key', 'code', 'name', 'about'],
+          properties: {
+            key: ENUMS.serviceKey,
+            code: { type: 'string', example: 'A.3' },
+            name: text,
+            about: {
+              type: 'object',
+              description:
+                "The standard's words on the service (D.G.R. 66-3576/2012), for people learning it: what it is for, who may deliver it, the minimum duration (from the minutes the guards enforce), access and outputs.",
+              required: ['purpose', 'deliveredBy', 'duration', 'access', 'outputs'],
+              properties: {
+                purpose: text,
+                deliveredBy: text,
+                duration: text,
+                access: text,
+                outputs: { type: 'array', items: text },
+              },
+            },
+          },
+        },
+      },
       events: {
         type: 'array',
         items: {
@@ -706,7 +730,24 @@ export const SCHEMAS = {
           },
         },
       },
-      guards: { type: 'array', items: { type: 'object', required: ['name', 'code', 'reads', 'message'] } },
+      guards: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name', 'code', 'reads', 'message', 'label'],
+          properties: {
+            name: { type: 'string' },
+            code: { type: 'string' },
+            reads: { type: 'string', enum: ['case', 'operator', 'event'] },
+            message: { ...text, description: 'The refusal sentence; `{name}` placeholders are filled from the case and the event.' },
+            label: {
+              ...text,
+              description:
+                "The rule in a few plain words. On a transition's guards (under `root`) it comes filled in from the guard's parameters.",
+            },
+          },
+        },
+      },
       inputFields: { type: 'array', items: { type: 'object' } },
       fingerprint: { type: 'string' },
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -52,6 +53,16 @@ export function pageCsp(options: { scriptHashes?: string[]; formAction?: "'self'
     `form-action ${options.formAction ?? "'none'"}`,
     "frame-ancestors 'none'",
   ].join('; ');
+}
+
+/**
+ * The CSP of a page whose one inline script is its import map (the console, the inspector): the
+ * pages' own, with the import map allowed by its sha256.
+ */
+export function importMapCsp(html: string, options: { formAction?: "'self'" | "'none'" } = {}): string {
+  const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  if (importMap === undefined) throw new Error('the page has no import map');
+  return pageCsp({ scriptHashes: [createHash('sha256').update(importMap).digest('base64')], ...options });
 }
 
 /** Sends a page's file with its type, no caching without revalidation, and the page's security headers. */

@@ -27,6 +27,8 @@ function loadFiles(): Map<string, StaticFile> {
     'console/matching.js': path.join(web, 'console', 'matching.js'),
     'common/api.js': path.join(web, 'common', 'api.js'),
     'common/event-form.js': path.join(web, 'common', 'event-form.js'),
+    'common/i18n.js': path.join(web, 'common', 'i18n.js'),
+    'common/reasons.js': path.join(web, 'common', 'reasons.js'),
     'vendor/preact.mjs': path.join(preact, 'dist', 'preact.mjs'),
     'vendor/preact-hooks.mjs': path.join(preact, 'hooks', 'dist', 'hooks.mjs'),
     'vendor/htm.mjs': path.join(htm, 'dist', 'htm.mjs'),

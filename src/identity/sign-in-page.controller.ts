@@ -11,10 +11,10 @@ import type { Language } from '../config/app-config.js';
 import { OidcSignInService } from './oidc-sign-in.service.js';
 import { safeNext } from './sign-in-next.js';
 import { Can } from '../policy/can.js';
-import { INSPECTOR_CSP } from '../inspector/inspector.controller.js';
+import { pageCsp } from '../common/static-files.js';
 
-/** Nothing but the service itself, as the inspector's; the form may post to the service only. */
-export const SIGN_IN_CSP = INSPECTOR_CSP.replace("form-action 'none'", "form-action 'self'");
+/** Nothing but the service itself (no inline script); the form may post to the service only. */
+export const SIGN_IN_CSP = pageCsp({ formAction: "'self'" });
 
 /** The page's words; the page's script shows the service's own problem messages (detail), in the same language. */
 const WORDS: Record<Language, Record<string, string>> = {

@@ -6,16 +6,17 @@ import type { Response } from 'express';
 import { ApiContent, ApiProblems } from '../common/openapi.js';
 import { packageRoot } from '../common/package-root.js';
 import { ProblemException } from '../common/problem.js';
-import { pageCsp, readStaticFiles, sendStatic, STATIC_TYPES, type StaticFile } from '../common/static-files.js';
+import { importMapCsp, readStaticFiles, sendStatic, STATIC_TYPES, type StaticFile } from '../common/static-files.js';
 import { Can } from '../policy/can.js';
 
-/** Nothing but the service itself: no CDN, no web font, no inline script, no frame. */
-export const INSPECTOR_CSP = pageCsp();
-
-/** The page's files, read once: the inspector's own scripts and styles, and the elkjs layout engine. */
+/**
+ * The page's files, read once: the inspector's own scripts and styles, and the elkjs layout engine.
+ * The UI library (Preact, htm) and the building blocks it shares with the console (src/web/common)
+ * come from /ui/ (ConsoleController), named by the page's import map.
+ */
 function loadFiles(): Map<string, StaticFile> {
   const web = path.join(packageRoot(import.meta.url), 'src', 'inspector', 'web');
-  const names = ['index.html', 'inspector.css', 'inspector.js', 'diagram.js', 'i18n.js', 'api.js', 'favicon.svg'];
+  const names = ['index.html', 'inspector.css', 'inspector.js', 'diagram.js', 'words.js', 'favicon.svg'];
   return readStaticFiles({
     ...Object.fromEntries(names.map((name) => [name, path.join(web, name)])),
     'elk.bundled.js': createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js'),
@@ -31,6 +32,8 @@ function loadFiles(): Map<string, StaticFile> {
 @Controller('inspector')
 export class InspectorController {
   private readonly files = loadFiles();
+  /** Nothing but the service itself (no CDN, no web font, no frame); the one inline script, the import map, by its hash. */
+  private readonly csp = importMapCsp(this.files.get('index.html')!.body.toString('utf8'));
 
   @Get()
   @ApiOperation({
@@ -40,7 +43,7 @@ export class InspectorController {
   @ApiContent(200, ['text/html'], 'The page.')
   @ApiProblems()
   page(@Res() response: Response): void {
-    sendStatic(response, this.files.get('index.html')!, INSPECTOR_CSP);
+    sendStatic(response, this.files.get('index.html')!, this.csp);
   }
 
   @Get('assets/:file')
@@ -53,6 +56,6 @@ export class InspectorController {
     if (!found) {
       throw new ProblemException('ROUTE_NOT_FOUND', { it: `Nessun file '${file}' nell'ispettore.`, en: `No inspector file '${file}'.` });
     }
-    sendStatic(response, found, INSPECTOR_CSP);
+    sendStatic(response, found, this.csp);
   }
 }

@@ -146,6 +146,22 @@ describe('a case over HTTP, from opening to outcome', () => {
     const person = await api.get('/pathways/person');
     expect(person.body).toMatchObject({ name: 'person', version: expect.any(String), fingerprint: expect.any(String) });
     expect(person.body.events.length).toBeGreaterThan(10);
+    // Each service carries the standard's words on it, and each guard its rule in plain words.
+    const a4 = person.body.services.find((s: { key: string }) => s.key === 'A4');
+    expect(a4.about).toMatchObject({
+      purpose: { it: expect.stringMatching(/obiettivo professionale/), en: expect.stringMatching(/professional goal/) },
+      deliveredBy: { it: expect.stringMatching(/CPI/), en: expect.stringMatching(/accredited/) },
+      duration: {
+        it: 'Incontri individuali (almeno 2): almeno 1 ora ciascuno.',
+        en: 'Individual meetings (at least 2): at least 1 hour each.',
+      },
+      access: { it: expect.stringMatching(/fabbisogno/), en: expect.stringMatching(/need/) },
+    });
+    expect(a4.about.outputs.length).toBeGreaterThan(0);
+    expect(person.body.guards.find((g: { name: string }) => g.name === 'pattoSigned').label).toEqual({
+      it: 'Patto di Servizio firmato',
+      en: 'Patto di Servizio signed',
+    });
     expect((await api.get('/pathways/nobody')).body).toMatchObject({ status: 404, code: 'PATHWAY_NOT_FOUND' });
 
     const health = await api.get('/health');
@@ -171,6 +187,9 @@ describe('a case over HTTP, from opening to outcome', () => {
     expect(Object.keys(openapi.body.paths['/cases/{id}/events'].post.responses)).toEqual(
       expect.arrayContaining(['200', '400', '404', '409', '412', '413', '415', '422', '503']),
     );
+    const described = openapi.body.components.schemas.PathwayDescription.properties;
+    expect(described.services.items.required).toContain('about');
+    expect(described.guards.items.required).toContain('label');
     expect((await api.get('/docs')).status).toBe(200);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 
@@ -28,10 +29,31 @@ describe('inspector assets', () => {
     expect(urls.length).toBeGreaterThanOrEqual(4);
     for (const url of urls) expect(url).toMatch(/^\/inspector\/assets\/[\w.-]+$/);
     for (const url of urls) expect((await api.get(url)).status).toBe(200);
+    // The one inline script is the import map (Preact, htm and the blocks shared with the console,
+    // all from /ui/), allowed by its hash and by nothing wider.
+    const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    expect(csp).toContain(`'sha256-${createHash('sha256').update(importMap).digest('base64')}'`);
+    expect(csp).not.toContain('unsafe-inline');
+    const mapped = Object.values((JSON.parse(importMap) as { imports: Record<string, string> }).imports);
+    expect(mapped).toEqual(expect.arrayContaining(['/ui/vendor/preact.mjs', '/ui/common/']));
+    for (const url of mapped) expect(url).toMatch(/^\/ui\/(vendor|common)\//);
+    for (const file of [
+      '/ui/vendor/preact.mjs',
+      '/ui/vendor/preact-hooks.mjs',
+      '/ui/vendor/htm-preact.mjs',
+      '/ui/common/api.js',
+      '/ui/common/event-form.js',
+      '/ui/common/i18n.js',
+      '/ui/common/reasons.js',
+    ]) {
+      const response = await api.get(file);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    }
   });
 
   it('serves the layout engine and the scripts as JavaScript', async () => {
-    for (const file of ['elk.bundled.js', 'inspector.js', 'diagram.js', 'i18n.js', 'api.js']) {
+    for (const file of ['elk.bundled.js', 'inspector.js', 'diagram.js', 'words.js']) {
       const response = await api.get(`/inspector/assets/${file}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
@@ -46,6 +68,7 @@ describe('inspector assets', () => {
       '/inspector/assets/..%2F..%2Fpackage.json',
       '/inspector/assets/index.html',
       '/inspector/assets/.env',
+      '/inspector/assets/api.js',
     ]) {
       const response = await api.get(path);
       expect(response.status).toBe(404);

@@ -122,16 +122,30 @@ export const stateId = (pathway: string, statePath: string): string => `${pathwa
 /** The state ids the diagram should highlight for these API state paths. */
 export const expectedActive = (pathway: string, statePaths: string[]): string[] => statePaths.map((p) => stateId(pathway, p)).sort();
 
-/** The highlighted states, without the machine's root node (always active, and not a state path). */
+/**
+ * The highlighted states, without the machine's root node (always active, and not a state path). A
+ * closed service box stands for the active states it holds: it names them in data-active-states.
+ */
 export async function activeStates(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const svg = document.querySelector('#diagram');
     const root = svg?.getAttribute('data-pathway') ?? '';
     return Array.from(document.querySelectorAll('#diagram g.state.active'))
-      .map((g) => g.getAttribute('data-state-id') ?? '')
-      .filter((id) => id !== root)
+      .flatMap((g) => [g.getAttribute('data-state-id') ?? '', ...(g.getAttribute('data-active-states') ?? '').split(' ')])
+      .filter((id) => id !== '' && id !== root)
       .sort();
   });
+}
+
+/** Opens every closed box of the diagram (services, other regions, the case's acts), one by one. */
+export async function openAllBoxes(page: Page): Promise<void> {
+  for (;;) {
+    const closed = page.locator('#diagram[data-ready="true"] [data-toggle][aria-expanded="false"]').first();
+    if ((await closed.count()) === 0) return;
+    const key = await closed.getAttribute('data-toggle');
+    await closed.locator(':scope > rect.state-box').click({ position: { x: 12, y: 12 } });
+    await page.locator(`#diagram[data-ready="true"] [data-toggle="${key}"][aria-expanded="true"]`).waitFor();
+  }
 }
 
 export const sameSet = (a: string[], b: string[]): boolean =>

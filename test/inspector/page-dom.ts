@@ -16,6 +16,7 @@ export interface PageElement {
   textContent: string | null;
   getAttribute(name: string): string | null;
   querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): PageElementList;
   matches(selector: string): boolean;
   getBoundingClientRect(): PageRect;
 }

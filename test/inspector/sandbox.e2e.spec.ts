@@ -79,9 +79,9 @@ describe.each(BROWSERS)('inspector in %s: the sandbox (practice cases)', (browse
         await form.waitFor();
         expect(await form.locator('[name="at"]').getAttribute('type')).toBe('date');
         expect(await form.locator('[name="at"]').inputValue()).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-        expect(await form.locator('[name="minutes"]').getAttribute('type')).toBe('number');
-        await form.locator('select[name="mode"]').selectOption('individual');
-        await form.locator('[name="minutes"]').fill('30');
+        expect(await form.locator('[name="f.minutes"]').getAttribute('type')).toBe('number');
+        await form.locator('select[name="f.mode"]').selectOption('individual');
+        await form.locator('[name="f.minutes"]').fill('30');
         await form.locator('#fire-event').click();
         await page.locator('#event-result[data-outcome="applied"]').waitFor();
         await page.locator(`#case-view[data-case-id="${id}"][data-version="2"]`).waitFor();
@@ -94,9 +94,9 @@ describe.each(BROWSERS)('inspector in %s: the sandbox (practice cases)', (browse
         await page.locator('#allowed-events button.event-allowed[data-event="TARGET_PROFILE_RECORDED"]').click();
         const profile = page.locator('#event-form[data-event="TARGET_PROFILE_RECORDED"]');
         await profile.waitFor();
-        expect(await profile.locator('input[type="checkbox"][name="targets"]').count()).toBe(5);
-        await profile.locator('input[type="checkbox"][name="targets"][value="immigrant"]').check();
-        await profile.locator('input[type="checkbox"][name="languageMediation"]').check();
+        expect(await profile.locator('input[type="checkbox"][name="f.targets"]').count()).toBe(5);
+        await profile.locator('input[type="checkbox"][name="f.targets"][value="immigrant"]').check();
+        await profile.locator('input[type="checkbox"][name="f.languageMediation"]').check();
         await profile.locator('#fire-event').click();
         await page.locator(`#case-view[data-case-id="${id}"][data-version="3"]`).waitFor();
         await page.locator('#event-result[data-outcome="applied"]').waitFor();
@@ -125,8 +125,8 @@ describe.each(BROWSERS)('inspector in %s: the sandbox (practice cases)', (browse
         await page.locator(`#blocked-events button.event-blocked[data-event="${BLOCKED}"]`).click();
         const tried = page.locator(`#event-form[data-event="${BLOCKED}"]`);
         await tried.waitFor();
-        await tried.locator('select[name="mode"]').selectOption('individual');
-        await tried.locator('[name="minutes"]').fill('60');
+        await tried.locator('select[name="f.mode"]').selectOption('individual');
+        await tried.locator('[name="f.minutes"]').fill('60');
         const at = await tried.locator('[name="at"]').inputValue();
         inspected.allowConsole(/the server responded with a status of 409/);
         await tried.locator('#fire-event').click();
@@ -182,10 +182,10 @@ describe.each(BROWSERS)('inspector in %s: the sandbox (practice cases)', (browse
         await page.keyboard.press('Space');
         const form = page.locator('#event-form[data-event="INFORMATION_GIVEN"]');
         await form.waitFor();
-        await tabTo(page, '#event-form select[name="referral"]', { maxPresses: 150 });
-        for (let i = 0; i < 5 && (await form.locator('select[name="referral"]').inputValue()) !== 'A2'; i++)
+        await tabTo(page, '#event-form select[name="f.referral"]', { maxPresses: 150 });
+        for (let i = 0; i < 5 && (await form.locator('select[name="f.referral"]').inputValue()) !== 'A2'; i++)
           await page.keyboard.press('ArrowDown');
-        expect(await form.locator('select[name="referral"]').inputValue()).toBe('A2');
+        expect(await form.locator('select[name="f.referral"]').inputValue()).toBe('A2');
         await tabTo(page, '#fire-event');
         await page.keyboard.press('Enter');
         await page.locator(`#case-view[data-case-id="${id}"][data-version="2"]`).waitFor();

@@ -3,7 +3,7 @@
  * The form of one event, generated from its description (GET /pathways/:name `events[].fields`):
  * each field with its label in the chosen language, a date picker for dates, a choice for enums,
  * limits for numbers, and the server's error for it shown next to it. The act's date (`at`) comes
- * first, today by default. Used by the console (and meant for the inspector's sandbox).
+ * first, today by default. Used by the console and by the inspector's sandbox.
  */
 import { html } from 'htm/preact';
 
@@ -104,10 +104,13 @@ export function Field({ field, lang, error }) {
 }
 
 /**
+ * The form; `formProps` and `submitProps` add attributes to the form and to its submit button (an
+ * id, a class, data- attributes the page's tests read).
  * @param {{ event: EventDescription, lang: Language, words: { date: string, submit: string, cancel: string },
- *   errors: FieldError[], busy: boolean, onSubmit: (payload: Record<string, unknown>) => void, onCancel: () => void }} props
+ *   errors: FieldError[], busy: boolean, onSubmit: (payload: Record<string, unknown>) => void, onCancel: () => void,
+ *   formProps?: Record<string, string>, submitProps?: Record<string, string> }} props
  */
-export function EventForm({ event, lang, words, errors, busy, onSubmit, onCancel }) {
+export function EventForm({ event, lang, words, errors, busy, onSubmit, onCancel, formProps = {}, submitProps = {} }) {
   /** @param {string} name */
   const errorOf = (name) => errors.find((e) => e.field === name || e.field === `payload.${name}`)?.message;
   /** @param {SubmitEvent} e */
@@ -117,7 +120,7 @@ export function EventForm({ event, lang, words, errors, busy, onSubmit, onCancel
     onSubmit(payloadOf(/** @type {HTMLFormElement} */ (e.currentTarget), event));
   };
   const atError = errorOf('at');
-  return html`<form class="event-form" onSubmit=${submit} aria-label=${event.summary[lang]} novalidate>
+  return html`<form class="event-form" ...${formProps} onSubmit=${submit} aria-label=${event.summary[lang]} novalidate>
     <h3>${event.summary[lang]} <small class="code">${event.type}</small></h3>
     <div class="field">
       <label for="field-at">${words.date} *</label>
@@ -134,7 +137,7 @@ export function EventForm({ event, lang, words, errors, busy, onSubmit, onCancel
     </div>
     ${event.fields.map((field) => html`<${Field} key=${field.name} field=${field} lang=${lang} error=${errorOf(field.name)} />`)}
     <div class="actions">
-      <button type="submit" class="primary" disabled=${busy}>${words.submit}</button>
+      <button type="submit" class="primary" ...${submitProps} disabled=${busy}>${words.submit}</button>
       <button type="button" onClick=${onCancel}>${words.cancel}</button>
     </div>
   </form>`;
