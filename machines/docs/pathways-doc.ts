@@ -81,6 +81,14 @@ function repertorySection(): string {
       ['Code', 'Italian name', 'English name', 'Delivery modes (minimum per meeting)', 'Min. meetings', 'Access precondition', 'Outputs', 'Indicators'],
       rows,
     ),
+    '',
+    "What each service is for and who may deliver it, in the standard's words (GET /pathways/:name serves them",
+    "in both languages as each service's `about`, with the minimum duration as a sentence).",
+    '',
+    table(
+      ['Code', 'Purpose', 'Who may deliver it'],
+      Object.values(SERVICES).map((s) => [`**${s.code}**`, both(s.purpose), both(s.deliveredBy)]),
+    ),
   ].join('\n');
 }
 

@@ -228,13 +228,13 @@ describe.each(BROWSERS)('inspector in %s: the diagram teaches', (browserName) =>
           const described = describePathway(pathway);
           for (const lang of ['it', 'en'] as const) {
             await chooseLanguage(page, lang);
+            // Drawn again in the chosen language, the opened boxes still open.
+            const first = described.services[0];
             await page
-              .locator(`#diagram[data-ready="true"] g.state[data-service="${SERVICES[pathway][0]}"][aria-expanded="true"]`)
+              .locator(
+                `#diagram[data-ready="true"] g.state[data-service="${first.key}"][aria-expanded="true"][aria-label="${lang === 'it' ? 'Chiudi' : 'Close'}: ${first.code} ${first.name[lang]}"]`,
+              )
               .waitFor();
-            await page.waitForFunction(
-              ([first]) => (document.querySelector('#diagram g.state[data-service] text')?.textContent ?? '').includes(first),
-              [described.services[0].name[lang]],
-            );
             const texts = (await visibleTexts(page)).map((t) => t.text);
             // Wrapped lines are cut at spaces: joined with one, they give the sentences back.
             const shown = texts.join(' ');

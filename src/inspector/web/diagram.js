@@ -3,10 +3,11 @@
  * The statechart of a pathway as SVG, for trainees: the machine description from GET /pathways/:name,
  * laid out by elkjs and drawn here.
  *
- * At the top level the services are closed boxes in the pathway's order (A.1 to A.6, B.1 to B.4), with
- * the precedence between them drawn as labelled arrows (from each service's access rule: "completed
- * before", "started before or together"), the case's own acts in one more box, and the final outcomes
- * beside them. Opening a box (click, Enter or Space) shows its internal states and transitions; opened
+ * At the top level the services are closed boxes in a column, in the pathway's order (A.1 to A.6, B.1
+ * to B.4), with the precedence between them drawn as arrows (from each service's access rule: solid for
+ * `after`, must be completed before; dashed for `afterOrWith`, one of them started before or together)
+ * and the access guard's own sentence beside the service they lead to; the other regions (training) and
+ * the case's own acts are boxes on the right, the final outcomes beside the whole. Opening a box (click, Enter or Space) shows its internal states and transitions; opened
  * boxes stay open until closed. Events are shown by their translated summary and rules by their plain
  * sentence; the event types and guard names are in each element's <title> (a tooltip). Every text is at
  * least MIN_FONT_PX at scale 1, so any zoom of LEGIBLE_ZOOM or more keeps it at 12 px or more.
@@ -127,11 +128,8 @@ const WORDS = {
   actsCount: { it: 'atti', en: 'acts' },
   after: { it: 'concluso prima', en: 'completed first' },
   afterOrWith: { it: 'iniziato prima o insieme', en: 'started first or together' },
-  anyOne: { it: '(basta uno)', en: '(any one)' },
-  rules: { it: 'Regole', en: 'Rules' },
   open: { it: 'Apri', en: 'Open' },
   close: { it: 'Chiudi', en: 'Close' },
-  status: { it: 'stato', en: 'status' },
 };
 
 /**
@@ -204,15 +202,15 @@ function header(title, font, listed, states, words, lang, measure, wrapAt) {
     const head = target ? `→ ${words.event(transition.event)} (${stateTitle(target, lang)})` : `⟲ ${words.event(transition.event)}`;
     const eventLines = wrap(head, FONTS.event, RULE_WRAP + 40, measure);
     const lines = [...eventLines, ...ruleLines(transition, words, lang, measure)];
-    items.push({ transition, dx: columnX, dy: y, lines: [...lines] });
     const firstRule = eventLines.length;
+    // Each line says what it is: 'E' an event, 'R' a rule (see drawLines).
+    items.push({ transition, dx: columnX, dy: y, lines: lines.map((l, j) => (j < firstRule ? `E${l}` : `R${l}`)) });
     columnWidth = Math.max(
       columnWidth,
       ...lines.map((l, j) => measure(l, css(j < firstRule ? FONTS.event : FONTS.rule)) + (j < firstRule ? 0 : 14)),
     );
     y += eventLines.length * LINE.event + (lines.length - firstRule) * LINE.rule + 4;
     listHeight = Math.max(listHeight, y);
-    items[items.length - 1].lines = lines.map((l, j) => (j < firstRule ? `E${l}` : `R${l}`));
   });
   width = Math.max(width, columnX + columnWidth) + 2 * PAD;
   const height = titleLines.length * LINE.title + 12 + listHeight;
