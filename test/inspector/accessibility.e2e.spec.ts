@@ -176,8 +176,13 @@ describe.each(BROWSERS)('inspector in %s: accessibility, the standard beside the
         expect(await page.locator('#event-form, #fire-event').count()).toBe(0);
         expect(await page.locator('#diagram g.transition.allowed').count()).toBe(0);
         expect(await page.locator('#diagram g.state.active').count()).toBeGreaterThan(0);
+        if (browserName === 'chromium') {
+          // The list of practice cases beside it: the real cases listed would be masked by the service too.
+          await page.locator('#filter-practice').check();
+          await page.locator(`#case-list button[data-case-id="${real.id}"]`).waitFor({ state: 'detached' });
+          await saveScreenshot(page, 'inspector-read-only.png');
+        }
         expect(await seriousViolations(page)).toEqual([]);
-        if (browserName === 'chromium') await saveScreenshot(page, 'inspector-read-only.png');
       }),
     BROWSER_TEST_TIMEOUT_MS,
   );
