@@ -16,6 +16,7 @@ import {
   withPage,
 } from './inspector-page.js';
 import type { PageDocument } from './page-dom.js';
+import { subjectFor } from '../support/subjects.js';
 
 // Functions given to page.evaluate run in the page; tsconfig has no DOM lib (see page-dom.ts).
 declare const document: PageDocument;
@@ -146,44 +147,67 @@ describe.each(BROWSERS)('inspector in %s: accessibility, the standard beside the
   );
 
   it(
-    'a case the service masks (a trainer reading a real case) is read-only: the notice, no subject, no control that records',
-    () =>
-      withPage(suite.browser, suite.t.url, async (inspected) => {
-        const { page, origin } = inspected;
-        const real = await driveCase(suite.api, 'person', PERSON_STEPS.slice(0, 2));
-        // The service marks such a case `masked` (helper C's branch); until then, its answer is masked here.
-        await page.route(`${origin}/cases/${real.id}`, async (route) => {
-          const response = await route.fetch();
-          const body = { ...(await response.json()), masked: true, subject: '***' };
-          await route.fulfill({ response, json: body });
-        });
-        await gotoInspector(page, origin);
-        await openCaseById(page, real);
-        await waitForCase(page, real);
-        await waitForLive(page);
-        expect(await page.locator('#case-view').getAttribute('data-masked')).toBe('true');
-        const notice = squash(await page.locator('#read-only').textContent());
-        expect(notice).toMatch(/^Sola lettura: dati personali nascosti/);
-        const subject = squash(await page.locator('#case-subject').textContent());
-        expect(subject).toBe('(dati personali nascosti)');
-        expect(subject).not.toContain('***');
-        // Allowed events are listed, not actionable; blocked ones keep their reasons; no form, no button.
-        const transitions = (await suite.api.get(`/cases/${real.id}/transitions`)).body;
-        await page.locator('#allowed-events li[data-event]').first().waitFor();
-        expect(await page.locator('#allowed-events li[data-event]').count()).toBe(transitions.allowed.length);
-        expect(await page.locator('#allowed-events button, #blocked-events button').count()).toBe(0);
-        expect(await page.locator('#blocked-events li[data-event] .reasons li').count()).toBeGreaterThan(0);
-        expect(await page.locator('#event-form, #fire-event').count()).toBe(0);
-        expect(await page.locator('#diagram g.transition.allowed').count()).toBe(0);
-        expect(await page.locator('#diagram g.state.active').count()).toBeGreaterThan(0);
-        if (browserName === 'chromium') {
-          // The list of practice cases beside it: the real cases listed would be masked by the service too.
-          await page.locator('#filter-practice').check();
-          await page.locator(`#case-list button[data-case-id="${real.id}"]`).waitFor({ state: 'detached' });
-          await saveScreenshot(page, 'inspector-read-only.png');
-        }
-        expect(await seriousViolations(page)).toEqual([]);
-      }),
+    'a trainer opens a real case of their office read-only: the notice, no subject anywhere, no control that records',
+    async () => {
+      const password = 'trainer-password-1234';
+      const trainer = await suite.t.newOperator({
+        officeId: suite.t.operator.officeId,
+        roles: ['trainer'],
+        name: 'Tina Formatrice',
+        password,
+      });
+      const realSubject = subjectFor('person');
+      const real = await driveCase(suite.api, 'person', PERSON_STEPS.slice(0, 2), { subject: realSubject });
+      await withPage(
+        suite.browser,
+        suite.t.url,
+        async (inspected) => {
+          const { page, origin } = inspected;
+          // Chromium logs every non-2xx answer; none is expected, and the page sends no write.
+          const writes: string[] = [];
+          page.on('request', (r) => {
+            if (r.method() !== 'GET') writes.push(`${r.method()} ${r.url()}`);
+          });
+          await gotoInspector(page, origin);
+          await openCaseById(page, real);
+          await waitForCase(page, real);
+          await waitForLive(page);
+          expect(await page.locator('#case-view').getAttribute('data-masked')).toBe('true');
+          const notice = squash(await page.locator('#read-only').textContent());
+          expect(notice).toMatch(/^Sola lettura: dati personali nascosti/);
+          const subject = squash(await page.locator('#case-subject').textContent());
+          expect(subject).toBe('(dati personali nascosti)');
+          expect(subject).not.toContain('***');
+          // Allowed events are listed, not actionable; blocked ones keep their reasons; no form, no button.
+          const transitions = (await suite.api.get(`/cases/${real.id}/transitions`)).body;
+          await page.locator('#allowed-events li[data-event]').first().waitFor();
+          expect(await page.locator('#allowed-events li[data-event]').count()).toBe(transitions.allowed.length);
+          expect(await page.locator('#allowed-events button, #blocked-events button').count()).toBe(0);
+          expect(await page.locator('#blocked-events li[data-event] .reasons li').count()).toBeGreaterThan(0);
+          expect(await page.locator('#event-form, #fire-event').count()).toBe(0);
+          expect(await page.locator('#diagram g.transition.allowed').count()).toBe(0);
+          expect(await page.locator('#diagram g.state.active').count()).toBeGreaterThan(0);
+          // The subject is nowhere on the page, nor in the case list beside it (the service masks it there too).
+          await page.locator(`#case-list button[data-case-id="${real.id}"]`).waitFor();
+          expect(await page.content()).not.toContain(realSubject);
+          if (browserName === 'chromium') await saveScreenshot(page, 'inspector-read-only.png');
+          expect(await seriousViolations(page)).toEqual([]);
+          expect(writes).toEqual([]);
+          // What the page offers none of, the service refuses: a trainer's act on the real case is 403, and changes nothing.
+          const before = (await suite.api.get(`/cases/${real.id}`)).body.version;
+          const cookie = (await inspected.context.cookies(origin)).find((c) => c.name === 'percorsi_session')!;
+          const refused = await fetch(`${origin}/cases/${real.id}/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', cookie: `percorsi_session=${cookie.value}`, origin },
+            body: JSON.stringify({ type: 'REGISTRY_UPDATED', at: '2026-01-15' }),
+          });
+          expect(refused.status).toBe(403);
+          expect(((await refused.json()) as { detail: string }).detail).toMatch(/solo osservare|only be observed/);
+          expect((await suite.api.get(`/cases/${real.id}`)).body.version).toBe(before);
+        },
+        { signInAs: { username: trainer.username, password } },
+      );
+    },
     BROWSER_TEST_TIMEOUT_MS,
   );
 });

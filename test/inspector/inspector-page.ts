@@ -15,6 +15,7 @@ import {
   waitFor,
   type BrowserName,
   type InspectedPage,
+  type OpenPageOptions,
 } from '../support/browser.js';
 import { client, startTestApp, type Client, type TestApp } from '../support/test-app.js';
 import type { PageDocument } from './page-dom.js';
@@ -309,9 +310,10 @@ export async function withPage(
   browser: Browser | undefined,
   origin: string,
   run: (inspected: InspectedPage) => Promise<void>,
+  options: OpenPageOptions = {},
 ): Promise<void> {
   if (!browser) throw new Error('the browser did not start');
-  const inspected = await openPage(browser, origin);
+  const inspected = await openPage(browser, origin, options);
   try {
     await run(inspected);
     inspected.expectClean();

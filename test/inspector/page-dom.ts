@@ -36,6 +36,7 @@ export interface PageDocument {
   readonly body: PageElement;
   readonly activeElement: PageElement | null;
   readonly styleSheets: Iterable<PageStyleSheet>;
+  getElementById(id: string): PageElement | null;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): PageElementList;
 }

@@ -128,8 +128,6 @@ const WORDS = {
   actsCount: { it: 'atti', en: 'acts' },
   after: { it: 'concluso prima', en: 'completed first' },
   afterOrWith: { it: 'iniziato prima o insieme', en: 'started first or together' },
-  open: { it: 'Apri', en: 'Open' },
-  close: { it: 'Chiudi', en: 'Close' },
 };
 
 /**
@@ -742,15 +740,23 @@ export function render(svg, layout, pathway, lang) {
     el('rect', { class: 'state-box', x, y, width: w, height: h, rx: closed || state.states.length ? 14 : 10 }, group);
     if (state.type === 'final') el('rect', { class: 'final-ring', x: x + 4, y: y + 4, width: w - 8, height: h - 8, rx: 7 }, group);
     const font = info.kind === 'region' || n.id === pathway.root.id ? FONTS.service : FONTS.state;
+    /** @type {string[]} the ids of the texts that name a box a trainee opens (its title, its status) */
+    const namedBy = [];
     info.header.titleLines.forEach((line, i) => {
       const text = textAt(
         group,
         x + PAD,
         y + LINE.title * (i + 1) + 2,
-        line,
+        // A wrapped title's lines keep the space between them (not drawn), so that the box's text reads
+        // as its name does: "A.2 Accoglienza, primo filtro ...", not "primofiltro".
+        i < info.header.titleLines.length - 1 ? `${line} ` : line,
         info.kind === 'region' ? 'service-title' : 'state-text',
         font,
       );
+      if (info.kind === 'region' || info.kind === 'acts') {
+        text.setAttribute('id', `box-${info.toggleKey}-title-${i}`);
+        namedBy.push(`box-${info.toggleKey}-title-${i}`);
+      }
       // A title wider than its box (a font other than the one measured) is squeezed, never spills.
       const room = w - 2 * PAD - (info.kind === 'region' || info.kind === 'acts' ? TOGGLE : 0);
       if (text instanceof SVGTextElement && text.getComputedTextLength() > room) {
@@ -767,16 +773,25 @@ export function render(svg, layout, pathway, lang) {
       group.setAttribute('role', 'button');
       group.setAttribute('aria-expanded', String(info.open));
       group.setAttribute('data-toggle', info.toggleKey);
-      const name = info.kind === 'acts' ? info.header.titleLines.join(' ') : state.label[lang];
-      group.setAttribute('aria-label', `${info.open ? WORDS.close[lang] : WORDS.open[lang]}: ${name}`);
+      // Named by what it shows (its title, and a live case's status), so that what a trainee sees is what
+      // a screen reader says and voice control answers to; aria-expanded says whether it is open.
       textAt(group, x + w - PAD, y + LINE.title + 2, info.open ? '−' : '+', 'toggle-text', FONTS.service).setAttribute(
         'text-anchor',
         'end',
       );
       if (!info.open && info.kind === 'region') {
         // The status line: filled in by highlight() for a live case.
-        textAt(group, x + PAD, y + info.header.titleLines.length * LINE.title + LINE.status + 2, '', 'status-text', FONTS.status);
+        textAt(
+          group,
+          x + PAD,
+          y + info.header.titleLines.length * LINE.title + LINE.status + 2,
+          '',
+          'status-text',
+          FONTS.status,
+        ).setAttribute('id', `box-${info.toggleKey}-status`);
+        namedBy.push(`box-${info.toggleKey}-status`);
       }
+      group.setAttribute('aria-labelledby', namedBy.join(' '));
     }
     const listTop = y + LINE.title * info.header.titleLines.length + 8;
     for (const item of info.header.items) {

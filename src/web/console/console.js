@@ -11,9 +11,11 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { call, newKey } from '../common/api.js';
 import { EventForm } from '../common/event-form.js';
+import { COMMON_WORDS, serviceCode, statusWord, useLanguage } from '../common/i18n.js';
+import { BlockedEvents } from '../common/reasons.js';
 import { MatchForm, Matches, isMatchingEvent } from './matching.js';
 import { Placement, useAssignees } from './placement.js';
-import { DueBadge, Reasons, RefusalBox, actTime, messageOf, pathwayOf, refusalOf, serviceCode } from './ui.js';
+import { DueBadge, RefusalBox, actTime, messageOf, pathwayOf, refusalOf } from './ui.js';
 import { Worklist } from './worklist.js';
 import { WORDS } from './words.js';
 
@@ -33,14 +35,6 @@ import { WORDS } from './words.js';
  * @typedef {{ sequence: number, type: string, payload: Record<string, unknown>, actor: { username?: string, id?: string, kind?: string },
  *   occurredAt: string, recordedAt: string }} HistoryEvent
  */
-
-const LANG_KEY = 'percorsi.lang';
-
-/** @returns {Language} */
-function initialLanguage() {
-  const saved = localStorage.getItem(LANG_KEY);
-  return saved === 'en' || saved === 'it' ? saved : 'it';
-}
 
 /** The route in the hash: '#/cases/<id>' or the worklist. */
 function routeOf() {
@@ -147,7 +141,7 @@ function CasePage({ caseId, me, lang, w }) {
     </h1>
     <dl class="facts">
       <dt>${w.status}</dt>
-      <dd>${w.statuses[/** @type {'active'} */ (kase.status)] ?? kase.status}</dd>
+      <dd>${statusWord(kase.status, lang)}</dd>
       <dt>${w.office}</dt>
       <dd data-testid="case-office">${kase.officeId === null ? w.none : (offices.get(kase.officeId) ?? kase.officeId)}</dd>
       <dt>${w.assignee}</dt>
@@ -163,7 +157,7 @@ function CasePage({ caseId, me, lang, w }) {
               (s) =>
                 html`<tr>
                   <th scope="row">${s.code} ${s.name[lang]}</th>
-                  <td>${w.statuses[/** @type {'active'} */ (kase.services[s.key])] ?? kase.services[s.key] ?? w.none}</td>
+                  <td>${kase.services[s.key] ? statusWord(kase.services[s.key], lang) : w.none}</td>
                 </tr>`,
             )}
           </tbody>
@@ -207,13 +201,11 @@ function CasePage({ caseId, me, lang, w }) {
         }
         <details class="blocked">
           <summary>${w.blocked} (${transitions.blocked.filter((b) => b.kind === 'guards_failed').length})</summary>
-          <ul>
-            ${transitions.blocked
-              .filter((b) => b.kind === 'guards_failed')
-              .map(
-                (b) => html`<li><strong>${events.get(b.event)?.summary[lang] ?? b.event}</strong><${Reasons} reasons=${b.reasons} /></li>`,
-              )}
-          </ul>
+          <${BlockedEvents}
+            blocked=${transitions.blocked.filter((b) => b.kind === 'guards_failed')}
+            nameOf=${(/** @type {Blocked} */ b) => events.get(b.event)?.summary[lang] ?? b.event}
+            empty=${w.none}
+          />
         </details>
         <${Placement} kase=${kase} me=${me} lang=${lang} w=${w} assignees=${assignees} onDone=${done} />
       </section>
@@ -238,22 +230,18 @@ function CasePage({ caseId, me, lang, w }) {
 }
 
 function App() {
-  const [lang, setLang] = useState(initialLanguage);
+  const [lang, setLang] = useLanguage((l) => WORDS[l].title);
   const [me, setMe] = useState(/** @type {Me | null} */ (null));
   const [error, setError] = useState('');
   const [officeId, setOfficeId] = useState('');
   const [route, setRoute] = useState(routeOf);
-  const w = WORDS[lang];
+  /** @type {Words} */
+  const w = { ...COMMON_WORDS[lang], ...WORDS[lang] };
   useEffect(() => {
     const onHash = () => setRoute(routeOf());
     addEventListener('hashchange', onHash);
     return () => removeEventListener('hashchange', onHash);
   }, []);
-  useEffect(() => {
-    document.documentElement.lang = lang;
-    document.title = w.title;
-    localStorage.setItem(LANG_KEY, lang);
-  }, [lang]);
   useEffect(() => {
     call('/me', { language: lang })
       .then(({ body }) => setMe(body))

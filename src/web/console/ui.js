@@ -1,11 +1,14 @@
 // @ts-check
 /**
- * The console's small shared pieces: dates in Rome, the due badge, the reasons list, a refusal as
- * the page shows it, the pathways' descriptions (read once per language) and the case types.
+ * The console's small shared pieces: dates in Rome, the due badge, a refusal as the page shows it
+ * (its reasons as ../common/reasons.js lists them), the pathways' descriptions (read once per
+ * language) and the case types.
  */
 import { useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { ApiProblem, call, newKey } from '../common/api.js';
+import { deadlineWord } from '../common/i18n.js';
+import { Reasons } from '../common/reasons.js';
 
 /**
  * @typedef {import('./words.js').Language} Language
@@ -41,22 +44,12 @@ export const actTime = (iso, lang) => (iso.endsWith('T00:00:00.000Z') ? dayOf(is
 /** @param {unknown} error @param {Words} w */
 export const messageOf = (error, w) => (error instanceof Error ? error.message : `${w.error}`);
 
-/** A service key as the standards write it: A3 -> A.3. @param {string} key */
-export const serviceCode = (key) => key.replace(/^([AB])(\d)$/, '$1.$2');
-
 /** @param {{ deadline: { dueBy: string, state: string, daysLeft: number | null }, lang: Language, w: Words }} props */
 export function DueBadge({ deadline, lang, w }) {
-  const state = /** @type {'overdue' | 'met' | 'pending' | 'waived'} */ (deadline.state);
-  const what = w[state] ?? state;
+  const what = deadlineWord(deadline.state, lang);
   const text = `${dayOf(deadline.dueBy, lang)} · ${deadline.daysLeft === null ? what : `${what}, ${w.days(deadline.daysLeft)}`}`;
-  return html`<span class=${`due due-${state}`}>${text}</span>`;
+  return html`<span class=${`due due-${deadline.state}`}>${text}</span>`;
 }
-
-/** @param {{ reasons: Reason[] }} props */
-export const Reasons = ({ reasons }) =>
-  html`<ul class="reasons">
-    ${reasons.map((r) => html`<li>${r.message}${r.code ? html` <small class="code">${r.code}</small>` : null}</li>`)}
-  </ul>`;
 
 /**
  * A refusal as a form shows it: the service's field errors (for the fields), a stale page, or the

@@ -8,7 +8,8 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { ApiProblem, call, newKey } from '../common/api.js';
 import { Field } from '../common/event-form.js';
-import { DueBadge, dateTime, messageOf, pathwayOf, serviceCode } from './ui.js';
+import { serviceCode, statusWord } from '../common/i18n.js';
+import { DueBadge, dateTime, messageOf, pathwayOf } from './ui.js';
 
 /**
  * @typedef {import('./words.js').Language} Language
@@ -163,7 +164,7 @@ function SearchResults({ text, lang, w }) {
           html`<tr key=${c.id}>
             <td><a href=${`#/cases/${c.id}`}>${c.subject}</a></td>
             <td>${c.pathway === 'person' ? w.person : w.employer}</td>
-            <td>${w.statuses[/** @type {'active'} */ (c.status)] ?? c.status}</td>
+            <td>${statusWord(c.status, lang)}</td>
           </tr>`,
       )}
     </tbody>
