@@ -50,6 +50,30 @@ export function payloadOf(form, event) {
 }
 
 /**
+ * The attributes that tie a control to its error message (`<id>-error`), when it has one.
+ * @param {string} id @param {string | undefined} error
+ */
+export const invalidProps = (id, error) => (error ? { 'aria-invalid': 'true', 'aria-describedby': `${id}-error` } : {});
+
+/**
+ * A control's error message, next to it, or nothing.
+ * @param {string} id @param {string | undefined} error
+ */
+export const errorText = (id, error) => (error ? html`<p class="field-error" id=${`${id}-error`}>${error}</p>` : null);
+
+/**
+ * The act's date (`at`), today in Rome by default: the first field of every form that records an act.
+ * @param {{ id: string, label: string, error: string | undefined }} props
+ */
+export function ActDate({ id, label, error }) {
+  return html`<div class="field">
+    <label for=${id}>${label} *</label>
+    <input type="date" id=${id} name="at" value=${romeToday()} required ...${invalidProps(id, error)} />
+    ${errorText(id, error)}
+  </div>`;
+}
+
+/**
  * One field of a form generated from a description (its control named `f.<name>`), with its
  * label and the server's error for it.
  * @param {{ field: FieldDescription, lang: Language, error: string | undefined }} props
@@ -59,7 +83,7 @@ export function Field({ field, lang, error }) {
   const errorId = `${id}-error`;
   const label = field.description[lang] || field.name;
   const described = error ? errorId : undefined;
-  const common = { id, name: `f.${field.name}`, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': described };
+  const common = { id, name: `f.${field.name}`, ...invalidProps(id, error) };
   /** @type {unknown} */
   let control;
   switch (field.type.kind) {
@@ -92,14 +116,14 @@ export function Field({ field, lang, error }) {
         ${(field.type.values ?? []).map(
           (value) => html`<label class="choice"><input type="checkbox" name=${`f.${field.name}`} value=${value} /> ${value}</label>`,
         )}
-        ${error ? html`<p class="field-error" id=${errorId}>${error}</p>` : null}
+        ${errorText(id, error)}
       </fieldset>`;
     default:
       control = html`<input type="text" maxlength=${field.type.maxLength} ...${common} required=${field.required} />`;
   }
   return html`<div class="field">
     <label for=${id}>${label}${field.required ? ' *' : ''}</label>
-    ${control} ${error ? html`<p class="field-error" id=${errorId}>${error}</p>` : null}
+    ${control} ${errorText(id, error)}
   </div>`;
 }
 
@@ -119,22 +143,9 @@ export function EventForm({ event, lang, words, errors, busy, onSubmit, onCancel
     if (busy) return;
     onSubmit(payloadOf(/** @type {HTMLFormElement} */ (e.currentTarget), event));
   };
-  const atError = errorOf('at');
   return html`<form class="event-form" ...${formProps} onSubmit=${submit} aria-label=${event.summary[lang]} novalidate>
     <h3>${event.summary[lang]} <small class="code">${event.type}</small></h3>
-    <div class="field">
-      <label for="field-at">${words.date} *</label>
-      <input
-        type="date"
-        id="field-at"
-        name="at"
-        value=${romeToday()}
-        required
-        aria-invalid=${atError ? 'true' : undefined}
-        aria-describedby=${atError ? 'field-at-error' : undefined}
-      />
-      ${atError ? html`<p class="field-error" id="field-at-error">${atError}</p>` : null}
-    </div>
+    <${ActDate} id="field-at" label=${words.date} error=${errorOf('at')} />
     ${event.fields.map((field) => html`<${Field} key=${field.name} field=${field} lang=${lang} error=${errorOf(field.name)} />`)}
     <div class="actions">
       <button type="submit" class="primary" ...${submitProps} disabled=${busy}>${words.submit}</button>

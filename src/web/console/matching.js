@@ -8,7 +8,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { call } from '../common/api.js';
-import { Field, romeToday } from '../common/event-form.js';
+import { ActDate, Field, errorText, invalidProps } from '../common/event-form.js';
 import { RefusalBox, messageOf, pathwayOf, useSubmission } from './ui.js';
 
 /**
@@ -31,23 +31,6 @@ export function openVacancies(kase) {
   /** @type {Vacancy[]} */
   const vacancies = context.vacancies ?? [];
   return vacancies.filter((v) => hires.filter((h) => h.vacancyId === v.vacancyId).length < Math.max(1, v.positions));
-}
-
-/** @param {{ id: string, error: string | undefined, w: Words }} props */
-function ActDate({ id, error, w }) {
-  return html`<div class="field">
-    <label for=${id}>${w.date} *</label>
-    <input
-      type="date"
-      id=${id}
-      name="at"
-      value=${romeToday()}
-      required
-      aria-invalid=${error ? 'true' : undefined}
-      aria-describedby=${error ? `${id}-error` : undefined}
-    />
-    ${error ? html`<p class="field-error" id=${`${id}-error`}>${error}</p>` : null}
-  </div>`;
 }
 
 /**
@@ -156,20 +139,15 @@ export function MatchForm({ kase, event, lang, w, onDone, onCancel }) {
               ${
                 vacancies.length === 0
                   ? html`<p id="match-vacancy">${w.noVacancy}</p>`
-                  : html`<select
-                      id="match-vacancy"
-                      name="vacancyId"
-                      aria-invalid=${vacancyError ? 'true' : undefined}
-                      aria-describedby=${vacancyError ? 'match-vacancy-error' : undefined}
-                    >
+                  : html`<select id="match-vacancy" name="vacancyId" ...${invalidProps('match-vacancy', vacancyError)}>
                       ${vacancies.map((v) => html`<option value=${v.vacancyId}>${v.vacancyId}: ${v.profile} (${v.positions})</option>`)}
                     </select>`
               }
-              ${vacancyError ? html`<p class="field-error" id="match-vacancy-error">${vacancyError}</p>` : null}
+              ${errorText('match-vacancy', vacancyError)}
             </div>`
           : null
       }
-      <${ActDate} id="match-at" error=${sending.errorOf('at')} w=${w} />
+      <${ActDate} id="match-at" label=${w.date} error=${sending.errorOf('at')} />
       <div class="actions">
         <button type="submit" class="primary" disabled=${sending.busy || !employer || vacancies.length === 0}>${w.submit}</button>
         <button type="button" onClick=${onCancel}>${w.cancel}</button>
@@ -230,7 +208,7 @@ function OutcomeForm({ match, lang, w, onDone, onCancel }) {
             error=${sending.errorOf('feedback')}
           />`
     }
-    <${ActDate} id="outcome-at" error=${sending.errorOf('at')} w=${w} />
+    <${ActDate} id="outcome-at" label=${w.date} error=${sending.errorOf('at')} />
     <div class="actions">
       <button type="submit" class="primary" disabled=${sending.busy}>${w.submit}</button>
       <button type="button" onClick=${onCancel}>${w.cancel}</button>

@@ -8,6 +8,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { call } from '../common/api.js';
+import { errorText, invalidProps } from '../common/event-form.js';
 import { RefusalBox, useSubmission } from './ui.js';
 
 /**
@@ -77,10 +78,6 @@ export function Placement({ kase, me, lang, w, assignees, onDone }) {
       },
     );
   };
-  /** @param {string} id @param {string | undefined} error */
-  const invalid = (id, error) => (error ? { 'aria-invalid': 'true', 'aria-describedby': `${id}-error` } : {});
-  /** @param {string} id @param {string | undefined} error */
-  const errorText = (id, error) => (error ? html`<p class="field-error" id=${`${id}-error`}>${error}</p>` : null);
   const assigneeError = sending.errorOf('assigneeId');
   const officeError = sending.errorOf('officeId');
   const reasonError = sending.errorOf('reason');
@@ -102,7 +99,7 @@ export function Placement({ kase, me, lang, w, assignees, onDone }) {
             <h3>${w.assign}</h3>
             <div class="field">
               <label for="assignee">${w.assignTo}</label>
-              <select id="assignee" name="assigneeId" value=${kase.assignee ?? ''} ...${invalid('assignee', assigneeError)}>
+              <select id="assignee" name="assigneeId" value=${kase.assignee ?? ''} ...${invalidProps('assignee', assigneeError)}>
                 <option value="">${w.nobody}</option>
                 ${assignees.map((a) => html`<option value=${a.id}>${a.name} (${a.username})</option>`)}
               </select>
@@ -118,7 +115,7 @@ export function Placement({ kase, me, lang, w, assignees, onDone }) {
               <h3>${w.transfer}</h3>
               <div class="field">
                 <label for="transfer-office">${w.toOffice}</label>
-                <select id="transfer-office" name="officeId" ...${invalid('transfer-office', officeError)}>
+                <select id="transfer-office" name="officeId" ...${invalidProps('transfer-office', officeError)}>
                   ${targets.map((o) => html`<option value=${o.id}>${o.name}</option>`)}
                 </select>
                 ${errorText('transfer-office', officeError)}
@@ -131,7 +128,7 @@ export function Placement({ kase, me, lang, w, assignees, onDone }) {
                   type="text"
                   maxlength="500"
                   required
-                  ...${invalid('transfer-reason', reasonError)}
+                  ...${invalidProps('transfer-reason', reasonError)}
                 />
                 ${errorText('transfer-reason', reasonError)}
               </div>

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from 'htm/preact';
 import { ApiProblem, call, newKey } from '../common/api.js';
-import { Field } from '../common/event-form.js';
+import { Field, errorText, invalidProps } from '../common/event-form.js';
 import { serviceCode, statusWord } from '../common/i18n.js';
 import { DueBadge, dateTime, messageOf, pathwayOf } from './ui.js';
 
@@ -112,10 +112,10 @@ function NewCase({ me, lang, officeId, w, onClose }) {
       me.offices.length > 1
         ? html`<div class="field">
             <label for="new-office">${w.office}</label>
-            <select id="new-office" name="officeId" value=${officeId || me.offices[0].id} aria-invalid=${officeError ? 'true' : undefined}>
+            <select id="new-office" name="officeId" value=${officeId || me.offices[0].id} ...${invalidProps('new-office', officeError)}>
               ${me.offices.map((o) => html`<option value=${o.id}>${o.name}</option>`)}
             </select>
-            ${officeError ? html`<p class="field-error">${officeError}</p>` : null}
+            ${errorText('new-office', officeError)}
           </div>`
         : null
     }
