@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
@@ -6,7 +5,7 @@ import type { Response } from 'express';
 import { ApiContent, ApiProblems } from '../common/openapi.js';
 import { packageRoot } from '../common/package-root.js';
 import { ProblemException } from '../common/problem.js';
-import { packageDir, pageCsp, readStaticFiles, sendStatic, type StaticFile } from '../common/static-files.js';
+import { importMapCsp, packageDir, readStaticFiles, sendStatic, type StaticFile } from '../common/static-files.js';
 import { Can } from '../policy/can.js';
 
 /**
@@ -36,13 +35,6 @@ function loadFiles(): Map<string, StaticFile> {
   });
 }
 
-/** The console's CSP: the pages' own, and the one inline script, the import map, by its hash. */
-function consoleCsp(html: string): string {
-  const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(html)?.[1];
-  if (importMap === undefined) throw new Error('console: index.html has no import map');
-  return pageCsp({ scriptHashes: [createHash('sha256').update(importMap).digest('base64')], formAction: "'self'" });
-}
-
 /**
  * The console for case managers (docs/console.md): one page at the service's root and the files of
  * the pages, all served from here (no external request). Its data come from the public API, which
@@ -53,7 +45,7 @@ function consoleCsp(html: string): string {
 @Controller()
 export class ConsoleController {
   private readonly files = loadFiles();
-  private readonly csp = consoleCsp(this.files.get('console/index.html')!.body.toString('utf8'));
+  private readonly csp = importMapCsp(this.files.get('console/index.html')!.body.toString('utf8'), { formAction: "'self'" });
 
   @Get()
   @ApiOperation({
